@@ -1,0 +1,107 @@
+# diyc — a container runtime that knows the kernel it runs on.
+#
+#   make deps     install the Debian packages diyc needs (apt-get; idempotent)
+#   make          build diyc-probe and the test helpers
+#   make demo     deps + build + probe this machine
+#   make check    build and run every test, then again under ASan+UBSan
+#   make install  PREFIX=/usr/local DESTDIR=
+
+PREFIX  ?= /usr/local
+DESTDIR ?=
+SBINDIR  = $(PREFIX)/sbin
+MANDIR   = $(PREFIX)/share/man
+
+CC      ?= cc
+CFLAGS  ?= -O2 -g
+SAN     ?=
+# B: object directory; OUT: where binaries land (the top level for a normal build)
+B       ?= build/normal
+OUT     ?= .
+
+PKGS     = libkmod libcap json-c libmnl zlib
+DEPS_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+DEPS_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lkmod -lcap -ljson-c -lmnl -lz)
+
+override CFLAGS += -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-format-nonliteral \
+	-fstack-protector-strong -D_FORTIFY_SOURCE=2 -MMD -MP -Ilib -Iprobe $(DEPS_CFLAGS) $(SAN)
+override LDFLAGS += $(SAN)
+
+LIB_SRC    := $(wildcard lib/*.c)
+PROBE_SRC  := $(filter-out probe/main.c,$(wildcard probe/*.c))
+UNIT_SRC   := $(wildcard tests/unit/test_*.c)
+
+LIB_OBJ    := $(LIB_SRC:%.c=$(B)/%.o)
+PROBE_OBJ  := $(PROBE_SRC:%.c=$(B)/%.o)
+UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
+
+# Debian packages: build, test, and what later parts of diyc run (see README).
+DEB_PKGS = build-essential pkg-config libcap-dev libkmod-dev libcmocka-dev libjson-c-dev \
+	libmnl-dev zlib1g-dev kmod iproute2 iptables busybox-static python3 hyperfine \
+	qemu-system-x86 linux-source-6.1
+
+.PHONY: all deps demo check test unit integration asan install uninstall clean format
+
+all: $(OUT)/diyc-probe $(OUT)/tests/tools/nons
+
+$(B)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(B)/libdiyc.a: $(LIB_OBJ)
+	$(AR) rcs $@ $^
+
+$(B)/libprobe.a: $(PROBE_OBJ)
+	$(AR) rcs $@ $^
+
+$(OUT)/diyc-probe: $(B)/probe/main.o $(B)/libprobe.a $(B)/libdiyc.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(DEPS_LIBS)
+
+$(OUT)/tests/tools/nons: $(B)/tests/tools/nons.o
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^
+
+$(B)/tests/%: $(B)/tests/unit/%.o $(B)/libprobe.a $(B)/libdiyc.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(DEPS_LIBS) -lcmocka
+
+deps:
+	@missing=""; for p in $(DEB_PKGS); do \
+		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -z "$$missing" ]; then echo "deps: all packages present"; \
+	else echo "deps: installing$$missing"; \
+		if [ "$$(id -u)" != 0 ]; then echo "deps: run as root (apt-get)" >&2; exit 1; fi; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+demo: deps all
+	./diyc-probe
+
+unit: $(UNIT_BIN)
+integration: all
+
+# The whole suite: unit tests and integration tests, normal build then ASan+UBSan.
+check: all $(UNIT_BIN)
+	@$(MAKE) --no-print-directory asan
+	@tests/run.sh --build $(B) --asan build/asan
+
+asan:
+	@$(MAKE) --no-print-directory B=build/asan OUT=build/asan \
+		SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
+		CFLAGS="-O1 -g" all $(UNIT_SRC:tests/unit/%.c=build/asan/tests/%)
+
+install: all
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8
+	install -m 0755 diyc-probe $(DESTDIR)$(SBINDIR)/diyc-probe
+	install -m 0644 docs/man/diyc-probe.8 $(DESTDIR)$(MANDIR)/man8/diyc-probe.8
+
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/diyc-probe $(DESTDIR)$(MANDIR)/man8/diyc-probe.8
+
+format:
+	clang-format -i lib/*.[ch] probe/*.[ch] tests/unit/*.c tests/tools/*.c
+
+clean:
+	rm -rf build diyc-probe tests/tools/nons
+
+-include $(shell find build -name '*.d' 2>/dev/null)

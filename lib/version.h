@@ -1,0 +1,3 @@
+#ifndef DIYC_VERSION
+#define DIYC_VERSION "0.1.0"
+#endif

@@ -1,0 +1,365 @@
+/*
+ * The eight namespaces.  For each: compiled (the /proc/self/ns file, the
+ * config option), enabled (user.max_*_namespaces, boot parameters) and usable
+ * (unshare() in a forked single-threaded child, then one real use of the new
+ * namespace).  The errno of unshare() is the evidence: EINVAL = not built in,
+ * ENOSPC = a limit, EPERM = privilege or policy.
+ *
+ * Safety: the functional tests run only after unshare() succeeded, so a
+ * missing UTS namespace can never make sethostname() rename the host.
+ */
+#define _GNU_SOURCE
+#include "probe.h"
+#include "util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ipc.h>
+#include <sys/mount.h>
+#include <sys/shm.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifndef CLONE_NEWCGROUP
+#define CLONE_NEWCGROUP 0x02000000
+#endif
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+#define TMPFS_MAGIC_ 0x01021994
+
+struct ns_info {
+	const char *name;   /* profile key and /proc/self/ns file */
+	const char *flag_name;
+	int flag;
+	const char *since;
+	const char *kopt;   /* CONFIG_ option, NULL when always built */
+	const char *max;    /* /proc/sys/user file */
+	const char *use;    /* what the functional test does */
+	int (*test)(struct child_result *res);
+};
+
+static int tmpfs_on_private_dir(struct child_result *res)
+{
+	const char *dir = path_exists("/tmp") ? "/tmp" : "/";
+	struct statfs sf;
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		return child_fail(res, "mount(/, MS_REC|MS_PRIVATE)", errno);
+	if (mount("diyc-probe", dir, "tmpfs", MS_NOSUID | MS_NODEV, "size=16k") < 0)
+		return child_fail(res, "mount(tmpfs)", errno);
+	if (statfs(dir, &sf) < 0 || sf.f_type != TMPFS_MAGIC_)
+		return child_fail(res, "statfs(tmpfs)", EIO);
+	return 0;
+}
+
+static int test_mnt(struct child_result *res)
+{
+	return tmpfs_on_private_dir(res);
+}
+
+static int test_uts(struct child_result *res)
+{
+	char name[64];
+	if (sethostname("diyc-probe", 10) < 0)
+		return child_fail(res, "sethostname", errno);
+	if (gethostname(name, sizeof(name)) < 0 || strcmp(name, "diyc-probe"))
+		return child_fail(res, "gethostname", EIO);
+	return 0;
+}
+
+static int test_ipc(struct child_result *res)
+{
+	int id = shmget(IPC_PRIVATE, 4096, IPC_CREAT | 0600);
+	if (id < 0)
+		return child_fail(res, "shmget", errno);
+	shmctl(id, IPC_RMID, NULL);
+	return 0;
+}
+
+static int test_pid(struct child_result *res)
+{
+	int st;
+	pid_t p = fork();
+	if (p < 0)
+		return child_fail(res, "fork", errno);
+	if (p == 0)
+		_exit(getpid() == 1 ? 0 : 1);
+	if (waitpid(p, &st, 0) < 0)
+		return child_fail(res, "waitpid", errno);
+	if (!WIFEXITED(st) || WEXITSTATUS(st))
+		return child_fail(res, "getpid()==1 in child", EIO);
+	return 0;
+}
+
+static int test_net(struct child_result *res)
+{
+	struct if_nameindex *ifs = if_nameindex();
+	int n = 0, lo = 0;
+	if (!ifs)
+		return child_fail(res, "if_nameindex", errno);
+	for (struct if_nameindex *i = ifs; i->if_index; i++, n++)
+		lo |= !strcmp(i->if_name, "lo");
+	if_freenameindex(ifs);
+	if (n != 1 || !lo)
+		return child_fail(res, "only lo in the new namespace", EIO);
+	return 0;
+}
+
+/* setgroups must be denied before an unprivileged gid_map write (3.19+). */
+static int test_user(struct child_result *res)
+{
+	int r = write_file("/proc/self/setgroups", "deny");
+	if (r < 0 && r != -ENOENT)
+		return child_fail(res, "write /proc/self/setgroups", -r);
+	return 0;
+}
+
+static int test_cgroup(struct child_result *res)
+{
+	char buf[4096];
+	if (read_file("/proc/self/cgroup", buf, sizeof(buf)) < 0)
+		return child_fail(res, "read /proc/self/cgroup", errno);
+	for (char *l = strtok(buf, "\n"); l; l = strtok(NULL, "\n")) {
+		char *p = strchr(l, ':');
+		p = p ? strchr(p + 1, ':') : NULL;
+		if (!p || strcmp(p + 1, "/"))
+			return child_fail(res, "/proc/self/cgroup shows / after unshare", EIO);
+	}
+	return 0;
+}
+
+static int test_time(struct child_result *res)
+{
+	struct timespec t0, t1;
+	int st, r;
+	r = write_file("/proc/self/timens_offsets", "monotonic 86400 0");
+	if (r < 0)
+		return child_fail(res, "write /proc/self/timens_offsets", -r);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	pid_t p = fork();
+	if (p < 0)
+		return child_fail(res, "fork", errno);
+	if (p == 0) {
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		_exit(t1.tv_sec - t0.tv_sec >= 86000 ? 0 : 1);
+	}
+	if (waitpid(p, &st, 0) < 0)
+		return child_fail(res, "waitpid", errno);
+	if (!WIFEXITED(st) || WEXITSTATUS(st))
+		return child_fail(res, "CLOCK_MONOTONIC offset in child", EIO);
+	return 0;
+}
+
+static const struct ns_info nss[] = {
+    {"mnt", "CLONE_NEWNS", CLONE_NEWNS, "2.4.19", NULL, "max_mnt_namespaces",
+     "private tmpfs mount", test_mnt},
+    {"uts", "CLONE_NEWUTS", CLONE_NEWUTS, "2.6.19", "UTS_NS", "max_uts_namespaces",
+     "sethostname inside", test_uts},
+    {"ipc", "CLONE_NEWIPC", CLONE_NEWIPC, "2.6.19", "IPC_NS", "max_ipc_namespaces",
+     "shmget inside", test_ipc},
+    {"pid", "CLONE_NEWPID", CLONE_NEWPID, "2.6.24", "PID_NS", "max_pid_namespaces",
+     "first child is pid 1", test_pid},
+    {"net", "CLONE_NEWNET", CLONE_NEWNET, "2.6.24", "NET_NS", "max_net_namespaces",
+     "only lo inside", test_net},
+    {"user", "CLONE_NEWUSER", CLONE_NEWUSER, "3.8", "USER_NS", "max_user_namespaces",
+     "uid_map written, tmpfs mounted inside", test_user},
+    {"cgroup", "CLONE_NEWCGROUP", CLONE_NEWCGROUP, "4.6", "CGROUPS", "max_cgroup_namespaces",
+     "/proc/self/cgroup shows /", test_cgroup},
+    {"time", "CLONE_NEWTIME", CLONE_NEWTIME, "5.6", "TIME_NS", "max_time_namespaces",
+     "monotonic offset seen by a child", test_time},
+};
+
+static int child_unshare(struct child_result *res, void *arg)
+{
+	const struct ns_info *ns = arg;
+	if (unshare(ns->flag) < 0)
+		return child_fail(res, ns->flag_name, errno);
+	snprintf(res->step, sizeof(res->step), "%s", ns->use);
+	return ns->test(res);
+}
+
+/* The user namespace test needs the uid of the parent namespace, known before unshare. */
+static int child_user(struct child_result *res, void *arg)
+{
+	(void)arg;
+	uid_t uid = geteuid();
+	gid_t gid = getegid();
+	char map[64];
+	int r;
+
+	if (unshare(CLONE_NEWUSER) < 0)
+		return child_fail(res, "CLONE_NEWUSER", errno);
+	if ((r = test_user(res)) != 0)
+		return r;
+	snprintf(map, sizeof(map), "0 %u 1", (unsigned)uid);
+	if ((r = write_file("/proc/self/uid_map", map)) < 0)
+		return child_fail(res, "write uid_map", -r);
+	snprintf(map, sizeof(map), "0 %u 1", (unsigned)gid);
+	if ((r = write_file("/proc/self/gid_map", map)) < 0)
+		return child_fail(res, "write gid_map", -r);
+	/* Use a capability of the new namespace: a private tmpfs mount. */
+	if (unshare(CLONE_NEWNS) < 0)
+		return child_fail(res, "CLONE_NEWNS inside the user namespace", errno);
+	return tmpfs_on_private_dir(res);
+}
+
+static const char *errno_meaning(int err, const struct ns_info *ns, bool filtered, char *buf,
+				 size_t len)
+{
+	switch (err) {
+	case EINVAL:
+		if (filtered)
+			snprintf(buf, len, "EINVAL: not built into this kernel, or refused by the "
+					   "seccomp filter this process runs under");
+		else if (ns->kopt)
+			snprintf(buf, len, "EINVAL: not built into this kernel: rebuild it with "
+					   "CONFIG_%s=y", ns->kopt);
+		else
+			snprintf(buf, len, "EINVAL: not supported by this kernel");
+		break;
+	case ENOSPC:
+	case EUSERS:
+		snprintf(buf, len, "%s: namespace limit reached: raise sysctl user.%s",
+			 errno_name(err), ns->max);
+		break;
+	case EPERM:
+		snprintf(buf, len, "EPERM: not permitted here: needs root with CAP_SYS_ADMIN, or "
+				   "a seccomp filter, LSM or chroot forbids it");
+		break;
+	default:
+		snprintf(buf, len, "%s: %s", errno_name(err), strerror(err));
+	}
+	return buf;
+}
+
+/* Results of all eight tests, filled by one child process (forks are costly). */
+struct ns_all {
+	struct child_result r[ARRAY_SIZE(nss)];
+};
+
+/*
+ * The order matters: each test leaves the child in its new namespace.  Tests
+ * that fork run late (after unshare(CLONE_NEWPID) the first child is the
+ * namespace's init, and once it exited no further fork works), the user
+ * namespace last (it changes what every later capability check means).
+ */
+static void child_all(void *out, void *arg)
+{
+	static const char *const order[] = {"mnt", "uts", "ipc", "net", "cgroup", "time", "pid",
+					    "user"};
+	struct ns_all *a = out;
+	(void)arg;
+	for (size_t o = 0; o < ARRAY_SIZE(order); o++)
+		for (size_t i = 0; i < ARRAY_SIZE(nss); i++)
+			if (!strcmp(nss[i].name, order[o]))
+				a->r[i].err = !strcmp(order[o], "user")
+						  ? child_user(&a->r[i], NULL)
+						  : child_unshare(&a->r[i], (void *)&nss[i]);
+}
+
+static void one(struct probe_ctx *c, const struct ns_info *ns, const struct child_result *res,
+		const char *why)
+{
+	struct dc_check k;
+	char path[64], hint[256];
+	long max;
+	bool filtered = c->status.seccomp == 2;
+
+	dc_check_init(&k, c->live ? "syscall" : "procfs", ns->since);
+	k.required = !strcmp(ns->name, "mnt");
+
+	/* compiled: the ns file comes and goes with the config option */
+	fmt(path, sizeof(path), "/proc/self/ns/%s", ns->name);
+	if (sr_exists(c, path)) {
+		k.compiled = DC_YES;
+		dc_check_evidence(&k, "%s present", path);
+	} else if (sr_exists(c, "/proc/self/ns")) {
+		k.compiled = DC_NO;
+		dc_check_evidence(&k, "%s absent", path);
+	}
+	if (ns->kopt)
+		kopt_evidence(c, &k, ns->kopt);
+	if (k.compiled == DC_UNKNOWN && kernel_before(c, ns->since)) {
+		k.compiled = DC_NO;
+		dc_check_evidence(&k, "kernel %s predates %s", c->release, ns->since);
+	}
+
+	/* enabled: the per-user limits (4.9+) and boot parameters */
+	k.enabled = k.compiled == DC_NO ? DC_NA : DC_YES;
+	fmt(path, sizeof(path), "/proc/sys/user/%s", ns->max);
+	if (read_long(sr(c, path), &max) == 0) {
+		dc_check_evidence(&k, "user.%s=%ld", ns->max, max);
+		if (max == 0) {
+			k.enabled = DC_NO;
+			dc_check_hint(&k, "disabled by sysctl user.%s=0", ns->max);
+		}
+	}
+	if (!strcmp(ns->name, "user")) {
+		char v[64], text[4096];
+		if (sr_read(c, "/proc/cmdline", text, sizeof(text)) >= 0 &&
+		    cmdline_get(text, "user_namespace.enable", v, sizeof(v)) && !strcmp(v, "0")) {
+			k.enabled = DC_NO;
+			dc_check_evidence(&k, "cmdline user_namespace.enable=0");
+		}
+		if (read_long(sr(c, "/proc/sys/kernel/unprivileged_userns_clone"), &max) == 0)
+			dc_check_evidence(&k, "kernel.unprivileged_userns_clone=%ld", max);
+	}
+
+	/* usable: the decisive test */
+	if (!c->live) {
+		k.usable = DC_UNKNOWN;
+		dc_check_evidence(&k, "syscall test skipped (--sysroot)");
+		k.status = (k.compiled == DC_NO || k.enabled == DC_NO) ? DC_NO : DC_UNKNOWN;
+	} else {
+		if (!res) {
+			k.usable = DC_UNKNOWN;
+			dc_check_evidence(&k, "%s", why);
+		} else if (res->err == 0) {
+			k.usable = DC_YES;
+			dc_check_evidence(&k, "unshare(%s) ok, %s", ns->flag_name, ns->use);
+		} else {
+			k.usable = DC_NO;
+			dc_check_errno(&k, res->err);
+			if (!strcmp(res->step, ns->flag_name)) {
+				dc_check_evidence(&k, "unshare(%s)=%s", res->step, errno_name(res->err));
+				dc_check_hint(&k, "%s",
+					      errno_meaning(res->err, ns, filtered, hint, sizeof(hint)));
+			} else {
+				dc_check_evidence(&k, "unshare(%s) ok; %s=%s", ns->flag_name, res->step,
+						  errno_name(res->err));
+				dc_check_hint(&k, "the namespace is created but not usable: %s failed",
+					      res->step);
+			}
+		}
+		k.status = k.usable;
+	}
+	if (k.status == DC_NO && !k.hint[0]) {
+		if (k.compiled == DC_NO && ns->kopt)
+			dc_check_hint(&k, "rebuild the kernel with CONFIG_%s=y (since %s)", ns->kopt,
+				      ns->since);
+	}
+	fmt(path, sizeof(path), "namespaces.%s", ns->name);
+	dc_profile_add_check(c->prof, path, &k);
+}
+
+void probe_namespaces(struct probe_ctx *c)
+{
+	struct ns_all all;
+	char why[200] = "";
+	bool ok = false;
+
+	memset(&all, 0, sizeof(all));
+	if (c->live)
+		ok = run_child_buf(child_all, NULL, &all, sizeof(all), 10, why, sizeof(why)) == 0;
+	dc_profile_obj(c->prof, "namespaces");
+	for (size_t i = 0; i < ARRAY_SIZE(nss); i++)
+		one(c, &nss[i], ok ? &all.r[i] : NULL, why);
+}

@@ -1,0 +1,115 @@
+/*
+ * nons: run a command as if the kernel lacked some namespaces.
+ *
+ *   nons [--pid] [--uts] [--ipc] [--net] [--user] [--cgroup] [--time] [--mnt] -- CMD [ARG...]
+ *
+ * A seccomp filter makes unshare(2) and clone(2) fail with EINVAL, exactly
+ * what a kernel built without CONFIG_<X>_NS answers, whenever the flags name
+ * one of the chosen namespaces.  clone3(2) gets ENOSYS because a filter cannot
+ * read its flags from memory; libc then falls back to clone(2).  Used by the
+ * probe's and the runtime's tests to simulate e.g. the 4.4.74 VM without PID
+ * and UTS namespaces on a full kernel.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <sched.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#ifndef CLONE_NEWCGROUP
+#define CLONE_NEWCGROUP 0x02000000
+#endif
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+#ifndef __NR_clone3
+#define __NR_clone3 435
+#endif
+
+#if defined(__x86_64__)
+#define NATIVE_ARCH AUDIT_ARCH_X86_64
+#elif defined(__aarch64__)
+#define NATIVE_ARCH AUDIT_ARCH_AARCH64
+#else
+#error "nons: add this architecture's AUDIT_ARCH value"
+#endif
+
+static const struct {
+	const char *opt;
+	unsigned flag;
+} names[] = {
+    {"--mnt", CLONE_NEWNS},     {"--uts", CLONE_NEWUTS},       {"--ipc", CLONE_NEWIPC},
+    {"--pid", CLONE_NEWPID},    {"--net", CLONE_NEWNET},       {"--user", CLONE_NEWUSER},
+    {"--cgroup", CLONE_NEWCGROUP}, {"--time", CLONE_NEWTIME},
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "Usage: nons [--mnt] [--uts] [--ipc] [--pid] [--net] [--user] [--cgroup] "
+		   "[--time] -- CMD [ARG...]\n"
+		   "Run CMD with unshare/clone of the chosen namespaces failing with EINVAL.\n");
+}
+
+int main(int argc, char **argv)
+{
+	unsigned mask = 0;
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		size_t j;
+		if (!strcmp(argv[i], "--")) {
+			i++;
+			break;
+		}
+		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			usage(stdout);
+			return 0;
+		}
+		for (j = 0; j < sizeof(names) / sizeof(names[0]); j++)
+			if (!strcmp(argv[i], names[j].opt))
+				break;
+		if (j == sizeof(names) / sizeof(names[0])) {
+			fprintf(stderr, "nons: unknown option '%s'\n", argv[i]);
+			return 125;
+		}
+		mask |= names[j].flag;
+	}
+	if (i >= argc || !mask) {
+		fprintf(stderr, "nons: need at least one namespace and a command after --\n");
+		return 125;
+	}
+
+	struct sock_filter prog[] = {
+	    BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
+	    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, NATIVE_ARCH, 1, 0),
+	    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	    BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+	    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_clone3, 0, 1),
+	    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS),
+	    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_unshare, 1, 0),
+	    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_clone, 0, 3),
+	    /* low 32 bits of the first argument hold every CLONE_NEW* flag */
+	    BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[0])),
+	    BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, mask, 0, 1),
+	    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EINVAL),
+	    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog fp = {.len = sizeof(prog) / sizeof(prog[0]), .filter = prog};
+
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
+	    prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &fp) < 0) {
+		fprintf(stderr, "nons: cannot install the seccomp filter: %s\n", strerror(errno));
+		return 125;
+	}
+	execvp(argv[i], argv + i);
+	fprintf(stderr, "nons: %s: %s\n", argv[i], strerror(errno));
+	return errno == ENOENT ? 127 : 126;
+}
