@@ -147,8 +147,11 @@ void probe_kconfig(struct probe_ctx *c)
 	if (c->have_kc) {
 		k.status = k.compiled = k.enabled = k.usable = DC_YES;
 		dc_check_evidence(&k, "%s: %zu options", src, c->kc.n);
-		bool match = c->kc.header_version[0] &&
-			     !strncmp(c->release, c->kc.header_version, strlen(c->kc.header_version));
+		/* major.minor only: Debian's 6.1.0-13-amd64 is built from 6.1.55 */
+		int hmaj, hmin;
+		bool match = c->kc.header_version[0] && c->have_version &&
+			     parse_kernel_version(c->kc.header_version, &hmaj, &hmin) == 0 &&
+			     hmaj == c->kmajor && hmin == c->kminor;
 		if (c->kc.header_version[0] && !match) {
 			k.status = DC_PARTIAL;
 			dc_check_evidence(&k, "header says %s, running %s", c->kc.header_version,

@@ -215,6 +215,10 @@ void probe_overlay(struct probe_ctx *c)
 			} else if (run_child(child_overlay, &t, &res, 5) < 0) {
 				k.usable = DC_UNKNOWN;
 				dc_check_evidence(&k, "%s", res.detail);
+			} else if (res.err && !strncmp(res.step, "unshare", 7)) {
+				k.usable = DC_UNKNOWN; /* no private mount namespace to test in */
+				dc_check_evidence(&k, "%s=%s: cannot test", res.step,
+						  errno_name(res.err));
 			} else if (res.err) {
 				k.usable = DC_NO;
 				dc_check_errno(&k, res.err);

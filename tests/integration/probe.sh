@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# Integration tests of diyc-probe on the running kernel (root). TAP output.
+# PROBE and NONS name the binaries (the ASan pass points PROBE at its build).
+set -u
+cd "$(dirname "$0")/../.."
+. tests/lib.sh
+PROBE=${PROBE:-./diyc-probe}
+NONS=${NONS:-./tests/tools/nons}
+T=$(mktemp -d /tmp/diyc-test.XXXXXX)
+trap 'rm -rf "$T"' EXIT
+
+if [ "$(id -u)" != 0 ]; then
+	skip "integration tests" "need root"
+	done_testing; exit
+fi
+
+# --- usage and errors: one line on stderr, exit 2, nothing written
+check "--help exits 0 and shows usage" sh -c "$PROBE --help | grep -q '^Usage: diyc-probe'"
+check "--version" sh -c "$PROBE --version | grep -q '^diyc-probe [0-9]'"
+for bad in "--bogus" "-o" "extra-arg" "--sysroot /nonexistent" "--root relative/dir" "-o $T/x -n"; do
+	$PROBE $bad >"$T/out" 2>"$T/err"; rc=$?
+	if [ $rc = 2 ] && [ "$(wc -l <"$T/err")" = 1 ] && [ ! -s "$T/out" ] && [ ! -e "$T/x" ]; then
+		ok "bad usage '$bad': exit 2 with one line"
+	else
+		fail "bad usage '$bad': exit 2 with one line" "rc=$rc err=$(cat "$T/err")"
+	fi
+done
+
+# --- a full run
+$PROBE -o "$T/p.json" >"$T/table" 2>"$T/err"; rc=$?
+[ $rc = 0 ] && ok "probe exits 0 on this machine" || fail "probe exits 0 on this machine" "rc=$rc $(cat "$T/err")"
+check "the table has every section" sh -c "for s in CONTEXT KCONFIG NAMESPACES CGROUPS OVERLAY NETWORK HARDENING SUMMARY; do grep -qx \"\$s\" $T/table || exit 1; done"
+check "no colour when stdout is not a terminal" sh -c "! grep -q \$'\\033' $T/table"
+check "profile file is valid JSON" python3 -m json.tool "$T/p.json"
+check "no temporary file left beside the profile" sh -c "[ \$(ls $T | grep -c tmp) = 0 ]"
+check "--json matches the schema version" sh -c "$PROBE -n --json | python3 -c 'import json,sys; assert json.load(sys.stdin)[\"schema_version\"]==1'"
+check "kernel release and boot_id recorded" sh -c "[ \"\$(jget() { :; }; python3 -c 'import json; d=json.load(open(\"$T/p.json\")); print(d[\"kernel\"][\"release\"], d[\"kernel\"][\"boot_id\"])')\" = \"\$(uname -r) \$(cat /proc/sys/kernel/random/boot_id)\" ]"
+
+# --- verdicts checked against independent observations
+fs=$(stat -f -c %T /sys/fs/cgroup)
+case $fs in
+cgroup2fs) want=unified ;;
+tmpfs) if [ "$(stat -f -c %T /sys/fs/cgroup/unified 2>/dev/null)" = cgroup2fs ]; then want=hybrid; else want=legacy; fi ;;
+*) want=none ;;
+esac
+got=$(jget "$T/p.json" 'd["cgroups"]["mode"]')
+[ "$got" = "$want" ] && ok "cgroup mode $got matches statfs" || fail "cgroup mode" "got $got want $want"
+for ns in mnt uts ipc pid net user cgroup time; do
+	st=$(jget "$T/p.json" "d['namespaces']['$ns']['status']")
+	if [ -e /proc/self/ns/$ns ]; then exp=yes; else exp=no; fi
+	[ "$st" = "$exp" ] && ok "namespace $ns: $st" || fail "namespace $ns" "got $st, /proc/self/ns says $exp"
+done
+if grep -qw overlay /proc/filesystems; then
+	st=$(jget "$T/p.json" 'd["overlay"]["mount"]["status"]')
+	[ "$st" = yes ] && ok "overlay usable" || fail "overlay usable" "$st"
+else
+	skip "overlay usable" "not in /proc/filesystems"
+fi
+bnd=$(awk '/^CapBnd/ {print $2}' /proc/self/status)
+want=$(python3 -c "
+import sys
+names='CHOWN DAC_OVERRIDE DAC_READ_SEARCH FOWNER FSETID KILL SETGID SETUID SETPCAP LINUX_IMMUTABLE NET_BIND_SERVICE NET_BROADCAST NET_ADMIN NET_RAW IPC_LOCK IPC_OWNER SYS_MODULE SYS_RAWIO SYS_CHROOT SYS_PTRACE SYS_PACCT SYS_ADMIN SYS_BOOT SYS_NICE SYS_RESOURCE SYS_TIME SYS_TTY_CONFIG MKNOD LEASE AUDIT_WRITE AUDIT_CONTROL SETFCAP MAC_OVERRIDE MAC_ADMIN SYSLOG WAKE_ALARM BLOCK_SUSPEND AUDIT_READ PERFMON BPF CHECKPOINT_RESTORE'.split()
+last=int(open('/proc/sys/kernel/cap_last_cap').read())
+b=int('$bnd',16)
+print(' '.join('CAP_'+names[i] for i in range(last+1) if not b>>i&1))")
+got=$(jget "$T/p.json" '" ".join(d["context"]["capabilities"]["bounding_missing"])')
+[ "$got" = "$want" ] && ok "bounding set gaps match CapBnd ($got)" || fail "bounding set gaps" "got '$got' want '$want'"
+
+# --- simulated kernels: the seccomp helper answers EINVAL like a kernel without the namespace
+$NONS --pid --uts -- $PROBE -n --json >"$T/nons.json" 2>"$T/err"; rc=$?
+[ $rc = 0 ] && ok "probe without pid/uts namespaces still exits 0 (degraded)" || fail "nons exit" "rc=$rc $(cat "$T/err")"
+for ns in pid uts; do
+	got=$(jget "$T/nons.json" "d['namespaces']['$ns']['status'] + ' ' + str(d['namespaces']['$ns']['errno'])")
+	[ "$got" = "no EINVAL" ] && ok "simulated missing $ns namespace: no, EINVAL" || fail "simulated $ns" "$got"
+done
+check "hint names the seccomp filter" sh -c "python3 -c 'import json; d=json.load(open(\"$T/nons.json\")); assert \"seccomp\" in d[\"namespaces\"][\"pid\"][\"hint\"]'"
+got=$(jget "$T/nons.json" 'd["namespaces"]["net"]["status"]')
+[ "$got" = yes ] && ok "other namespaces unaffected by the simulation" || fail "net under nons" "$got"
+got=$(jget "$T/nons.json" '" ".join(x["feature"] for x in d["summary"]["degraded"])')
+case "$got" in *namespaces.pid*namespaces.uts*) ok "summary lists pid and uts as degraded" ;; *) fail "summary degraded" "$got" ;; esac
+$NONS --net -- $PROBE -n --json >"$T/nonet.json" 2>/dev/null
+got=$(jget "$T/nonet.json" 'd["namespaces"]["net"]["status"] + " " + d["network"]["veth"]["status"]')
+[ "$got" = "no unknown" ] && ok "without net namespaces veth is unknown, not no" || fail "nons --net" "$got"
+$NONS --mnt -- $PROBE -n --json >"$T/nomnt.json" 2>/dev/null; rc=$?
+got=$(jget "$T/nomnt.json" '" ".join(d["summary"]["missing_required"])')
+ov=$(jget "$T/nomnt.json" 'd["overlay"]["mount"]["status"]')
+[ $rc = 1 ] && [ "$got" = "namespaces.mnt" ] && [ "$ov" = unknown ] && ok "without mount namespaces: exit 1, namespaces.mnt named, overlay untestable" || fail "nons --mnt" "rc=$rc missing=$got overlay=$ov"
+
+# --- not root: required privileges missing, exit 1, nothing written to /run/diyc
+if command -v setpriv >/dev/null; then
+	before=$(stat -c %Y /run/diyc/profile.json 2>/dev/null || echo none)
+	setpriv --reuid 65534 --regid 65534 --clear-groups --inh-caps=-all --bounding-set=-all $PROBE --json >"$T/user.json" 2>/dev/null; rc=$?
+	got=$(jget "$T/user.json" 'd["context"]["privileges"]["status"]')
+	after=$(stat -c %Y /run/diyc/profile.json 2>/dev/null || echo none)
+	[ $rc = 1 ] && [ "$got" = no ] && [ "$before" = "$after" ] && ok "unprivileged: exit 1, privileges no, no file written" || fail "unprivileged run" "rc=$rc priv=$got"
+else
+	skip "unprivileged run" "no setpriv"
+fi
+
+# --- fixtures through the command line
+$PROBE --sysroot tests/fixtures/legacy-4.4.74 --json >"$T/legacy.json" 2>"$T/err"; rc=$?
+got=$(jget "$T/legacy.json" 'd["namespaces"]["pid"]["status"] + " " + d["cgroups"]["mode"] + " " + str(d["probe"]["live"])')
+[ "$got" = "no legacy False" ] && ok "--sysroot legacy-4.4.74: pid no, cgroups legacy, not live" || fail "--sysroot" "rc=$rc $got"
+[ ! -e tests/fixtures/legacy-4.4.74/run ] && ok "--sysroot writes nothing without -o" || fail "--sysroot wrote"
+
+# --- modules: only with --load-modules, and harmless where there are none
+check "--load-modules runs" $PROBE -n -q --load-modules
+
+done_testing

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# What diyc or its tests could leave behind. Prints one line per leftover; exit 1 if any.
+# Used by the suite before and after it runs: the two lists must be equal.
+set -u
+{
+	grep -iE 'diyc' /proc/self/mountinfo | awk '{print "mount: " $5}'
+	find /sys/fs/cgroup -mindepth 1 -maxdepth 8 -type d -iname '*diyc*' 2>/dev/null | sed 's/^/cgroup: /'
+	ls -d /run/diyc/*/ 2>/dev/null | sed 's/^/state: /'
+	ls -d /var/lib/.diyc-probe* /var/lib/diyc/.diyc-probe* /tmp/.diyc-probe* 2>/dev/null | sed 's/^/tmpdir: /'
+	ip -o link show 2>/dev/null | awk -F': ' '/diyc/ {print "link: " $2}'
+	ls /run/netns 2>/dev/null | grep -i diyc | sed 's/^/netns: /'
+	(iptables-save 2>/dev/null || true) | grep -i diyc | sed 's/^/rule: /'
+} | sort
