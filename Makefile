@@ -18,9 +18,10 @@ SAN     ?=
 B       ?= build/normal
 OUT     ?= .
 
-PKGS     = libkmod libcap json-c libmnl zlib
-DEPS_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-DEPS_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lkmod -lcap -ljson-c -lmnl -lz)
+# libkmod is opened with dlopen() on first use (lib/kmodapi.c): only its headers are linked in.
+PKGS     = libcap json-c libmnl zlib
+DEPS_CFLAGS := $(shell pkg-config --cflags $(PKGS) libkmod 2>/dev/null)
+DEPS_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lcap -ljson-c -lmnl -lz) -ldl
 
 # -Wformat-truncation guesses differ with -O level; evidence strings are cut on purpose,
 # and paths go through fmt(), which reports truncation as an error.
@@ -42,7 +43,7 @@ DEB_PKGS = build-essential pkg-config libcap-dev libkmod-dev libcmocka-dev libjs
 	libmnl-dev zlib1g-dev kmod iproute2 iptables busybox-static python3 hyperfine \
 	qemu-system-x86 linux-source-6.1
 
-.PHONY: all deps demo check test unit integration asan install uninstall clean format
+.PHONY: all deps demo check test unit integration asan bench install uninstall clean format
 
 all: $(OUT)/diyc-probe $(OUT)/tests/tools/nons
 
@@ -92,6 +93,10 @@ asan:
 	@$(MAKE) --no-print-directory B=build/asan OUT=build/asan \
 		SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
 		CFLAGS="-O1 -g" all $(UNIT_SRC:tests/unit/%.c=build/asan/tests/%)
+
+# Benchmarks (never timed tests): medians and ratios from hyperfine.
+bench: all
+	@tests/bench/probe.sh
 
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8

@@ -28,6 +28,7 @@ static void usage(FILE *f)
 	      "                       loadable modules (otherwise nothing is loaded)\n"
 	      "      --sysroot DIR    read /proc, /sys, /boot from DIR and run no syscall tests\n"
 	      "                       (for fixtures; writes a file only with -o)\n"
+	      "      --serial         probe one area after another in one process (timing)\n"
 	      "  -h, --help           show this help\n"
 	      "  -V, --version        show the version\n"
 	      "\n"
@@ -44,7 +45,8 @@ int main(int argc, char **argv)
 	    {"no-write", no_argument, NULL, 'n'},    {"quiet", no_argument, NULL, 'q'},
 	    {"root", required_argument, NULL, 'R'},  {"load-modules", no_argument, NULL, 'L'},
 	    {"sysroot", required_argument, NULL, 'S'}, {"help", no_argument, NULL, 'h'},
-	    {"version", no_argument, NULL, 'V'},     {NULL, 0, NULL, 0},
+	    {"version", no_argument, NULL, 'V'},     {"serial", no_argument, NULL, 's'},
+	    {NULL, 0, NULL, 0},
 	};
 	struct probe_ctx c = {.sysroot = "", .live = true};
 	const char *output = NULL;
@@ -62,6 +64,7 @@ int main(int argc, char **argv)
 		case 'q': quiet = true; break;
 		case 'R': c.data_root = optarg; break;
 		case 'L': c.load_modules = true; break;
+		case 's': c.serial = true; break;
 		case 'S': c.sysroot = optarg; c.live = false; break;
 		case 'h': usage(stdout); return 0;
 		case 'V': printf("diyc-probe %s\n", DIYC_VERSION); return 0;

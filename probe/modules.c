@@ -7,8 +7,9 @@
 #include "probe.h"
 #include "util.h"
 
+#include "kmodapi.h"
+
 #include <errno.h>
-#include <libkmod.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -18,21 +19,36 @@ static void quiet_log(void *data, int prio, const char *file, int line, const ch
 	(void)data, (void)prio, (void)file, (void)line, (void)fn, (void)f, (void)args;
 }
 
+static const struct kmod_api *K;
+
 void modules_init(struct probe_ctx *c)
 {
 	if (c->sysroot && *c->sysroot)
-		return; /* fixture trees: answer from /sys/module only */
-	c->kmod = kmod_new(NULL, NULL);
+		return; /* fixture trees: answer from /sys/module and the config only */
+	if (!path_exists("/proc/modules")) {
+		dc_profile_set_str(c->prof, "kconfig", "module_support", "no (no /proc/modules)");
+		return; /* CONFIG_MODULES=n: nothing to load, libkmod stays unloaded */
+	}
+	K = kmod_api();
+	if (!K) {
+		dc_profile_set_str(c->prof, "kconfig", "module_support", kmod_api_error());
+		return;
+	}
+	dc_profile_set_str(c->prof, "kconfig", "module_support", "yes (libkmod)");
+	c->kmod = K->new_ctx(NULL, NULL);
 	if (c->kmod)
-		kmod_set_log_fn(c->kmod, quiet_log, NULL);
+		K->set_log_fn(c->kmod, quiet_log, NULL);
 }
 
 void modules_fini(struct probe_ctx *c)
 {
 	if (c->kmod)
-		kmod_unref(c->kmod);
+		K->unref(c->kmod);
 	c->kmod = NULL;
 }
+
+/* kmod_list_foreach() calls kmod_list_next() by name: go through the table instead. */
+#define foreach_mod(it, list) for (it = (list); it; it = K->list_next(list, it))
 
 static const char *module_state_kmod(struct probe_ctx *c, const char *name);
 
@@ -59,29 +75,33 @@ static const char *module_state_kmod(struct probe_ctx *c, const char *name)
 	const char *state = "missing";
 
 	if (!c->kmod) {
-		fmt(p, sizeof(p), "/sys/module/%s", name);
-		return sr_exists(c, p) ? "live" : "unknown";
+		/* a loaded module has an initstate file; a built-in one with parameters has not */
+		snprintf(p, sizeof(p), "/sys/module/%s/initstate", name);
+		if (sr_exists(c, p))
+			return "live";
+		snprintf(p, sizeof(p), "/sys/module/%s", name);
+		return sr_exists(c, p) ? "builtin" : "unknown";
 	}
 	struct kmod_module *mod = NULL;
-	if (kmod_module_new_from_name(c->kmod, name, &mod) == 0) {
-		int st = kmod_module_get_initstate(mod);
-		kmod_module_unref(mod);
+	if (K->module_new_from_name(c->kmod, name, &mod) == 0) {
+		int st = K->module_get_initstate(mod);
+		K->module_unref(mod);
 		if (st == KMOD_MODULE_BUILTIN)
 			return "builtin";
 		if (st == KMOD_MODULE_LIVE || st == KMOD_MODULE_COMING)
 			return "live";
 	}
 	/* Not in memory: is there a file that could be loaded? */
-	if (kmod_module_new_from_lookup(c->kmod, name, &list) < 0 || !list)
+	if (K->module_new_from_lookup(c->kmod, name, &list) < 0 || !list)
 		return "missing";
-	kmod_list_foreach(it, list)
+	foreach_mod(it, list)
 	{
-		struct kmod_module *m = kmod_module_get_module(it);
-		if (kmod_module_get_path(m))
+		struct kmod_module *m = K->module_get_module(it);
+		if (K->module_get_path(m))
 			state = "loadable";
-		kmod_module_unref(m);
+		K->module_unref(m);
 	}
-	kmod_module_unref_list(list);
+	K->module_unref_list(list);
 	if (!strcmp(state, "loadable")) {
 		long disabled = 0;
 		if (read_long(sr(c, "/proc/sys/kernel/modules_disabled"), &disabled) == 0 && disabled)
@@ -97,17 +117,17 @@ int module_load(struct probe_ctx *c, const char *name)
 
 	if (!c->kmod)
 		return -ENOSYS;
-	if (kmod_module_new_from_lookup(c->kmod, name, &list) < 0 || !list)
+	if (K->module_new_from_lookup(c->kmod, name, &list) < 0 || !list)
 		return -ENOENT;
-	kmod_list_foreach(it, list)
+	foreach_mod(it, list)
 	{
-		struct kmod_module *m = kmod_module_get_module(it);
-		r = kmod_module_probe_insert_module(m, KMOD_PROBE_IGNORE_LOADED, NULL, NULL, NULL,
-						    NULL);
-		kmod_module_unref(m);
+		struct kmod_module *m = K->module_get_module(it);
+		r = K->module_probe_insert_module(m, KMOD_PROBE_IGNORE_LOADED, NULL, NULL, NULL,
+						  NULL);
+		K->module_unref(m);
 		if (r == 0)
 			break;
 	}
-	kmod_module_unref_list(list);
+	K->module_unref_list(list);
 	return r > 0 ? -EPERM : r; /* >0: blacklisted */
 }

@@ -16,6 +16,7 @@ struct probe_ctx {
 	const char *sysroot; /* "" for the running system; fixture tree in tests */
 	bool live;           /* run syscall tests against the running kernel */
 	bool load_modules;   /* --load-modules: load overlay, veth, bridge via libkmod */
+	bool serial;         /* --serial: no worker process (timing, debugging) */
 	const char *data_root;
 	struct dc_profile *prof;
 

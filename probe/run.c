@@ -6,7 +6,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,30 +25,46 @@ static double now_ms(void)
 struct area {
 	const char *name; /* also the profile section it fills */
 	void (*fn)(struct probe_ctx *);
+	int stream;       /* 0: the probe process itself; n > 0: worker process n */
 };
 
 /* Context and kernel config first: every other area reads them. */
-static const struct area first[] = {{"context", probe_context}, {"kconfig", probe_kconfig}};
-/* These are independent; each runs in its own worker process, all at once. */
-static const struct area parallel[] = {
-    {"namespaces", probe_namespaces}, {"cgroups", probe_cgroups}, {"overlay", probe_overlay},
-    {"network", probe_network},       {"hardening", probe_hardening},
-};
+static const struct area first[] = {{"context", probe_context, 0}, {"kconfig", probe_kconfig, 0}};
 
-struct worker {
-	pid_t pid;
-	int fd;
-	char *buf;
-	size_t len, cap;
-	double t0;
+/*
+ * The other areas are independent.  They run in two streams at once (this
+ * machine kind has two cores; more workers only fight over them): the probe
+ * process itself and one worker, which sends its sections back as JSON.
+ * Each stream holds about half of the work, measured with --serial.
+ */
+static const struct area later[] = {
+    {"namespaces", probe_namespaces, 1}, {"cgroups", probe_cgroups, 0},
+    {"overlay", probe_overlay, 0},       {"network", probe_network, 1},
+    {"hardening", probe_hardening, 0},
 };
+#define STREAMS 2
 
-/* In the worker: run the area, send its section as JSON text, exit. */
-static void worker_main(struct probe_ctx *c, const struct area *a, int fd)
+static void run_area(struct probe_ctx *c, const struct area *a)
 {
+	double t = now_ms();
 	a->fn(c);
-	json_object *sec = dc_profile_find(c->prof, a->name);
-	const char *txt = sec ? json_object_to_json_string_ext(sec, JSON_C_TO_STRING_PLAIN) : "{}";
+	dc_profile_set_int(c->prof, "probe.timings_us", a->name, (long long)((now_ms() - t) * 1000));
+}
+
+/* In a worker: run the stream's areas, send {"section": {...}, ...} as JSON, exit. */
+static void worker_main(struct probe_ctx *c, int stream, int fd)
+{
+	json_object *out = json_object_new_object();
+	for (size_t i = 0; i < ARRAY_SIZE(later); i++) {
+		if (later[i].stream != stream)
+			continue;
+		run_area(c, &later[i]);
+		json_object *sec = dc_profile_find(c->prof, later[i].name);
+		json_object_object_add(out, later[i].name, json_object_get(sec));
+	}
+	json_object_object_add(out, "timings_us",
+			       json_object_get(dc_profile_find(c->prof, "probe.timings_us")));
+	const char *txt = json_object_to_json_string_ext(out, JSON_C_TO_STRING_PLAIN);
 	size_t len = strlen(txt);
 	for (size_t off = 0; off < len;) {
 		ssize_t n = write(fd, txt + off, len - off);
@@ -62,110 +77,107 @@ static void worker_main(struct probe_ctx *c, const struct area *a, int fd)
 	_exit(0);
 }
 
-static int worker_read(struct worker *w)
+/* Read everything a worker sends; NULL-terminated text, or NULL on error. */
+static char *read_all(int fd)
 {
-	if (w->cap - w->len < 4096) {
-		size_t nc = w->cap ? w->cap * 2 : 16384;
-		char *nb = realloc(w->buf, nc);
-		if (!nb)
-			return -ENOMEM;
-		w->buf = nb;
-		w->cap = nc;
+	size_t cap = 16384, len = 0;
+	char *buf = malloc(cap);
+	while (buf) {
+		if (cap - len < 4096) {
+			char *nb = realloc(buf, cap * 2);
+			if (!nb)
+				break;
+			buf = nb;
+			cap *= 2;
+		}
+		ssize_t n = read(fd, buf + len, cap - len - 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			break;
+		if (n == 0) {
+			buf[len] = '\0';
+			return buf;
+		}
+		len += (size_t)n;
 	}
-	ssize_t n = read(w->fd, w->buf + w->len, w->cap - w->len - 1);
-	if (n < 0)
-		return errno == EINTR ? 1 : -errno;
-	w->len += (size_t)n;
-	return n > 0;
+	free(buf);
+	return NULL;
 }
 
 /* An area whose worker failed still gets a section saying so, never silence. */
-static void area_failed(struct probe_ctx *c, const char *name, const char *why)
+static void stream_failed(struct probe_ctx *c, int stream, const char *why)
 {
-	dc_profile_set_str(c->prof, name, "probe_error", why);
+	for (size_t i = 0; i < ARRAY_SIZE(later); i++)
+		if (later[i].stream == stream)
+			dc_profile_set_str(c->prof, later[i].name, "probe_error", why);
 }
 
-static void run_parallel(struct probe_ctx *c)
+static void run_streams(struct probe_ctx *c, bool serial)
 {
-	struct worker w[ARRAY_SIZE(parallel)];
-	struct pollfd pfd[ARRAY_SIZE(parallel)];
+	pid_t pid[STREAMS] = {0};
+	int fd[STREAMS] = {-1, -1};
 
-	memset(w, 0, sizeof(w));
 	fflush(NULL);
-	for (size_t i = 0; i < ARRAY_SIZE(parallel); i++) {
+	for (int s = 1; s < STREAMS && !serial; s++) {
 		int p[2];
-		w[i].fd = -1;
-		w[i].t0 = now_ms();
 		if (pipe2(p, O_CLOEXEC) < 0) {
-			area_failed(c, parallel[i].name, strerror(errno));
+			stream_failed(c, s, strerror(errno));
 			continue;
 		}
-		w[i].pid = fork();
-		if (w[i].pid == 0) {
+		pid[s] = fork();
+		if (pid[s] == 0) {
 			close(p[0]);
 			prctl(PR_SET_PDEATHSIG, SIGKILL);
 			alarm(30);
-			worker_main(c, &parallel[i], p[1]);
+			worker_main(c, s, p[1]);
 		}
 		close(p[1]);
-		if (w[i].pid < 0) {
+		if (pid[s] < 0) {
 			close(p[0]);
-			area_failed(c, parallel[i].name, strerror(errno));
+			stream_failed(c, s, strerror(errno));
 			continue;
 		}
-		w[i].fd = p[0];
+		fd[s] = p[0];
 	}
-	for (;;) {
-		nfds_t n = 0;
-		for (size_t i = 0; i < ARRAY_SIZE(parallel); i++)
-			if (w[i].fd >= 0) {
-				pfd[n].fd = w[i].fd;
-				pfd[n].events = POLLIN;
-				n++;
-			}
-		if (!n)
-			break;
-		if (poll(pfd, n, -1) < 0 && errno != EINTR)
-			break;
-		for (size_t i = 0; i < ARRAY_SIZE(parallel); i++) {
-			if (w[i].fd < 0)
-				continue;
-			int r = worker_read(&w[i]);
-			if (r <= 0) {
-				close(w[i].fd);
-				w[i].fd = -1;
-				dc_profile_set_int(c->prof, "probe.timings_us", parallel[i].name,
-						   (long long)((now_ms() - w[i].t0) * 1000));
-			}
-		}
-	}
-	/* Insert the sections in a fixed order, whatever order the workers finished in. */
-	for (size_t i = 0; i < ARRAY_SIZE(parallel); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(later); i++)
+		if (serial || later[i].stream == 0)
+			run_area(c, &later[i]);
+	for (int s = 1; s < STREAMS; s++) {
+		if (fd[s] < 0)
+			continue;
+		char *txt = read_all(fd[s]);
+		close(fd[s]);
 		int st = 0;
-		if (w[i].pid > 0)
-			while (waitpid(w[i].pid, &st, 0) < 0 && errno == EINTR)
-				;
-		json_object *sec = NULL;
-		if (w[i].buf) {
-			w[i].buf[w[i].len] = '\0';
-			sec = json_tokener_parse(w[i].buf);
-		}
-		if (sec && json_object_is_type(sec, json_type_object) && WIFEXITED(st) &&
+		while (waitpid(pid[s], &st, 0) < 0 && errno == EINTR)
+			;
+		json_object *in = txt ? json_tokener_parse(txt) : NULL;
+		free(txt);
+		if (in && json_object_is_type(in, json_type_object) && WIFEXITED(st) &&
 		    WEXITSTATUS(st) == 0) {
-			json_object_object_add(c->prof->root, parallel[i].name, sec);
+			json_object *tm = dc_profile_obj(c->prof, "probe.timings_us");
+			json_object_object_foreach(in, k, v)
+			{
+				if (strcmp(k, "timings_us")) {
+					json_object_object_add(c->prof->root, k, json_object_get(v));
+				} else if (v) {
+					json_object_object_foreach(v, tk, tv)
+					{
+						json_object_object_add(tm, tk, json_object_get(tv));
+					}
+				}
+			}
 		} else {
 			char why[96];
-			json_object_put(sec);
 			if (WIFSIGNALED(st))
 				snprintf(why, sizeof(why), "probe worker killed by signal %d",
 					 WTERMSIG(st));
 			else
 				snprintf(why, sizeof(why), "probe worker failed (exit %d)",
 					 WIFEXITED(st) ? WEXITSTATUS(st) : -1);
-			if (w[i].pid > 0)
-				area_failed(c, parallel[i].name, why);
+			stream_failed(c, s, why);
 		}
-		free(w[i].buf);
+		json_object_put(in);
 	}
 }
 
@@ -185,19 +197,18 @@ int probe_run(struct probe_ctx *c)
 	dc_profile_set_str(c->prof, "probe", "sysroot", c->sysroot && *c->sysroot ? c->sysroot : NULL);
 	dc_profile_set_bool(c->prof, "probe", "live", c->live);
 	dc_profile_set_bool(c->prof, "probe", "load_modules", c->load_modules);
+	dc_profile_set_bool(c->prof, "probe", "serial", c->serial);
 	dc_profile_set_str(c->prof, "probe", "data_root", c->data_root);
 
-	modules_init(c);
 	for (size_t i = 0; i < ARRAY_SIZE(first); i++) {
-		double t = now_ms();
-		first[i].fn(c);
-		dc_profile_set_int(c->prof, "probe.timings_us", first[i].name,
-				   (long long)((now_ms() - t) * 1000));
+		if (first[i].fn == probe_kconfig)
+			modules_init(c); /* the kernel config reports module states */
+		run_area(c, &first[i]);
 	}
 	/* Reserve the sections' places so the document keeps its order. */
-	for (size_t i = 0; i < ARRAY_SIZE(parallel); i++)
-		json_object_object_add(c->prof->root, parallel[i].name, json_object_new_object());
-	run_parallel(c);
+	for (size_t i = 0; i < ARRAY_SIZE(later); i++)
+		json_object_object_add(c->prof->root, later[i].name, json_object_new_object());
+	run_streams(c, c->serial);
 	int code = probe_summary(c);
 	dc_profile_set_int(c->prof, "probe", "duration_us", (long long)((now_ms() - t0) * 1000));
 	return code;

@@ -1,0 +1,53 @@
+#define _GNU_SOURCE
+#include "kmodapi.h"
+
+#include <dlfcn.h>
+#include <stdio.h>
+
+static struct kmod_api api;
+static int state; /* 0 untried, 1 loaded, -1 failed */
+static char error[200];
+
+#define SYM(field, name)                                                                           \
+	do {                                                                                       \
+		*(void **)&api.field = dlsym(h, name);                                             \
+		if (!api.field) {                                                                  \
+			snprintf(error, sizeof(error), "libkmod.so.2 lacks %s", name);             \
+			goto fail;                                                                 \
+		}                                                                                  \
+	} while (0)
+
+const struct kmod_api *kmod_api(void)
+{
+	if (state)
+		return state > 0 ? &api : NULL;
+	void *h = dlopen("libkmod.so.2", RTLD_NOW | RTLD_LOCAL);
+	if (!h) {
+		snprintf(error, sizeof(error), "%s", dlerror());
+		state = -1;
+		return NULL;
+	}
+	SYM(new_ctx, "kmod_new");
+	SYM(unref, "kmod_unref");
+	SYM(set_log_fn, "kmod_set_log_fn");
+	SYM(module_new_from_name, "kmod_module_new_from_name");
+	SYM(module_new_from_lookup, "kmod_module_new_from_lookup");
+	SYM(module_get_initstate, "kmod_module_get_initstate");
+	SYM(module_unref, "kmod_module_unref");
+	SYM(module_unref_list, "kmod_module_unref_list");
+	SYM(module_get_module, "kmod_module_get_module");
+	SYM(module_get_path, "kmod_module_get_path");
+	SYM(list_next, "kmod_list_next");
+	SYM(module_probe_insert_module, "kmod_module_probe_insert_module");
+	state = 1;
+	return &api;
+fail:
+	dlclose(h);
+	state = -1;
+	return NULL;
+}
+
+const char *kmod_api_error(void)
+{
+	return error[0] ? error : "libkmod not loaded";
+}

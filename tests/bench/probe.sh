@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Benchmark of diyc-probe (make bench): a full probe against a files-only floor
+# (the same probe reading /proc, /sys and the kernel config with every syscall
+# test skipped), side by side in one hyperfine run so machine noise cancels out.
+# Prints medians and ratios; writes the raw numbers to build/bench/probe.json.
+set -eu
+cd "$(dirname "$0")/../.."
+runs=${RUNS:-100}
+mkdir -p build/bench
+command -v hyperfine >/dev/null || { echo "bench: hyperfine missing (make deps)" >&2; exit 1; }
+hyperfine -N --warmup 10 --runs "$runs" --export-json build/bench/probe.json \
+	-n "diyc-probe (full)" "./diyc-probe -q -n" \
+	-n "diyc-probe --serial" "./diyc-probe -q -n --serial" \
+	-n "files only (floor)" "./diyc-probe -q -n --sysroot /" >/dev/null
+python3 - build/bench/probe.json <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))["results"]
+floor = r[-1]["median"]
+print(f"{'command':<22} {'median':>9} {'min':>9} {'max':>9} {'vs floor':>9}")
+for x in r:
+    print(f"{x['command']:<22} {x['median']*1e3:8.1f}ms {x['min']*1e3:8.1f}ms "
+          f"{x['max']*1e3:8.1f}ms {x['median']/floor:8.2f}x")
+full = r[0]["median"] * 1e3
+print(f"goal: full probe median <= 50 ms: {'met' if full <= 50 else 'NOT met'} ({full:.1f} ms)")
+PY
