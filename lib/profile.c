@@ -39,24 +39,28 @@ void dc_check_init(struct dc_check *c, const char *method, const char *since)
 	c->since = since;
 }
 
+/* Append a formatted item to a "; "-separated list held in a fixed buffer. */
+static void vlist_append(char *buf, size_t size, const char *f, va_list ap)
+{
+	char tmp[640];
+	vsnprintf(tmp, sizeof(tmp), f, ap);
+	strappend(buf, size, "; ", "%s", tmp);
+}
+
 void dc_check_evidence(struct dc_check *c, const char *f, ...)
 {
-	char tmp[sizeof(c->evidence)];
 	va_list ap;
 	va_start(ap, f);
-	vsnprintf(tmp, sizeof(tmp), f, ap);
+	vlist_append(c->evidence, sizeof(c->evidence), f, ap);
 	va_end(ap);
-	strappend(c->evidence, sizeof(c->evidence), "; ", "%s", tmp);
 }
 
 void dc_check_hint(struct dc_check *c, const char *f, ...)
 {
-	char tmp[sizeof(c->hint)];
 	va_list ap;
 	va_start(ap, f);
-	vsnprintf(tmp, sizeof(tmp), f, ap);
+	vlist_append(c->hint, sizeof(c->hint), f, ap);
 	va_end(ap);
-	strappend(c->hint, sizeof(c->hint), "; ", "%s", tmp);
 }
 
 void dc_check_errno(struct dc_check *c, int err)

@@ -9,6 +9,7 @@
  * missing UTS namespace can never make sethostname() rename the host.
  */
 #define _GNU_SOURCE
+#include "nsflags.h"
 #include "probe.h"
 #include "util.h"
 
@@ -28,12 +29,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#ifndef CLONE_NEWCGROUP
-#define CLONE_NEWCGROUP 0x02000000
-#endif
-#ifndef CLONE_NEWTIME
-#define CLONE_NEWTIME 0x00000080
-#endif
 #define TMPFS_MAGIC_ 0x01021994
 
 struct ns_info {

@@ -15,7 +15,7 @@
 #include <linux/audit.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
-#include <sched.h>
+#include "nsflags.h"
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,12 +24,6 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#ifndef CLONE_NEWCGROUP
-#define CLONE_NEWCGROUP 0x02000000
-#endif
-#ifndef CLONE_NEWTIME
-#define CLONE_NEWTIME 0x00000080
-#endif
 #ifndef __NR_clone3
 #define __NR_clone3 435
 #endif
