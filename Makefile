@@ -19,7 +19,7 @@ B       ?= build/normal
 OUT     ?= .
 
 # libkmod is opened with dlopen() on first use (lib/kmodapi.c): only its headers are linked in.
-PKGS     = libcap json-c libmnl zlib
+PKGS     = libcap json-c libmnl zlib libarchive
 DEPS_CFLAGS := $(shell pkg-config --cflags $(PKGS) libkmod 2>/dev/null)
 DEPS_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lcap -ljson-c -lmnl -lz) -ldl
 
@@ -27,25 +27,29 @@ DEPS_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lcap -ljso
 # and paths go through fmt(), which reports truncation as an error.
 override CFLAGS += -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-format-nonliteral \
 	-Wno-format-truncation \
-	-fstack-protector-strong -D_FORTIFY_SOURCE=2 -MMD -MP -Ilib -Iprobe $(DEPS_CFLAGS) $(SAN)
+	-fstack-protector-strong -D_FORTIFY_SOURCE=2 -MMD -MP -Ilib -Iprobe -Iruntime $(DEPS_CFLAGS) $(SAN)
 override LDFLAGS += $(SAN)
 
 LIB_SRC    := $(wildcard lib/*.c)
 PROBE_SRC  := $(filter-out probe/main.c,$(wildcard probe/*.c))
+RUNTIME_SRC := $(wildcard runtime/*.c)
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
 
 LIB_OBJ    := $(LIB_SRC:%.c=$(B)/%.o)
 PROBE_OBJ  := $(PROBE_SRC:%.c=$(B)/%.o)
+RUNTIME_OBJ := $(RUNTIME_SRC:%.c=$(B)/%.o)
 UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 
 # Debian packages: build, test, and what later parts of diyc run (see README).
 DEB_PKGS = build-essential pkg-config libcap-dev libkmod-dev libcmocka-dev libjson-c-dev \
-	libmnl-dev zlib1g-dev kmod iproute2 iptables busybox-static python3 hyperfine \
+	libmnl-dev zlib1g-dev libarchive-dev kmod iproute2 iptables busybox-static python3 hyperfine \
 	qemu-system-x86 linux-source-6.1
 
-.PHONY: all deps demo check test unit integration asan bench install uninstall clean format
+DIYC_ROOT ?= /var/lib/diyc
 
-all: $(OUT)/diyc-probe $(OUT)/tests/tools/nons
+.PHONY: image all deps demo check test unit integration asan bench install uninstall clean format
+
+all: $(OUT)/diyc-probe $(OUT)/diyc $(OUT)/tests/tools/nons
 
 $(B)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -58,6 +62,10 @@ $(B)/libprobe.a: $(PROBE_OBJ)
 	$(AR) rcs $@ $^
 
 $(OUT)/diyc-probe: $(B)/probe/main.o $(B)/libprobe.a $(B)/libdiyc.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(DEPS_LIBS)
+
+$(OUT)/diyc: $(RUNTIME_OBJ) $(B)/libprobe.a $(B)/libdiyc.a
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(DEPS_LIBS)
 
@@ -78,8 +86,13 @@ deps:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
 
-demo: deps all
+# The default image, from Debian's busybox-static (no network needed).
+image:
+	runtime/mkimage-busybox.sh $(DIYC_ROOT)
+
+demo: deps all image
 	./diyc-probe
+	./diyc run --rm demo busybox /bin/sh -c 'echo "hello from $$(hostname): pid $$$$, $$(ls /proc | grep -c "^[0-9]") processes visible"; '"'"'cat /proc/self/status | grep -E "^(CapEff|NoNewPrivs)"'"'"
 
 unit: $(UNIT_BIN)
 integration: all
@@ -110,6 +123,6 @@ format:
 	clang-format -i lib/*.[ch] probe/*.[ch] tests/unit/*.c tests/tools/*.c
 
 clean:
-	rm -rf build diyc-probe tests/tools/nons
+	rm -rf build diyc-probe diyc tests/tools/nons
 
 -include $(shell find build -name '*.d' 2>/dev/null)

@@ -7,6 +7,7 @@
  */
 #define _GNU_SOURCE
 #include "probe.h"
+#include "cglayout.h"
 #include "proccgroup.h"
 #include "util.h"
 
@@ -91,31 +92,6 @@ static const char *mode_from_mountinfo(struct cg_state *s, size_t *nv1)
 	return "none";
 }
 
-/* The v1 mount carrying controller ctrl (super options list it). */
-static const struct mnt_entry *v1_mount(struct cg_state *s, const char *ctrl)
-{
-	for (size_t i = 0; i < s->c->mi.n; i++) {
-		const struct mnt_entry *e = &s->c->mi.v[i];
-		if (!strcmp(e->fstype, "cgroup") && option_has(e->super, ctrl))
-			return e;
-	}
-	return NULL;
-}
-
-/* Directory of our own cgroup inside a mounted hierarchy. */
-static int own_dir(const struct mnt_entry *m, const char *own, char *out, size_t len)
-{
-	size_t rl = strlen(m->root);
-	const char *rel = own;
-	if (strcmp(m->root, "/")) {
-		/* mounted from a sub-directory (cgroup namespace or bind mount) */
-		if (strncmp(own, m->root, rl) || (own[rl] && own[rl] != '/'))
-			return -ENOENT;
-		rel = own + rl;
-	}
-	return fmt(out, len, "%s%s", m->mountpoint, strcmp(rel, "/") ? rel : "");
-}
-
 static int rmdir_retry(const char *dir)
 {
 	for (int i = 0; i < 200; i++) {
@@ -197,12 +173,8 @@ static int v2_enable(const char *parent, const char *ctrl, struct dc_check *k)
 {
 	char path[PATH_MAX], buf[512], op[64];
 	fmt(path, sizeof(path), "%s/cgroup.subtree_control", parent);
-	if (read_line(path, buf, sizeof(buf)) == 0) {
-		char *save;
-		for (char *t = strtok_r(buf, " ", &save); t; t = strtok_r(NULL, " ", &save))
-			if (!strcmp(t, ctrl))
-				return 0; /* already delegated to children */
-	}
+	if (read_line(path, buf, sizeof(buf)) == 0 && cg_list_has(buf, ctrl))
+		return 0; /* already delegated to children */
 	snprintf(op, sizeof(op), "+%s", ctrl);
 	int r = write_file(path, op);
 	if (r < 0) {
@@ -310,16 +282,6 @@ out:
 		v2_disable(parent, ctrl);
 }
 
-static bool in_v2_controllers(struct cg_state *s, const char *ctrl)
-{
-	char tmp[512];
-	snprintf(tmp, sizeof(tmp), "%s", s->v2_controllers);
-	for (char *save, *t = strtok_r(tmp, " ", &save); t; t = strtok_r(NULL, " ", &save))
-		if (!strcmp(t, ctrl))
-			return true;
-	return false;
-}
-
 static bool disabled_on_cmdline(struct probe_ctx *c, const char *ctrl, char *why, size_t len)
 {
 	char text[4096], v[256];
@@ -338,8 +300,8 @@ static void controller(struct cg_state *s, const char *ctrl, bool test)
 	struct dc_check k;
 	char key[96], dir[PATH_MAX], why[300];
 	const struct cg_controller *row = s->have_table ? cg_controllers_find(&s->table, ctrl) : NULL;
-	const struct mnt_entry *m1 = v1_mount(s, ctrl);
-	bool on_v2 = s->v2 && s->have_v2_controllers && in_v2_controllers(s, ctrl);
+	const struct mnt_entry *m1 = cg_v1_mount(&s->c->mi, ctrl);
+	bool on_v2 = s->v2 && s->have_v2_controllers && cg_list_has(s->v2_controllers, ctrl);
 	const char *home = m1 ? "v1" : on_v2 ? "v2" : "none";
 	const struct cg_member *own = NULL;
 
@@ -378,7 +340,7 @@ static void controller(struct cg_state *s, const char *ctrl, bool test)
 			k.status = DC_NO;
 		else if (!c->live)
 			k.status = k.enabled == DC_NO ? DC_NO : DC_UNKNOWN;
-	} else if (!own || own_dir(m1 ? m1 : s->v2, own->path, dir, sizeof(dir)) < 0) {
+	} else if (!own || cg_own_dir(m1 ? m1 : s->v2, own->path, dir, sizeof(dir)) < 0) {
 		k.usable = k.status = DC_UNKNOWN;
 		dc_check_evidence(&k, "own cgroup in this hierarchy not found in /proc/self/cgroup");
 	} else {
@@ -407,7 +369,7 @@ static void features(struct cg_state *s)
 		dc_check_evidence(&k, "cgroup2 at %s", s->v2->mountpoint);
 		if (!c->live) {
 			k.status = k.usable = DC_UNKNOWN;
-		} else if (!own || own_dir(s->v2, own->path, dir, sizeof(dir)) < 0) {
+		} else if (!own || cg_own_dir(s->v2, own->path, dir, sizeof(dir)) < 0) {
 			k.status = k.usable = DC_UNKNOWN;
 			dc_check_evidence(&k, "no 0:: line in /proc/self/cgroup");
 		} else {
@@ -440,7 +402,7 @@ static void features(struct cg_state *s)
 
 	/* freezer: v1 controller or v2 cgroup.freeze (5.2) */
 	dc_check_init(&k, "procfs", "2.6.28");
-	const struct mnt_entry *fz = v1_mount(s, "freezer");
+	const struct mnt_entry *fz = cg_v1_mount(&s->c->mi, "freezer");
 	json_object *ff = NULL;
 	if (fz) {
 		k.status = k.compiled = k.enabled = DC_YES;

@@ -1,0 +1,19 @@
+/*
+ * Container and image names.  Validated before they touch a path, a cgroup or
+ * an interface name: [A-Za-z0-9][A-Za-z0-9_.-]*, at most DC_NAME_MAX bytes so
+ * that "dc-NAME" fits an interface name (15 bytes).  The first character
+ * rules out ".", ".." and option-like names; "/" cannot occur.
+ */
+#ifndef DIYC_NAMES_H
+#define DIYC_NAMES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define DC_NAME_MAX 12
+#define DC_IMAGE_MAX 64
+
+/* 0 when valid; else -EINVAL and a one-line reason in why. */
+int name_check(const char *kind, const char *name, size_t max, char *why, size_t len);
+
+#endif

@@ -1,0 +1,38 @@
+/* `diyc profile`: the kernel profile in use, and what `diyc run` will degrade. */
+#define _GNU_SOURCE
+#include "diyc.h"
+#include "probe.h"
+#include "util.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+int cmd_profile(int argc, char **argv)
+{
+	const char *path = DC_DEFAULT_PROFILE;
+	bool explicit = false;
+	if (argc >= 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
+		puts("Usage: diyc profile [--profile FILE]\nShow the kernel profile diyc run uses "
+		     "(probing the kernel again when\nthe default profile is missing or stale) and "
+		     "what it will degrade.");
+		return 0;
+	}
+	if (argc == 3 && !strcmp(argv[1], "--profile")) {
+		path = argv[2];
+		explicit = true;
+	} else if (argc != 1) {
+		err("usage: diyc profile [--profile FILE]");
+		return EXIT_DIYC;
+	}
+	char why[300];
+	struct dc_profile *p = features_profile(path, !explicit, why, sizeof(why));
+	if (!p) {
+		err("cannot use the kernel profile %s: %s", path, why);
+		return EXIT_DIYC;
+	}
+	printf("profile: %s\n", path);
+	print_table(p, isatty(STDOUT_FILENO) && !getenv("NO_COLOR"));
+	dc_profile_free(p);
+	return 0;
+}

@@ -1,0 +1,212 @@
+/*
+ * The container process: cloned into new namespaces, held on a pipe until
+ * the supervisor has put it into its cgroups and recorded it, then it builds
+ * its root filesystem, gives up its privileges and executes the command.  A
+ * failure before exec travels back on a close-on-exec pipe: end of file there
+ * means the exec succeeded.
+ */
+#define _GNU_SOURCE
+#include "diyc.h"
+#include "nsflags.h"
+#include "util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+struct child_error {
+	int code; /* exit code: 125, 126, 127 */
+	char msg[480];
+};
+
+static void child_fail(int errfd, int code, const char *msg)
+{
+	struct child_error e = {.code = code};
+	snprintf(e.msg, sizeof(e.msg), "%s", msg);
+	if (write(errfd, &e, sizeof(e)) < 0)
+		_exit(code);
+	_exit(code);
+}
+
+static char **make_env(const struct launch *l)
+{
+	const struct run_opts *o = l->o;
+	char **env = calloc((size_t)o->nenv + 6, sizeof(char *));
+	int n = 0;
+	char buf[512];
+	if (!env)
+		return NULL;
+	env[n++] = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+	env[n++] = "HOME=/root";
+	snprintf(buf, sizeof(buf), "HOSTNAME=%s",
+		 l->f->ns[NS_UTS] ? (o->hostname ? o->hostname : o->name) : "");
+	if (l->f->ns[NS_UTS])
+		env[n++] = strdup(buf);
+	if (o->tty) {
+		const char *t = getenv("TERM");
+		snprintf(buf, sizeof(buf), "TERM=%s", t && *t ? t : "xterm");
+		env[n++] = strdup(buf);
+	}
+	/* -e wins over the defaults: replace an entry of the same key */
+	for (int i = 0; i < o->nenv; i++) {
+		size_t k = (size_t)(strchr(o->env[i], '=') - o->env[i]) + 1;
+		int j = 0;
+		while (j < n && strncmp(env[j], o->env[i], k))
+			j++;
+		env[j] = o->env[i];
+		if (j == n)
+			n++;
+	}
+	env[n] = NULL;
+	return env;
+}
+
+extern char **environ;
+
+static void child_main(struct launch *l, int syncfd, int errfd, const sigset_t *oldmask)
+{
+	const struct run_opts *o = l->o;
+	const struct features *f = l->f;
+	char why[400], ch;
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL); /* a supervisor killed with -9 takes us along */
+	if (read(syncfd, &ch, 1) != 1)
+		_exit(EXIT_DIYC); /* the supervisor went away before releasing us */
+	close(syncfd);
+	if (f->ns[NS_CGROUP] && unshare(CLONE_NEWCGROUP) < 0) {
+		snprintf(why, sizeof(why), "unshare(CLONE_NEWCGROUP): %s", strerror(errno));
+		child_fail(errfd, EXIT_DIYC, why);
+	}
+	if (rootfs_setup(l, why, sizeof(why)) < 0)
+		child_fail(errfd, EXIT_DIYC, why);
+	/* only in a UTS namespace of our own: never rename the host */
+	if (f->ns[NS_UTS]) {
+		const char *h = o->hostname ? o->hostname : o->name;
+		if (sethostname(h, strlen(h)) < 0 || setdomainname("", 0) < 0) {
+			snprintf(why, sizeof(why), "sethostname: %s", strerror(errno));
+			child_fail(errfd, EXIT_DIYC, why);
+		}
+	}
+	if (setsid() < 0)
+		child_fail(errfd, EXIT_DIYC, "setsid failed");
+	if (l->tty_slave >= 0) {
+		if (ioctl(l->tty_slave, TIOCSCTTY, 0) < 0 || dup2(l->tty_slave, 0) < 0 ||
+		    dup2(l->tty_slave, 1) < 0 || dup2(l->tty_slave, 2) < 0)
+			child_fail(errfd, EXIT_DIYC, "cannot attach the terminal");
+	} else if (l->log_fd >= 0) {
+		int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		if (null < 0 || dup2(null, 0) < 0 || dup2(l->log_fd, 1) < 0 || dup2(l->log_fd, 2) < 0)
+			child_fail(errfd, EXIT_DIYC, "cannot redirect output to the log");
+	}
+	const char *wd = o->workdir ? o->workdir : "/";
+	if (chdir(wd) < 0) {
+		snprintf(why, sizeof(why), "working directory %s: %s", wd, strerror(errno));
+		child_fail(errfd, EXIT_DIYC, why);
+	}
+	char cwd[PATH_MAX];
+	if (!getcwd(cwd, sizeof(cwd)) || cwd[0] != '/')
+		child_fail(errfd, EXIT_DIYC, "the working directory is outside the container");
+	char **env = make_env(l);
+	if (!env)
+		child_fail(errfd, EXIT_DIYC, "out of memory");
+	close_fds_from(3, errfd);
+	if (security_apply(f, f->ns[NS_PID], why, sizeof(why)) < 0)
+		child_fail(errfd, EXIT_DIYC, why);
+	sigprocmask(SIG_SETMASK, oldmask, NULL);
+	for (int s = 1; s < NSIG; s++)
+		signal(s, SIG_DFL);
+	static char *const sh[] = {"/bin/sh", NULL};
+	char *const *argv = o->argv ? o->argv : sh;
+	environ = env; /* execvp searches the container's PATH */
+	execvp(argv[0], argv);
+	int e = errno;
+	snprintf(why, sizeof(why), "%s: %s", argv[0],
+		 e == ENOENT ? "command not found" : strerror(e));
+	child_fail(errfd, e == ENOENT ? EXIT_NOTFOUND : EXIT_CANNOT, why);
+}
+
+pid_t container_spawn(struct launch *l, int *sync_fd, int *err_fd)
+{
+	int syncp[2], errp[2];
+	unsigned long flags = CLONE_NEWNS | SIGCHLD;
+	sigset_t all, old;
+
+	if (l->f->ns[NS_UTS])
+		flags |= CLONE_NEWUTS;
+	if (l->f->ns[NS_IPC])
+		flags |= CLONE_NEWIPC;
+	if (l->f->ns[NS_PID])
+		flags |= CLONE_NEWPID;
+	if (l->f->ns[NS_NET])
+		flags |= CLONE_NEWNET;
+	if (pipe2(syncp, O_CLOEXEC) < 0)
+		return -1;
+	if (pipe2(errp, O_CLOEXEC) < 0) {
+		close(syncp[0]);
+		close(syncp[1]);
+		return -1;
+	}
+	/* the child starts with every signal blocked and restores the mask just before exec */
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, &old);
+	fflush(NULL);
+	pid_t pid = (pid_t)syscall(SYS_clone, flags, NULL, NULL, NULL, NULL);
+	if (pid == 0) {
+		close(syncp[1]);
+		close(errp[0]);
+		child_main(l, syncp[0], errp[1], &old);
+		_exit(EXIT_DIYC);
+	}
+	int e = errno;
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	close(syncp[0]);
+	close(errp[1]);
+	if (pid < 0) {
+		close(syncp[1]);
+		close(errp[0]);
+		errno = e;
+		return -1;
+	}
+	*sync_fd = syncp[1];
+	*err_fd = errp[0];
+	return pid;
+}
+
+int container_release(pid_t pid, int sync_fd, int err_fd)
+{
+	struct child_error e;
+	(void)pid;
+	ssize_t n = write(sync_fd, "g", 1);
+	close(sync_fd);
+	if (n != 1) {
+		close(err_fd);
+		err("the container process died before it started");
+		return EXIT_DIYC;
+	}
+	size_t got = 0;
+	while (got < sizeof(e)) {
+		n = read(err_fd, (char *)&e + got, sizeof(e) - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	close(err_fd);
+	if (got == 0)
+		return 0; /* end of file: exec succeeded */
+	if (got < sizeof(e)) {
+		err("the container process failed during setup");
+		return EXIT_DIYC;
+	}
+	e.msg[sizeof(e.msg) - 1] = '\0';
+	err("%s", e.msg);
+	return e.code;
+}

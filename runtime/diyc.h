@@ -1,0 +1,175 @@
+/*
+ * diyc: the runtime.  One file per concern:
+ *   main.c       command dispatch, global options, usage
+ *   cmd_run.c    `diyc run` options -> struct run_opts
+ *   features.c   profile -> what this kernel lets us use, what is degraded
+ *   state.c      /run/diyc/NAME: lock, state.json, liveness
+ *   cgroup.c     the container's cgroups (v2, v1, hybrid): limits, tracking, kill
+ *   rootfs.c     overlay, pivot_root, /dev, /proc, /sys, masks, /etc files
+ *   security.c   capabilities, no_new_privs, seccomp, file descriptors
+ *   container.c  the container process: clone, setup, exec
+ *   supervise.c  the supervisor: subreaper, signals, exit status, cleanup
+ *   image.c      images: list, import (libarchive), remove
+ *   cmd_*.c      ps, stop, kill, rm, gc, exec, logs, images, profile
+ */
+#ifndef DIYC_RUNTIME_H
+#define DIYC_RUNTIME_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "profile.h"
+
+/* Exit codes of diyc itself (a container's own status passes through). */
+#define EXIT_DIYC 125     /* diyc failed: bad input, setup error */
+#define EXIT_CANNOT 126   /* the command exists but cannot be executed */
+#define EXIT_NOTFOUND 127 /* the command was not found */
+
+#define DC_STATE_DIR "/run/diyc"
+#define DC_DATA_ROOT "/var/lib/diyc"
+#define DC_CG_PREFIX "diyc-"
+
+struct globals {
+	const char *root;      /* data root: images/, containers/ */
+	const char *state_dir; /* /run/diyc */
+	int verbose;
+};
+extern struct globals G;
+
+/* Print "diyc: ..." on stderr. */
+void err(const char *f, ...) __attribute__((format(printf, 1, 2)));
+void warn(const char *f, ...) __attribute__((format(printf, 1, 2)));
+void info(const char *f, ...) __attribute__((format(printf, 1, 2)));
+
+/* ---- run options ---- */
+struct run_opts {
+	const char *name, *image;
+	char **argv; /* command; NULL = /bin/sh */
+	bool has_memory, has_cpus, has_pids;
+	uint64_t memory, cpu_quota;
+	long pids;
+	char **env; /* KEY=VAL from -e */
+	int nenv;
+	const char *workdir;
+	const char *hostname;
+	bool rm, detach, tty, strict;
+	const char *profile;
+};
+
+/* ---- features: what the kernel offers, decided from the profile ---- */
+enum ns_kind { NS_MNT, NS_UTS, NS_IPC, NS_PID, NS_NET, NS_CGROUP, NS_TIME, NS_COUNT };
+extern const char *const ns_names[NS_COUNT];
+
+struct features {
+	bool ns[NS_COUNT];
+	bool overlay;
+	bool seccomp, nnp;
+	bool cg_tracking;
+	bool cg_ctrl_memory, cg_ctrl_cpu, cg_ctrl_pids;
+	char degraded[16][200]; /* warnings printed once at start */
+	int ndegraded;
+	char profile_path[PATH_MAX];
+};
+
+/* Load (probe when missing or stale) and decide; refuses under --strict. 0 or -1. */
+int features_decide(const struct run_opts *o, struct features *f);
+/* Load the profile in use (for `diyc profile`); NULL and a message on failure. */
+struct dc_profile *features_profile(const char *path, bool probe_if_stale, char *why, size_t len);
+
+/* ---- state ---- */
+struct state {
+	char name[32], image[80];
+	pid_t pid;               /* container main process, host pid */
+	unsigned long long start; /* its start time (clock ticks since boot) */
+	pid_t supervisor;
+	char status[16];         /* creating, running, exited */
+	int exit_code;
+	bool rm;
+	char created[32];
+	char cgroups[8][PATH_MAX]; /* every cgroup directory of the container */
+	int ncgroups;
+	char kill_dir[PATH_MAX];  /* the cgroup used to find every process */
+	char namespaces[80];
+	bool nnp, seccomp;        /* security settings exec must repeat */
+	char degraded[512];
+	char command[256];
+};
+
+/* Create /run/diyc/NAME and hold its lock: -EEXIST (running or stopped), or 0. */
+int state_create(const char *name, int *lockfd);
+/* Open an existing container: 0, -ENOENT; *running tells whether its supervisor holds the lock. */
+int state_load(const char *name, struct state *st, bool *running);
+int state_save(const struct state *st);
+int state_remove(const char *name);
+/* The start time of pid from /proc/PID/stat, 0 if gone. */
+unsigned long long proc_start_time(pid_t pid);
+/* Whether pid is still the process we recorded (pid reuse safe). */
+bool state_pid_alive(const struct state *st);
+/* Names of all containers (state directories). Returns count; frees with free(). */
+int state_list(char ***names);
+int container_dir(const char *name, char *out, size_t len);
+
+/* ---- cgroups ---- */
+struct cg_plan {
+	char dirs[8][PATH_MAX];
+	char ctrls[8][64]; /* what each dir is for: "v2", "memory", "cpu,cpuacct", ... */
+	int n;
+	int kill_idx; /* the directory used to enumerate/kill every process */
+	bool v2_kill, v2_freeze;
+	int v1_freezer_idx;
+};
+/* Plan and create the container's cgroups below our own; write limits. 0 or -1 (message printed). */
+int cg_setup(const char *name, const struct run_opts *o, const struct features *f,
+	     struct cg_plan *p);
+int cg_attach(const struct cg_plan *p, pid_t pid);
+/* Kill every process in the container's cgroup; returns how many were signalled. */
+int cg_kill_all(const struct cg_plan *p);
+/* Remove the directories (retrying while busy). 0 or -errno of the first failure. */
+int cg_destroy(const struct cg_plan *p);
+void cg_plan_from_state(const struct state *st, struct cg_plan *p);
+
+/* ---- the container process ---- */
+struct launch {
+	const struct run_opts *o;
+	const struct features *f;
+	char rootdir[PATH_MAX]; /* containers/NAME */
+	char imagedir[PATH_MAX];
+	int tty_slave;          /* -1 without --tty */
+	int log_fd;             /* -1 unless detached */
+};
+/* Clone the container process (held until container_release). Returns pid or -1. */
+pid_t container_spawn(struct launch *l, int *sync_fd, int *err_fd);
+/* Let it run; returns 0, or an exit code (126/127/125) with the message printed. */
+int container_release(pid_t pid, int sync_fd, int err_fd);
+
+/* ---- rootfs (inside the container process) ---- */
+/* Everything from the private mount namespace to pivot_root. Returns 0 or -1, why filled. */
+int rootfs_setup(const struct launch *l, char *why, size_t len);
+
+/* ---- security (inside the container process, last step before exec) ---- */
+int security_apply(const struct features *f, bool pidns, char *why, size_t len);
+void close_fds_from(int lowfd, int keep);
+
+/* ---- supervisor ---- */
+int run_container(const struct run_opts *o);
+
+/* ---- images ---- */
+int image_dir(const char *name, char *out, size_t len);
+bool image_exists(const char *name);
+
+/* ---- commands ---- */
+int cmd_run(int argc, char **argv);
+int cmd_ps(int argc, char **argv);
+int cmd_stop(int argc, char **argv);
+int cmd_kill(int argc, char **argv);
+int cmd_rm(int argc, char **argv);
+int cmd_gc(int argc, char **argv);
+int cmd_exec(int argc, char **argv);
+int cmd_logs(int argc, char **argv);
+int cmd_images(int argc, char **argv);
+int cmd_image(int argc, char **argv);
+int cmd_profile(int argc, char **argv);
+
+#endif

@@ -1,0 +1,121 @@
+/* diyc: command dispatch and global options. */
+#define _GNU_SOURCE
+#include "diyc.h"
+#include "util.h"
+#include "version.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+struct globals G = {.root = DC_DATA_ROOT, .state_dir = DC_STATE_DIR};
+
+static void vmsg(const char *prefix, const char *f, va_list ap)
+{
+	char buf[1024];
+	vsnprintf(buf, sizeof(buf), f, ap);
+	fprintf(stderr, "diyc: %s%s\n", prefix, buf);
+}
+
+void err(const char *f, ...)
+{
+	va_list ap;
+	va_start(ap, f);
+	vmsg("", f, ap);
+	va_end(ap);
+}
+
+void warn(const char *f, ...)
+{
+	va_list ap;
+	va_start(ap, f);
+	vmsg("warning: ", f, ap);
+	va_end(ap);
+}
+
+void info(const char *f, ...)
+{
+	if (!G.verbose)
+		return;
+	va_list ap;
+	va_start(ap, f);
+	vmsg("", f, ap);
+	va_end(ap);
+}
+
+static const struct {
+	const char *name;
+	int (*fn)(int, char **);
+	const char *help;
+} commands[] = {
+    {"run", cmd_run, "run a command in a new container"},
+    {"ps", cmd_ps, "list containers"},
+    {"stop", cmd_stop, "stop a container (SIGTERM, then SIGKILL)"},
+    {"kill", cmd_kill, "send a signal to a container"},
+    {"exec", cmd_exec, "run a command in a running container"},
+    {"logs", cmd_logs, "show the output of a detached container"},
+    {"rm", cmd_rm, "remove a stopped container"},
+    {"gc", cmd_gc, "remove whatever a crashed diyc left behind"},
+    {"images", cmd_images, "list images"},
+    {"image", cmd_image, "import or remove an image"},
+    {"profile", cmd_profile, "show the kernel profile in use and what is degraded"},
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "Usage: diyc [--root DIR] [-v] COMMAND [ARGS...]\n"
+		   "A container runtime that adapts to the kernel it runs on.\n\nCommands:\n");
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
+		fprintf(f, "  %-9s %s\n", commands[i].name, commands[i].help);
+	fprintf(f, "\nGlobal options:\n"
+		   "  --root DIR     data root for images and containers (default $DIYC_ROOT or "
+		   DC_DATA_ROOT ")\n"
+		   "  -v, --verbose  say what diyc does\n"
+		   "  -h, --help     this help; `diyc COMMAND --help` for a command\n"
+		   "  -V, --version  the version\n"
+		   "\nExit status: the container's own status (128+N when killed by signal N);\n"
+		   "125 when diyc itself fails, 126 when the command cannot run, 127 when it is\n"
+		   "not found. See diyc(1).\n");
+}
+
+int main(int argc, char **argv)
+{
+	int i = 1;
+	const char *env = getenv("DIYC_ROOT");
+	if (env && *env)
+		G.root = env;
+	for (; i < argc && argv[i][0] == '-'; i++) {
+		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			usage(stdout);
+			return 0;
+		} else if (!strcmp(argv[i], "-V") || !strcmp(argv[i], "--version")) {
+			printf("diyc %s\n", DIYC_VERSION);
+			return 0;
+		} else if (!strcmp(argv[i], "-v") || !strcmp(argv[i], "--verbose")) {
+			G.verbose++;
+		} else if (!strcmp(argv[i], "--root") && i + 1 < argc) {
+			G.root = argv[++i];
+		} else if (!strncmp(argv[i], "--root=", 7)) {
+			G.root = argv[i] + 7;
+		} else {
+			err("unknown option %s (see diyc --help)", argv[i]);
+			return EXIT_DIYC;
+		}
+	}
+	if (G.root[0] != '/' || strpbrk(G.root, ",:\n")) {
+		err("the data root must be an absolute path without ',' ':' or newlines: '%s'",
+		    G.root);
+		return EXIT_DIYC;
+	}
+	if (i >= argc) {
+		usage(stderr);
+		return EXIT_DIYC;
+	}
+	for (size_t c = 0; c < ARRAY_SIZE(commands); c++)
+		if (!strcmp(argv[i], commands[c].name))
+			return commands[c].fn(argc - i, argv + i);
+	err("unknown command '%s' (see diyc --help)", argv[i]);
+	return EXIT_DIYC;
+}

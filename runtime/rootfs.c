@@ -1,0 +1,300 @@
+/*
+ * The container's root filesystem, built inside its private mount namespace:
+ * overlay (image below, containers/NAME/upper above), a fresh tmpfs /dev with
+ * a handful of nodes (never the host's devtmpfs), proc, read-only sysfs,
+ * masked and read-only /proc entries, /etc/{hostname,hosts,resolv.conf},
+ * then pivot_root with the old root detached.
+ *
+ * The image is untrusted.  Every mount point is opened relative to the new
+ * root with O_NOFOLLOW and mounted through /proc/self/fd/N, so a symlinked
+ * /dev, /proc or /sys in the image cannot redirect a mount onto the host; such
+ * an entry is replaced by a directory in the container's own upper layer.
+ * Files diyc writes are opened with O_NOFOLLOW for the same reason.
+ */
+#define _GNU_SOURCE
+#include "diyc.h"
+#include "util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#define FAIL(...)                                                                                  \
+	do {                                                                                       \
+		snprintf(why, len, __VA_ARGS__);                                                   \
+		goto out;                                                                          \
+	} while (0)
+
+static char fdpath[8][32];
+static const char *fd_path(int fd)
+{
+	static unsigned next;
+	char *b = fdpath[next++ % 8];
+	snprintf(b, sizeof(fdpath[0]), "/proc/self/fd/%d", fd);
+	return b;
+}
+
+/*
+ * A directory entry of the new root that must be a real directory: created
+ * when missing, replaced when the image made it a symlink or a file (in the
+ * container's upper layer only).  Returns an O_PATH fd of it, or -errno.
+ */
+static int real_dir(int rootfd, const char *name)
+{
+	struct stat st;
+	if (fstatat(rootfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISDIR(st.st_mode)) {
+		if (unlinkat(rootfd, name, 0) < 0)
+			return -errno;
+	}
+	if (mkdirat(rootfd, name, 0755) < 0 && errno != EEXIST)
+		return -errno;
+	int fd = openat(rootfd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
+static int mount_on(int rootfd, const char *name, const char *src, const char *type,
+		    unsigned long flags, const char *data)
+{
+	int fd = real_dir(rootfd, name);
+	if (fd < 0)
+		return fd;
+	int r = mount(src, fd_path(fd), type, flags, data) < 0 ? -errno : 0;
+	close(fd);
+	return r;
+}
+
+struct node {
+	const char *name;
+	unsigned maj, min;
+};
+static const struct node nodes[] = {
+    {"null", 1, 3}, {"zero", 1, 5}, {"full", 1, 7}, {"random", 1, 8}, {"urandom", 1, 9}, {"tty", 5, 0},
+};
+
+static int setup_dev(int rootfd, char *why, size_t len)
+{
+	int devfd = -1, r = -1;
+	int e = mount_on(rootfd, "dev", "tmpfs", "tmpfs", MS_NOSUID | MS_NOEXEC | MS_STRICTATIME,
+			 "mode=755,size=65536k");
+	if (e < 0)
+		FAIL("mount tmpfs on /dev: %s", strerror(-e));
+	devfd = openat(rootfd, "dev", O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (devfd < 0)
+		FAIL("open the new /dev: %s", strerror(errno));
+	for (size_t i = 0; i < ARRAY_SIZE(nodes); i++) {
+		if (mknodat(devfd, nodes[i].name, S_IFCHR | 0666, makedev(nodes[i].maj, nodes[i].min)) < 0)
+			FAIL("mknod /dev/%s: %s", nodes[i].name, strerror(errno));
+		if (fchmodat(devfd, nodes[i].name, 0666, 0) < 0)
+			FAIL("chmod /dev/%s: %s", nodes[i].name, strerror(errno));
+	}
+	e = mount_on(devfd, "pts", "devpts", "devpts", MS_NOSUID | MS_NOEXEC,
+		     "newinstance,ptmxmode=0666,mode=0620");
+	if (e < 0)
+		FAIL("mount a new devpts instance on /dev/pts: %s", strerror(-e));
+	e = mount_on(devfd, "shm", "shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+		     "mode=1777,size=65536k");
+	if (e < 0)
+		FAIL("mount tmpfs on /dev/shm: %s", strerror(-e));
+	static const char *const links[][2] = {
+	    {"pts/ptmx", "ptmx"},          {"/proc/self/fd", "fd"},
+	    {"/proc/self/fd/0", "stdin"}, {"/proc/self/fd/1", "stdout"},
+	    {"/proc/self/fd/2", "stderr"},
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(links); i++)
+		if (symlinkat(links[i][0], devfd, links[i][1]) < 0)
+			FAIL("symlink /dev/%s: %s", links[i][1], strerror(errno));
+	r = 0;
+out:
+	if (devfd >= 0)
+		close(devfd);
+	return r;
+}
+
+/* Paths hidden from the container (Docker's list), and paths made read-only. */
+static const char *const masked[] = {
+    "proc/asound", "proc/acpi", "proc/kcore", "proc/keys", "proc/latency_stats",
+    "proc/timer_list", "proc/timer_stats", "proc/sched_debug", "proc/scsi",
+    "sys/firmware", "sys/devices/virtual/powercap",
+};
+static const char *const readonly[] = {
+    "proc/bus", "proc/fs", "proc/irq", "proc/sys", "proc/sysrq-trigger",
+};
+
+static int mask_paths(int rootfd, char *why, size_t len)
+{
+	int r = -1, nullfd = openat(rootfd, "dev/null", O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (nullfd < 0)
+		FAIL("open the new /dev/null: %s", strerror(errno));
+	for (size_t i = 0; i < ARRAY_SIZE(masked); i++) {
+		int fd = openat(rootfd, masked[i], O_PATH | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0) {
+			if (errno == ENOENT)
+				continue;
+			FAIL("open /%s: %s", masked[i], strerror(errno));
+		}
+		struct stat st;
+		int e = fstat(fd, &st);
+		if (!e && S_ISDIR(st.st_mode))
+			e = mount("tmpfs", fd_path(fd), "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+				  "size=0");
+		else if (!e)
+			e = mount(fd_path(nullfd), fd_path(fd), NULL, MS_BIND, NULL);
+		int saved = errno;
+		close(fd);
+		if (e < 0)
+			FAIL("mask /%s: %s", masked[i], strerror(saved));
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(readonly); i++) {
+		int fd = openat(rootfd, readonly[i], O_PATH | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0) {
+			if (errno == ENOENT)
+				continue;
+			FAIL("open /%s: %s", readonly[i], strerror(errno));
+		}
+		const char *p = fd_path(fd);
+		int e = mount(p, p, NULL, MS_BIND | MS_REC, NULL);
+		if (!e) {
+			/* the bind is now on top: reopen it to remount that mount read-only */
+			int fd2 = openat(rootfd, readonly[i], O_PATH | O_NOFOLLOW | O_CLOEXEC);
+			e = fd2 < 0 ? -1
+				    : mount(NULL, fd_path(fd2), NULL,
+					    MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV |
+						MS_NOEXEC,
+					    NULL);
+			if (fd2 >= 0)
+				close(fd2);
+		}
+		int saved = errno;
+		close(fd);
+		if (e < 0)
+			FAIL("make /%s read-only: %s", readonly[i], strerror(saved));
+	}
+	r = 0;
+out:
+	if (nullfd >= 0)
+		close(nullfd);
+	return r;
+}
+
+/* Write a file below dirfd without following a symlink the image may have put there. */
+static int write_at(int dirfd, const char *name, const char *data)
+{
+	int fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0 && errno == ELOOP) {
+		/* a symlink in the image: replace it (in the container's upper layer) */
+		if (unlinkat(dirfd, name, 0) < 0)
+			return -errno;
+		fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	}
+	if (fd < 0)
+		return -errno;
+	struct stat st;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_nlink > 1) {
+		/* a hard link would write through to another file: replace it too */
+		close(fd);
+		if (unlinkat(dirfd, name, 0) < 0)
+			return -errno;
+		fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+		if (fd < 0)
+			return -errno;
+	}
+	size_t n = strlen(data);
+	int r = write(fd, data, n) == (ssize_t)n ? 0 : -EIO;
+	if (close(fd) < 0 && !r)
+		r = -errno;
+	return r;
+}
+
+static int write_etc(const struct launch *l, int rootfd, const char *host_resolv, char *why,
+		     size_t len)
+{
+	char host[256], buf[1024];
+	int r = -1, etc = -1;
+	struct stat st;
+
+	if (fstatat(rootfd, "etc", &st, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISDIR(st.st_mode))
+		FAIL("the image's /etc is not a directory");
+	if (mkdirat(rootfd, "etc", 0755) < 0 && errno != EEXIST)
+		FAIL("create /etc: %s", strerror(errno));
+	etc = openat(rootfd, "etc", O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (etc < 0)
+		FAIL("open /etc: %s", strerror(errno));
+	if (l->f->ns[NS_UTS])
+		snprintf(host, sizeof(host), "%s", l->o->hostname ? l->o->hostname : l->o->name);
+	else if (gethostname(host, sizeof(host)) < 0)
+		snprintf(host, sizeof(host), "localhost");
+	snprintf(buf, sizeof(buf), "%s\n", host);
+	int e = write_at(etc, "hostname", buf);
+	if (!e) {
+		snprintf(buf, sizeof(buf),
+			 "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
+			 "127.0.1.1\t%s\n", host);
+		e = write_at(etc, "hosts", buf);
+	}
+	if (!e)
+		e = write_at(etc, "resolv.conf",
+			     l->f->ns[NS_NET] ? "# diyc: this container has no network\n"
+					      : host_resolv);
+	if (e < 0)
+		FAIL("write /etc/hostname, hosts, resolv.conf: %s", strerror(-e));
+	r = 0;
+out:
+	if (etc >= 0)
+		close(etc);
+	return r;
+}
+
+int rootfs_setup(const struct launch *l, char *why, size_t len)
+{
+	char merged[PATH_MAX], opts[PATH_MAX * 3 + 64], resolv[4096];
+	int rootfd = -1, r = -1, e;
+
+	/* read before the host's files disappear from view */
+	if (read_file("/etc/resolv.conf", resolv, sizeof(resolv)) < 0)
+		resolv[0] = '\0';
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		FAIL("make / private: %s", strerror(errno));
+	if (fmt(merged, sizeof(merged), "%s/merged", l->rootdir) < 0 ||
+	    fmt(opts, sizeof(opts), "lowerdir=%s,upperdir=%s/upper,workdir=%s/work", l->imagedir,
+		l->rootdir, l->rootdir) < 0)
+		FAIL("path too long");
+	/* nodev: device nodes shipped in an image never open; /dev is diyc's own tmpfs */
+	if (mount("overlay", merged, "overlay", MS_NODEV, opts) < 0)
+		FAIL("mount overlay on %s: %s", merged, strerror(errno));
+	rootfd = open(merged, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (rootfd < 0)
+		FAIL("open %s: %s", merged, strerror(errno));
+	if (setup_dev(rootfd, why, len) < 0)
+		goto out;
+	e = mount_on(rootfd, "proc", "proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
+	if (e < 0)
+		FAIL("mount proc: %s", strerror(-e));
+	e = mount_on(rootfd, "sys", "sysfs", "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+		     NULL);
+	if (e < 0)
+		FAIL("mount sysfs: %s", strerror(-e));
+	if (mask_paths(rootfd, why, len) < 0)
+		goto out;
+	if (write_etc(l, rootfd, resolv, why, len) < 0)
+		goto out;
+	/* pivot_root(".", "."): the old root ends up on top of the new one, then goes */
+	if (chdir(merged) < 0)
+		FAIL("chdir %s: %s", merged, strerror(errno));
+	if (syscall(SYS_pivot_root, ".", ".") < 0)
+		FAIL("pivot_root: %s", strerror(errno));
+	if (umount2(".", MNT_DETACH) < 0)
+		FAIL("detach the old root: %s", strerror(errno));
+	if (chdir("/") < 0)
+		FAIL("chdir /: %s", strerror(errno));
+	r = 0;
+out:
+	if (rootfd >= 0)
+		close(rootfd);
+	return r;
+}

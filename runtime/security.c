@@ -1,0 +1,149 @@
+/*
+ * The last steps before exec: capabilities cut to a fixed set, no_new_privs,
+ * a seccomp guard where the kernel gives no PID namespace, and no inherited
+ * file descriptor beyond 0, 1, 2.
+ */
+#define _GNU_SOURCE
+#include "diyc.h"
+#include "util.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/capability.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+/*
+ * Docker's default set without CAP_MKNOD: diyc has no device cgroup on every
+ * kernel (cgroup v2 needs eBPF for it), so a container must not create device
+ * nodes at all.  Everything else (SYS_ADMIN, SYS_PTRACE, SYS_BOOT, SYS_MODULE,
+ * NET_ADMIN, DAC_READ_SEARCH ...) is gone from every set, bounding included.
+ */
+static const cap_value_t keep[] = {
+    CAP_CHOWN,  CAP_DAC_OVERRIDE, CAP_FSETID,   CAP_FOWNER,           CAP_NET_RAW,
+    CAP_SETGID, CAP_SETUID,       CAP_SETFCAP,  CAP_SETPCAP,          CAP_NET_BIND_SERVICE,
+    CAP_SYS_CHROOT, CAP_KILL,     CAP_AUDIT_WRITE,
+};
+
+static bool kept(long c)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(keep); i++)
+		if (keep[i] == c)
+			return true;
+	return false;
+}
+
+static int drop_caps(char *why, size_t len)
+{
+	long last = CAP_LAST_CAP;
+	read_long("/proc/sys/kernel/cap_last_cap", &last);
+	for (long c = 0; c <= last; c++)
+		if (!kept(c) && cap_drop_bound((cap_value_t)c) < 0 && errno != EINVAL) {
+			snprintf(why, len, "drop capability %ld from the bounding set: %s", c,
+				 strerror(errno));
+			return -1;
+		}
+	cap_t caps = cap_init(); /* all clear: inheritable stays empty */
+	if (!caps || cap_set_flag(caps, CAP_EFFECTIVE, ARRAY_SIZE(keep), keep, CAP_SET) < 0 ||
+	    cap_set_flag(caps, CAP_PERMITTED, ARRAY_SIZE(keep), keep, CAP_SET) < 0 ||
+	    cap_set_proc(caps) < 0) {
+		snprintf(why, len, "set capabilities: %s", strerror(errno));
+		if (caps)
+			cap_free(caps);
+		return -1;
+	}
+	cap_free(caps);
+	if (CAP_AMBIENT_SUPPORTED() && cap_reset_ambient() < 0) {
+		snprintf(why, len, "clear ambient capabilities: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+#if defined(__x86_64__)
+#define NATIVE_ARCH AUDIT_ARCH_X86_64
+#define X32_BIT 0x40000000
+#elif defined(__aarch64__)
+#define NATIVE_ARCH AUDIT_ARCH_AARCH64
+#define X32_BIT 0
+#endif
+
+/*
+ * Without a PID namespace the container shares the host's process table, so
+ * kill(-1, ...) would reach every host process its uid may signal, and
+ * kill(-PGID, ...) a host process group.  Refuse negative pids (the low 32
+ * bits are what the kernel reads as pid_t).  Other architectures' syscall
+ * tables (i386, x32) could bypass the check: they get ENOSYS.
+ */
+static int kill_guard(char *why, size_t len)
+{
+	struct sock_filter prog[] = {
+	    BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
+	    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, NATIVE_ARCH, 1, 0),
+	    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS),
+	    BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+	    BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, X32_BIT, 0, 1),
+	    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS),
+	    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_kill, 0, 3),
+	    BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[0])),
+	    BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, 0x80000000U, 0, 1),
+	    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
+	    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog fp = {.len = ARRAY_SIZE(prog), .filter = prog};
+	if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &fp) < 0) {
+		snprintf(why, len, "install the seccomp filter: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+void close_fds_from(int lowfd, int keepfd)
+{
+	/* close_range(2) (5.9) when there, else walk /proc/self/fd */
+	if (keepfd < lowfd) {
+		if (syscall(SYS_close_range, lowfd, ~0U, 0) == 0)
+			return;
+	} else if (syscall(SYS_close_range, lowfd, keepfd - 1, 0) == 0 &&
+		   syscall(SYS_close_range, keepfd + 1, ~0U, 0) == 0) {
+		return;
+	}
+	DIR *d = opendir("/proc/self/fd");
+	if (!d) {
+		for (int fd = lowfd; fd < 1024; fd++)
+			if (fd != keepfd)
+				close(fd);
+		return;
+	}
+	int self = dirfd(d);
+	struct dirent *de;
+	int fds[1024], n = 0;
+	while ((de = readdir(d)) && n < 1024) {
+		int fd = atoi(de->d_name);
+		if (de->d_name[0] != '.' && fd >= lowfd && fd != keepfd && fd != self)
+			fds[n++] = fd;
+	}
+	closedir(d);
+	for (int i = 0; i < n; i++)
+		close(fds[i]);
+}
+
+int security_apply(const struct features *f, bool pidns, char *why, size_t len)
+{
+	if (f->nnp && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
+		snprintf(why, len, "set no_new_privs: %s", strerror(errno));
+		return -1;
+	}
+	/* before the capabilities go: without no_new_privs a filter needs CAP_SYS_ADMIN */
+	if (!pidns && f->seccomp && kill_guard(why, len) < 0)
+		return -1;
+	return drop_caps(why, len);
+}
