@@ -9,6 +9,7 @@
 PREFIX  ?= /usr/local
 DESTDIR ?=
 SBINDIR  = $(PREFIX)/sbin
+BINDIR   = $(PREFIX)/bin
 MANDIR   = $(PREFIX)/share/man
 
 CC      ?= cc
@@ -18,9 +19,10 @@ SAN     ?=
 B       ?= build/normal
 OUT     ?= .
 
-# libkmod is opened with dlopen() on first use (lib/kmodapi.c): only its headers are linked in.
-PKGS     = libcap json-c libmnl zlib libarchive
-DEPS_CFLAGS := $(shell pkg-config --cflags $(PKGS) libkmod 2>/dev/null)
+# libkmod and libarchive are opened with dlopen() on first use (lib/kmodapi.c,
+# runtime/archiveapi.c): only their headers are used at build time.
+PKGS     = libcap json-c libmnl zlib
+DEPS_CFLAGS := $(shell pkg-config --cflags $(PKGS) libkmod libarchive 2>/dev/null)
 DEPS_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lcap -ljson-c -lmnl -lz) -ldl
 
 # -Wformat-truncation guesses differ with -O level; evidence strings are cut on purpose,
@@ -43,13 +45,13 @@ UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 # Debian packages: build, test, and what later parts of diyc run (see README).
 DEB_PKGS = build-essential pkg-config libcap-dev libkmod-dev libcmocka-dev libjson-c-dev \
 	libmnl-dev zlib1g-dev libarchive-dev kmod iproute2 iptables busybox-static python3 hyperfine \
-	qemu-system-x86 linux-source-6.1
+	qemu-system-x86 linux-source-6.1 runc bubblewrap time
 
 DIYC_ROOT ?= /var/lib/diyc
 
 .PHONY: image all deps demo check test unit integration asan bench install uninstall clean format
 
-all: $(OUT)/diyc-probe $(OUT)/diyc $(OUT)/tests/tools/nons
+all: $(OUT)/diyc-probe $(OUT)/diyc $(OUT)/nsexec $(OUT)/tests/tools/nons
 
 $(B)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -68,6 +70,10 @@ $(OUT)/diyc-probe: $(B)/probe/main.o $(B)/libprobe.a $(B)/libdiyc.a
 $(OUT)/diyc: $(RUNTIME_OBJ) $(B)/libprobe.a $(B)/libdiyc.a
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(DEPS_LIBS)
+
+$(OUT)/nsexec: $(B)/runtime/nsexec/nsexec.o $(B)/libdiyc.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^
 
 $(OUT)/tests/tools/nons: $(B)/tests/tools/nons.o
 	@mkdir -p $(dir $@)
@@ -110,19 +116,24 @@ asan:
 # Benchmarks (never timed tests): medians and ratios from hyperfine.
 bench: all
 	@tests/bench/probe.sh
+	@tests/bench/run.sh
 
 install: all
-	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man8
 	install -m 0755 diyc-probe $(DESTDIR)$(SBINDIR)/diyc-probe
+	install -m 0755 diyc nsexec $(DESTDIR)$(BINDIR)/
 	install -m 0644 docs/man/diyc-probe.8 $(DESTDIR)$(MANDIR)/man8/diyc-probe.8
+	install -m 0644 docs/man/diyc.1 docs/man/nsexec.1 $(DESTDIR)$(MANDIR)/man1/
 
 uninstall:
-	rm -f $(DESTDIR)$(SBINDIR)/diyc-probe $(DESTDIR)$(MANDIR)/man8/diyc-probe.8
+	rm -f $(DESTDIR)$(SBINDIR)/diyc-probe $(DESTDIR)$(MANDIR)/man8/diyc-probe.8 \
+		$(DESTDIR)$(BINDIR)/diyc $(DESTDIR)$(BINDIR)/nsexec \
+		$(DESTDIR)$(MANDIR)/man1/diyc.1 $(DESTDIR)$(MANDIR)/man1/nsexec.1
 
 format:
-	clang-format -i lib/*.[ch] probe/*.[ch] tests/unit/*.c tests/tools/*.c
+	clang-format -i lib/*.[ch] probe/*.[ch] runtime/*.[ch] runtime/nsexec/*.c tests/unit/*.c tests/tools/*.c
 
 clean:
-	rm -rf build diyc-probe diyc tests/tools/nons
+	rm -rf build diyc-probe diyc nsexec tests/tools/nons
 
 -include $(shell find build -name '*.d' 2>/dev/null)

@@ -47,7 +47,4 @@ fail:
 	return NULL;
 }
 
-const char *kmod_api_error(void)
-{
-	return error[0] ? error : "libkmod not loaded";
-}
+const char *kmod_api_error(void) { return error[0] ? error : "libkmod not loaded"; }

@@ -16,7 +16,8 @@ struct kmod_api {
 			   void (*log_fn)(void *data, int priority, const char *file, int line,
 					  const char *fn, const char *format, va_list args),
 			   const void *data);
-	int (*module_new_from_name)(struct kmod_ctx *ctx, const char *name, struct kmod_module **mod);
+	int (*module_new_from_name)(struct kmod_ctx *ctx, const char *name,
+				    struct kmod_module **mod);
 	int (*module_new_from_lookup)(struct kmod_ctx *ctx, const char *given_alias,
 				      struct kmod_list **list);
 	int (*module_get_initstate)(const struct kmod_module *mod);
@@ -25,13 +26,11 @@ struct kmod_api {
 	struct kmod_module *(*module_get_module)(const struct kmod_list *entry);
 	const char *(*module_get_path)(const struct kmod_module *mod);
 	struct kmod_list *(*list_next)(const struct kmod_list *list, const struct kmod_list *curr);
-	int (*module_probe_insert_module)(struct kmod_module *mod, unsigned int flags,
-					  const char *extra_options,
-					  int (*run_install)(struct kmod_module *m, const char *cmdline,
-							     void *data),
-					  const void *data,
-					  void (*print_action)(struct kmod_module *m, bool install,
-							       const char *options));
+	int (*module_probe_insert_module)(
+	    struct kmod_module *mod, unsigned int flags, const char *extra_options,
+	    int (*run_install)(struct kmod_module *m, const char *cmdline, void *data),
+	    const void *data,
+	    void (*print_action)(struct kmod_module *m, bool install, const char *options));
 };
 
 /* The API, or NULL when libkmod.so.2 cannot be loaded (reason in kmod_api_error()). */

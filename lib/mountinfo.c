@@ -117,7 +117,8 @@ int mountinfo_parse(const char *text, struct mountinfo *mi)
 			}
 			mi->v = nv;
 			char *w = copy;
-			char **fields[] = {&e.root, &e.options, &e.mountpoint, &e.fstype, &e.source, &e.super};
+			char **fields[] = {&e.root,   &e.options, &e.mountpoint,
+					   &e.fstype, &e.source,  &e.super};
 			for (size_t i = 0; i < ARRAY_SIZE(fields); i++) {
 				size_t l = strlen(*fields[i]) + 1;
 				memcpy(w, *fields[i], l);

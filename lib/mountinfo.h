@@ -7,12 +7,12 @@
 struct mnt_entry {
 	int id, parent;
 	unsigned major, minor;
-	char *root;        /* root of the mount within its filesystem */
-	char *mountpoint;  /* unescaped (\040 -> space) */
-	char *options;     /* per-mount options */
+	char *root;	  /* root of the mount within its filesystem */
+	char *mountpoint; /* unescaped (\040 -> space) */
+	char *options;	  /* per-mount options */
 	char *fstype;
 	char *source;
-	char *super;       /* super-block options, e.g. "rw,memory" for cgroup v1 */
+	char *super; /* super-block options, e.g. "rw,memory" for cgroup v1 */
 };
 
 struct mountinfo {

@@ -31,14 +31,15 @@ struct dc_check {
 	enum dc_status compiled, enabled, usable;
 	const char *method; /* config, procfs, sysfs, syscall, mount, netlink, version */
 	char evidence[600]; /* "unshare(CLONE_NEWPID)=EINVAL; /proc/self/ns/pid absent" */
-	char err[24];       /* errno name of the decisive test, "" when it succeeded */
+	char err[24];	    /* errno name of the decisive test, "" when it succeeded */
 	const char *since;  /* kernel version that introduced the feature */
-	char hint[300];     /* what a user can do about a gap */
-	bool required;      /* diyc run cannot work without it */
+	char hint[300];	    /* what a user can do about a gap */
+	bool required;	    /* diyc run cannot work without it */
 };
 
 void dc_check_init(struct dc_check *c, const char *method, const char *since);
-void dc_check_evidence(struct dc_check *c, const char *f, ...) __attribute__((format(printf, 2, 3)));
+void dc_check_evidence(struct dc_check *c, const char *f, ...)
+    __attribute__((format(printf, 2, 3)));
 void dc_check_hint(struct dc_check *c, const char *f, ...) __attribute__((format(printf, 2, 3)));
 /* Record the errno of the decisive test (0 clears it). */
 void dc_check_errno(struct dc_check *c, int err);

@@ -187,7 +187,4 @@ static int remove_at(int parent, const char *name)
 	return unlinkat(parent, name, 0) < 0 ? -errno : 0;
 }
 
-int remove_tree(const char *path)
-{
-	return remove_at(AT_FDCWD, path);
-}
+int remove_tree(const char *path) { return remove_at(AT_FDCWD, path); }

@@ -180,9 +180,10 @@ static int v2_enable(const char *parent, const char *ctrl, struct dc_check *k)
 	if (r < 0) {
 		dc_check_evidence(k, "write +%s to %s=%s", ctrl, path, errno_name(r));
 		if (r == -EBUSY)
-			dc_check_hint(k, "diyc's own cgroup holds processes, so v2 forbids enabling "
-					 "controllers below it (no internal processes rule): start diyc "
-					 "from a leaf cgroup with the controller delegated");
+			dc_check_hint(
+			    k, "diyc's own cgroup holds processes, so v2 forbids enabling "
+			       "controllers below it (no internal processes rule): start diyc "
+			       "from a leaf cgroup with the controller delegated");
 		return r;
 	}
 	return 1;
@@ -261,7 +262,7 @@ static void usable_test(struct cg_state *s, const char *ctrl, bool v2, const cha
 	}
 	if (ctrl && !strcmp(ctrl, "memory")) {
 		fmt(path, sizeof(path), "%s/%s", dir,
-			 v2 ? "memory.swap.max" : "memory.memsw.limit_in_bytes");
+		    v2 ? "memory.swap.max" : "memory.memsw.limit_in_bytes");
 		dc_profile_set_bool(s->c->prof, "cgroups", "swap_accounting", path_exists(path));
 	}
 	r = rmdir_retry(dir);
@@ -299,7 +300,8 @@ static void controller(struct cg_state *s, const char *ctrl, bool test)
 	struct probe_ctx *c = s->c;
 	struct dc_check k;
 	char key[96], dir[PATH_MAX], why[300];
-	const struct cg_controller *row = s->have_table ? cg_controllers_find(&s->table, ctrl) : NULL;
+	const struct cg_controller *row =
+	    s->have_table ? cg_controllers_find(&s->table, ctrl) : NULL;
 	const struct mnt_entry *m1 = cg_v1_mount(&s->c->mi, ctrl);
 	bool on_v2 = s->v2 && s->have_v2_controllers && cg_list_has(s->v2_controllers, ctrl);
 	const char *home = m1 ? "v1" : on_v2 ? "v2" : "none";
@@ -335,14 +337,16 @@ static void controller(struct cg_state *s, const char *ctrl, bool test)
 
 	if (!c->live || !test || k.enabled != DC_YES) {
 		k.usable = k.enabled == DC_YES ? DC_UNKNOWN : DC_NO;
-		k.status = k.enabled == DC_YES ? (k.compiled == DC_YES ? DC_YES : DC_UNKNOWN) : DC_NO;
+		k.status =
+		    k.enabled == DC_YES ? (k.compiled == DC_YES ? DC_YES : DC_UNKNOWN) : DC_NO;
 		if (c->live && test && k.enabled != DC_YES)
 			k.status = DC_NO;
 		else if (!c->live)
 			k.status = k.enabled == DC_NO ? DC_NO : DC_UNKNOWN;
 	} else if (!own || cg_own_dir(m1 ? m1 : s->v2, own->path, dir, sizeof(dir)) < 0) {
 		k.usable = k.status = DC_UNKNOWN;
-		dc_check_evidence(&k, "own cgroup in this hierarchy not found in /proc/self/cgroup");
+		dc_check_evidence(&k,
+				  "own cgroup in this hierarchy not found in /proc/self/cgroup");
 	} else {
 		usable_test(s, ctrl, !m1, dir, &k);
 		k.status = k.usable;
@@ -350,8 +354,9 @@ static void controller(struct cg_state *s, const char *ctrl, bool test)
 	json_object *o = dc_profile_add_check(c->prof, key, &k);
 	json_object_object_add(o, "home", json_object_new_string(home));
 	json_object_object_add(o, "mount",
-			       m1 ? json_object_new_string(m1->mountpoint)
-				  : on_v2 ? json_object_new_string(s->v2->mountpoint) : NULL);
+			       m1      ? json_object_new_string(m1->mountpoint)
+			       : on_v2 ? json_object_new_string(s->v2->mountpoint)
+				       : NULL);
 	json_object_object_add(o, "own_path", own ? json_object_new_string(own->path) : NULL);
 }
 
@@ -383,13 +388,15 @@ static void features(struct cg_state *s)
 	dc_check_init(&k, "procfs", "5.14");
 	json_object *kf = NULL;
 	json_object *v2o = dc_profile_find(c->prof, "cgroups.v2");
-	if (v2o && json_object_object_get_ex(v2o, "kill_file", &kf) && json_object_get_boolean(kf)) {
+	if (v2o && json_object_object_get_ex(v2o, "kill_file", &kf) &&
+	    json_object_get_boolean(kf)) {
 		k.status = k.compiled = k.enabled = k.usable = DC_YES;
 		dc_check_evidence(&k, "cgroup.kill present in a test cgroup");
 	} else if (!s->v2) {
 		k.status = k.compiled = DC_NO;
 		dc_check_evidence(&k, "no cgroup2 hierarchy");
-		dc_check_hint(&k, "diyc kills a container's processes with the freezer and SIGKILL");
+		dc_check_hint(&k,
+			      "diyc kills a container's processes with the freezer and SIGKILL");
 	} else if (c->live && kf) {
 		k.status = k.compiled = DC_NO;
 		dc_check_evidence(&k, "cgroup.kill absent in a test cgroup");
@@ -472,8 +479,8 @@ void probe_cgroups(struct probe_ctx *c)
 	if (s.v2) {
 		dc_profile_set_str(c->prof, "cgroups.v2", "mount", s.v2->mountpoint);
 		fmt(path, sizeof(path), "%s/cgroup.controllers", s.v2->mountpoint);
-		s.have_v2_controllers = read_line(sr(c, path), s.v2_controllers,
-						  sizeof(s.v2_controllers)) == 0;
+		s.have_v2_controllers =
+		    read_line(sr(c, path), s.v2_controllers, sizeof(s.v2_controllers)) == 0;
 		dc_profile_set_str(c->prof, "cgroups.v2", "controllers",
 				   s.have_v2_controllers ? s.v2_controllers : NULL);
 		const struct cg_member *own = s.have_own ? cg_membership_v2(&s.own) : NULL;
@@ -494,8 +501,8 @@ void probe_cgroups(struct probe_ctx *c)
 		snprintf(tmp, sizeof(tmp), "%s", s.v2_controllers);
 		for (char *save, *t = strtok_r(tmp, " ", &save); t; t = strtok_r(NULL, " ", &save))
 			if (!dc_profile_find(c->prof, "cgroups.controllers") ||
-			    !json_object_object_get_ex(dc_profile_find(c->prof, "cgroups.controllers"),
-						       t, NULL))
+			    !json_object_object_get_ex(
+				dc_profile_find(c->prof, "cgroups.controllers"), t, NULL))
 				controller(&s, t, false);
 	}
 	features(&s);

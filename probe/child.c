@@ -48,8 +48,8 @@ int run_child(child_fn fn, void *arg, struct child_result *res, unsigned timeout
 	return 0;
 }
 
-int run_child_buf(child_buf_fn fn, void *arg, void *out, size_t len, unsigned timeout_s,
-		  char *why, size_t whylen)
+int run_child_buf(child_buf_fn fn, void *arg, void *out, size_t len, unsigned timeout_s, char *why,
+		  size_t whylen)
 {
 	int p[2], status;
 	pid_t pid;

@@ -18,16 +18,46 @@
 
 /* The kernel's numbering, not libcap's: libcap may be older than the kernel. */
 static const char *const cap_names[] = {
-    "CAP_CHOWN",           "CAP_DAC_OVERRIDE",   "CAP_DAC_READ_SEARCH", "CAP_FOWNER",
-    "CAP_FSETID",          "CAP_KILL",           "CAP_SETGID",          "CAP_SETUID",
-    "CAP_SETPCAP",         "CAP_LINUX_IMMUTABLE", "CAP_NET_BIND_SERVICE", "CAP_NET_BROADCAST",
-    "CAP_NET_ADMIN",       "CAP_NET_RAW",        "CAP_IPC_LOCK",        "CAP_IPC_OWNER",
-    "CAP_SYS_MODULE",      "CAP_SYS_RAWIO",      "CAP_SYS_CHROOT",      "CAP_SYS_PTRACE",
-    "CAP_SYS_PACCT",       "CAP_SYS_ADMIN",      "CAP_SYS_BOOT",        "CAP_SYS_NICE",
-    "CAP_SYS_RESOURCE",    "CAP_SYS_TIME",       "CAP_SYS_TTY_CONFIG",  "CAP_MKNOD",
-    "CAP_LEASE",           "CAP_AUDIT_WRITE",    "CAP_AUDIT_CONTROL",   "CAP_SETFCAP",
-    "CAP_MAC_OVERRIDE",    "CAP_MAC_ADMIN",      "CAP_SYSLOG",          "CAP_WAKE_ALARM",
-    "CAP_BLOCK_SUSPEND",   "CAP_AUDIT_READ",     "CAP_PERFMON",         "CAP_BPF",
+    "CAP_CHOWN",
+    "CAP_DAC_OVERRIDE",
+    "CAP_DAC_READ_SEARCH",
+    "CAP_FOWNER",
+    "CAP_FSETID",
+    "CAP_KILL",
+    "CAP_SETGID",
+    "CAP_SETUID",
+    "CAP_SETPCAP",
+    "CAP_LINUX_IMMUTABLE",
+    "CAP_NET_BIND_SERVICE",
+    "CAP_NET_BROADCAST",
+    "CAP_NET_ADMIN",
+    "CAP_NET_RAW",
+    "CAP_IPC_LOCK",
+    "CAP_IPC_OWNER",
+    "CAP_SYS_MODULE",
+    "CAP_SYS_RAWIO",
+    "CAP_SYS_CHROOT",
+    "CAP_SYS_PTRACE",
+    "CAP_SYS_PACCT",
+    "CAP_SYS_ADMIN",
+    "CAP_SYS_BOOT",
+    "CAP_SYS_NICE",
+    "CAP_SYS_RESOURCE",
+    "CAP_SYS_TIME",
+    "CAP_SYS_TTY_CONFIG",
+    "CAP_MKNOD",
+    "CAP_LEASE",
+    "CAP_AUDIT_WRITE",
+    "CAP_AUDIT_CONTROL",
+    "CAP_SETFCAP",
+    "CAP_MAC_OVERRIDE",
+    "CAP_MAC_ADMIN",
+    "CAP_SYSLOG",
+    "CAP_WAKE_ALARM",
+    "CAP_BLOCK_SUSPEND",
+    "CAP_AUDIT_READ",
+    "CAP_PERFMON",
+    "CAP_BPF",
     "CAP_CHECKPOINT_RESTORE",
 };
 
@@ -163,11 +193,23 @@ static void container(struct probe_ctx *c)
 
 static void cmdline(struct probe_ctx *c)
 {
-	static const char *const keys[] = {
-	    "cgroup_disable", "cgroup_enable", "cgroup_no_v1", "cgroup_memory", "swapaccount",
-	    "systemd.unified_cgroup_hierarchy", "systemd.legacy_systemd_cgroup_controller",
-	    "user_namespace.enable", "namespace.unpriv_enable", "apparmor", "selinux", "lsm",
-	    "security", "cgroup_v1_proc", "psi", "nomodule", "module.sig_enforce"};
+	static const char *const keys[] = {"cgroup_disable",
+					   "cgroup_enable",
+					   "cgroup_no_v1",
+					   "cgroup_memory",
+					   "swapaccount",
+					   "systemd.unified_cgroup_hierarchy",
+					   "systemd.legacy_systemd_cgroup_controller",
+					   "user_namespace.enable",
+					   "namespace.unpriv_enable",
+					   "apparmor",
+					   "selinux",
+					   "lsm",
+					   "security",
+					   "cgroup_v1_proc",
+					   "psi",
+					   "nomodule",
+					   "module.sig_enforce"};
 	char text[8192], val[512];
 
 	json_object *o = dc_profile_obj(c->prof, "context.cmdline");
@@ -177,8 +219,9 @@ static void cmdline(struct probe_ctx *c)
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(keys); i++)
 		if (cmdline_get(text, keys[i], val, sizeof(val)))
-			json_object_object_add(o, keys[i], val[0] ? json_object_new_string(val)
-								  : json_object_new_boolean(1));
+			json_object_object_add(o, keys[i],
+					       val[0] ? json_object_new_string(val)
+						      : json_object_new_boolean(1));
 }
 
 void probe_context(struct probe_ctx *c)
@@ -200,11 +243,13 @@ void probe_context(struct probe_ctx *c)
 	} else {
 		dc_profile_set_str(c->prof, "kernel", "arch",
 				   read_line(sr(c, "/proc/sys/kernel/arch"), buf, sizeof(buf)) == 0
-				       ? buf : "unknown");
+				       ? buf
+				       : "unknown");
 	}
-	dc_profile_set_str(c->prof, "kernel", "boot_id",
-			   read_line(sr(c, "/proc/sys/kernel/random/boot_id"), buf, sizeof(buf)) == 0
-			       ? buf : NULL);
+	dc_profile_set_str(
+	    c->prof, "kernel", "boot_id",
+	    read_line(sr(c, "/proc/sys/kernel/random/boot_id"), buf, sizeof(buf)) == 0 ? buf
+										       : NULL);
 
 	c->status.no_new_privs = c->status.seccomp = c->status.seccomp_filters = -1;
 	c->status.uid_eff = -1;
@@ -214,9 +259,11 @@ void probe_context(struct probe_ctx *c)
 	dc_profile_set_int(c->prof, "context", "euid", (long)c->euid);
 	capabilities(c);
 	if (c->status.no_new_privs >= 0) {
-		dc_profile_set_bool(c->prof, "context", "no_new_privs", c->status.no_new_privs == 1);
+		dc_profile_set_bool(c->prof, "context", "no_new_privs",
+				    c->status.no_new_privs == 1);
 		dc_profile_set_int(c->prof, "context", "seccomp_mode", c->status.seccomp);
-		dc_profile_set_int(c->prof, "context", "seccomp_filters", c->status.seccomp_filters);
+		dc_profile_set_int(c->prof, "context", "seccomp_filters",
+				   c->status.seccomp_filters);
 	} else {
 		dc_profile_set_str(c->prof, "context", "no_new_privs", "unknown");
 	}

@@ -27,7 +27,7 @@ static const struct {
 	unsigned long flag;
 	const char *since;
 } seccomp_flags[] = {
-    {"TSYNC", 1, "3.17"},       {"LOG", 2, "4.14"},          {"SPEC_ALLOW", 4, "4.17"},
+    {"TSYNC", 1, "3.17"},	{"LOG", 2, "4.14"},	    {"SPEC_ALLOW", 4, "4.17"},
     {"NEW_LISTENER", 8, "5.0"}, {"TSYNC_ESRCH", 16, "5.7"}, {"WAIT_KILLABLE_RECV", 32, "5.19"},
 };
 
@@ -41,14 +41,17 @@ static int child_seccomp(struct child_result *res, void *arg)
 	strappend(res->detail, sizeof(res->detail), " ", "syscall=%s", errno_name(r));
 	for (size_t i = 0; i < ARRAY_SIZE(seccomp_flags); i++) {
 		r = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, seccomp_flags[i].flag, NULL) < 0
-			? errno : 0;
+			? errno
+			: 0;
 		strappend(res->detail, sizeof(res->detail), " ", "%s=%s", seccomp_flags[i].name,
 			  errno_name(r));
 	}
 	r = prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ? errno : 0;
 	int got = prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0);
 	strappend(res->detail, sizeof(res->detail), " ", "nnp=%s",
-		  r ? errno_name(r) : got == 1 ? "OK" : "EIO");
+		  r	     ? errno_name(r)
+		  : got == 1 ? "OK"
+			     : "EIO");
 	return 0;
 }
 
@@ -85,8 +88,8 @@ static void seccomp_checks(struct probe_ctx *c, const struct child_result *res, 
 		for (size_t i = 0; i < ARRAY_SIZE(seccomp_flags); i++) {
 			const char *x = field(res->detail, seccomp_flags[i].name, v);
 			if (x && strcmp(x, "EINVAL"))
-				json_object_array_add(flags, json_object_new_string(
-								 seccomp_flags[i].name));
+				json_object_array_add(
+				    flags, json_object_new_string(seccomp_flags[i].name));
 		}
 	} else {
 		k.status = k.compiled == DC_NO ? DC_NO : DC_UNKNOWN;
@@ -113,8 +116,9 @@ static void seccomp_checks(struct probe_ctx *c, const struct child_result *res, 
 static int private_tmp(struct child_result *res, unsigned extra_flags)
 {
 	if (unshare(CLONE_NEWNS | extra_flags) < 0)
-		return child_fail(res, extra_flags ? "unshare(CLONE_NEWNS|CLONE_NEWPID)"
-						   : "unshare(CLONE_NEWNS)", errno);
+		return child_fail(
+		    res, extra_flags ? "unshare(CLONE_NEWNS|CLONE_NEWPID)" : "unshare(CLONE_NEWNS)",
+		    errno);
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 		return child_fail(res, "mount(/, MS_PRIVATE)", errno);
 	if (mount("diyc-probe", "/tmp", "tmpfs", 0, "size=64k") < 0)
@@ -135,14 +139,16 @@ static int child_proc(struct child_result *res, void *arg)
 	if (p == 0) {
 		mkdir("/tmp/proc", 0755);
 		_exit(mount("proc", "/tmp/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC,
-			    "hidepid=invisible,subset=pid") < 0 ? (errno & 0xff) : 0);
+			    "hidepid=invisible,subset=pid") < 0
+			  ? (errno & 0xff)
+			  : 0);
 	}
 	waitpid(p, &st, 0);
 	if (!WIFEXITED(st))
 		return child_fail(res, "mount(proc) child", EIO);
-	return WEXITSTATUS(st) ? child_fail(res, "mount(proc, hidepid=invisible,subset=pid)",
-					    WEXITSTATUS(st))
-			       : 0;
+	return WEXITSTATUS(st)
+		   ? child_fail(res, "mount(proc, hidepid=invisible,subset=pid)", WEXITSTATUS(st))
+		   : 0;
 }
 
 static int child_devpts(struct child_result *res, void *arg)
@@ -186,7 +192,8 @@ static void child_all(void *out, void *arg)
 }
 
 static void mount_check(struct probe_ctx *c, const char *key, const struct child_result *res,
-			const char *why, const char *since, const char *ok_text, const char *no_hint)
+			const char *why, const char *since, const char *ok_text,
+			const char *no_hint)
 {
 	struct dc_check k;
 
@@ -200,7 +207,8 @@ static void mount_check(struct probe_ctx *c, const char *key, const struct child
 			dc_check_errno(&k, res->err);
 			dc_check_evidence(&k, "%s=%s", res->step, errno_name(res->err));
 			if (!strncmp(res->step, "unshare", 7))
-				k.status = k.usable = DC_UNKNOWN; /* cannot tell without namespaces */
+				k.status = k.usable =
+				    DC_UNKNOWN; /* cannot tell without namespaces */
 			else
 				dc_check_hint(&k, "%s", no_hint);
 		} else {
@@ -222,7 +230,8 @@ void probe_hardening(struct probe_ctx *c)
 	struct hard_all a;
 	char why[200] = "";
 	memset(&a, 0, sizeof(a));
-	bool ran = c->live && run_child_buf(child_all, NULL, &a, sizeof(a), 10, why, sizeof(why)) == 0;
+	bool ran =
+	    c->live && run_child_buf(child_all, NULL, &a, sizeof(a), 10, why, sizeof(why)) == 0;
 	seccomp_checks(c, &a.seccomp, ran);
 	mount_check(c, "hardening.proc_per_mount_options", ran ? &a.proc : NULL, why, "5.8",
 		    "proc mounted with hidepid=invisible,subset=pid in a private pid namespace",

@@ -59,8 +59,8 @@ static const struct kopt_info options[] = {
 };
 
 /* Modules the runtime may need; their state is reported whatever the config says. */
-static const char *const modules[] = {"overlay", "veth",      "bridge",    "br_netfilter",
-				      "nf_nat",  "ip_tables", "iptable_nat", "nf_tables"};
+static const char *const modules[] = {"overlay", "veth",      "bridge",	     "br_netfilter",
+				      "nf_nat",	 "ip_tables", "iptable_nat", "nf_tables"};
 
 const char *kopt_for_module(const char *module)
 {
@@ -167,8 +167,10 @@ void probe_kconfig(struct probe_ctx *c)
 		if (src[0])
 			dc_check_evidence(&k, "%s unreadable: %s", src, errno_name(r));
 		else
-			dc_check_evidence(&k, "no /proc/config.gz, /boot/config-%s or "
-					      "/lib/modules/%s/config", c->release, c->release);
+			dc_check_evidence(&k,
+					  "no /proc/config.gz, /boot/config-%s or "
+					  "/lib/modules/%s/config",
+					  c->release, c->release);
 		dc_check_errno(&k, r);
 		dc_check_hint(&k, "supporting evidence only: load the configs module "
 				  "(CONFIG_IKCONFIG_PROC) or install the kernel's config file");
@@ -180,5 +182,6 @@ void probe_kconfig(struct probe_ctx *c)
 		dc_profile_set_str(c->prof, "kconfig.options", buf, kopt_word(c, options[i].name));
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(modules); i++)
-		dc_profile_set_str(c->prof, "kconfig.modules", modules[i], module_state(c, modules[i]));
+		dc_profile_set_str(c->prof, "kconfig.modules", modules[i],
+				   module_state(c, modules[i]));
 }

@@ -70,7 +70,8 @@ static int parse_line(struct kconfig *kc, char *l, size_t len)
 	if (len > 7 && !strncmp(l, "CONFIG_", 7)) {
 		char *eq = memchr(l, '=', len);
 		if (eq && valid_name(l + 7, (size_t)(eq - l - 7)) && eq + 1 < l + len)
-			return add(kc, l + 7, (size_t)(eq - l - 7), eq + 1, (size_t)(l + len - eq - 1));
+			return add(kc, l + 7, (size_t)(eq - l - 7), eq + 1,
+				   (size_t)(l + len - eq - 1));
 	}
 	kc->bad_lines++;
 	return 0;

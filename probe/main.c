@@ -14,38 +14,45 @@
 
 static void usage(FILE *f)
 {
-	fputs("Usage: diyc-probe [OPTIONS]\n"
-	      "Measure what the running kernel offers a container runtime and write the\n"
-	      "capability profile that `diyc run` adapts to.\n"
-	      "\n"
-	      "  -j, --json           print the profile as JSON instead of the table\n"
-	      "  -o, --output FILE    write the profile to FILE (default as root: " DC_DEFAULT_PROFILE ")\n"
-	      "  -n, --no-write       do not write the profile file\n"
-	      "  -q, --quiet          print nothing; the exit code tells\n"
-	      "      --root DIR       data root whose filesystem the overlay test uses\n"
-	      "                       (default $DIYC_ROOT or /var/lib/diyc)\n"
-	      "      --load-modules   load overlay, veth and bridge with libkmod when they are\n"
-	      "                       loadable modules (otherwise nothing is loaded)\n"
-	      "      --sysroot DIR    read /proc, /sys, /boot from DIR and run no syscall tests\n"
-	      "                       (for fixtures; writes a file only with -o)\n"
-	      "      --serial         probe one area after another in one process (timing)\n"
-	      "  -h, --help           show this help\n"
-	      "  -V, --version        show the version\n"
-	      "\n"
-	      "Exit status: 0 everything diyc run needs is usable; 1 something required is\n"
-	      "missing (named in the summary); 2 the probe itself failed or bad usage.\n"
-	      "See diyc-probe(8) and docs/profile.md.\n",
-	      f);
+	fputs(
+	    "Usage: diyc-probe [OPTIONS]\n"
+	    "Measure what the running kernel offers a container runtime and write the\n"
+	    "capability profile that `diyc run` adapts to.\n"
+	    "\n"
+	    "  -j, --json           print the profile as JSON instead of the table\n"
+	    "  -o, --output FILE    write the profile to FILE (default as root: " DC_DEFAULT_PROFILE
+	    ")\n"
+	    "  -n, --no-write       do not write the profile file\n"
+	    "  -q, --quiet          print nothing; the exit code tells\n"
+	    "      --root DIR       data root whose filesystem the overlay test uses\n"
+	    "                       (default $DIYC_ROOT or /var/lib/diyc)\n"
+	    "      --load-modules   load overlay, veth and bridge with libkmod when they are\n"
+	    "                       loadable modules (otherwise nothing is loaded)\n"
+	    "      --sysroot DIR    read /proc, /sys, /boot from DIR and run no syscall tests\n"
+	    "                       (for fixtures; writes a file only with -o)\n"
+	    "      --serial         probe one area after another in one process (timing)\n"
+	    "  -h, --help           show this help\n"
+	    "  -V, --version        show the version\n"
+	    "\n"
+	    "Exit status: 0 everything diyc run needs is usable; 1 something required is\n"
+	    "missing (named in the summary); 2 the probe itself failed or bad usage.\n"
+	    "See diyc-probe(8) and docs/profile.md.\n",
+	    f);
 }
 
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-	    {"json", no_argument, NULL, 'j'},        {"output", required_argument, NULL, 'o'},
-	    {"no-write", no_argument, NULL, 'n'},    {"quiet", no_argument, NULL, 'q'},
-	    {"root", required_argument, NULL, 'R'},  {"load-modules", no_argument, NULL, 'L'},
-	    {"sysroot", required_argument, NULL, 'S'}, {"help", no_argument, NULL, 'h'},
-	    {"version", no_argument, NULL, 'V'},     {"serial", no_argument, NULL, 's'},
+	    {"json", no_argument, NULL, 'j'},
+	    {"output", required_argument, NULL, 'o'},
+	    {"no-write", no_argument, NULL, 'n'},
+	    {"quiet", no_argument, NULL, 'q'},
+	    {"root", required_argument, NULL, 'R'},
+	    {"load-modules", no_argument, NULL, 'L'},
+	    {"sysroot", required_argument, NULL, 'S'},
+	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},
+	    {"serial", no_argument, NULL, 's'},
 	    {NULL, 0, NULL, 0},
 	};
 	struct probe_ctx c = {.sysroot = "", .live = true};
@@ -53,21 +60,42 @@ int main(int argc, char **argv)
 	bool json = false, no_write = false, quiet = false;
 	int o;
 
-	c.data_root = getenv("DIYC_ROOT") && *getenv("DIYC_ROOT") ? getenv("DIYC_ROOT")
-								    : "/var/lib/diyc";
+	c.data_root =
+	    getenv("DIYC_ROOT") && *getenv("DIYC_ROOT") ? getenv("DIYC_ROOT") : "/var/lib/diyc";
 	opterr = 0;
 	while ((o = getopt_long(argc, argv, ":jo:nqhV", opts, NULL)) != -1) {
 		switch (o) {
-		case 'j': json = true; break;
-		case 'o': output = optarg; break;
-		case 'n': no_write = true; break;
-		case 'q': quiet = true; break;
-		case 'R': c.data_root = optarg; break;
-		case 'L': c.load_modules = true; break;
-		case 's': c.serial = true; break;
-		case 'S': c.sysroot = optarg; c.live = false; break;
-		case 'h': usage(stdout); return 0;
-		case 'V': printf("diyc-probe %s\n", DIYC_VERSION); return 0;
+		case 'j':
+			json = true;
+			break;
+		case 'o':
+			output = optarg;
+			break;
+		case 'n':
+			no_write = true;
+			break;
+		case 'q':
+			quiet = true;
+			break;
+		case 'R':
+			c.data_root = optarg;
+			break;
+		case 'L':
+			c.load_modules = true;
+			break;
+		case 's':
+			c.serial = true;
+			break;
+		case 'S':
+			c.sysroot = optarg;
+			c.live = false;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'V':
+			printf("diyc-probe %s\n", DIYC_VERSION);
+			return 0;
 		case ':':
 			fprintf(stderr, "diyc-probe: option %s needs an argument (see --help)\n",
 				argv[optind - 1]);
@@ -79,7 +107,8 @@ int main(int argc, char **argv)
 		}
 	}
 	if (optind < argc) {
-		fprintf(stderr, "diyc-probe: unexpected argument '%s' (see --help)\n", argv[optind]);
+		fprintf(stderr, "diyc-probe: unexpected argument '%s' (see --help)\n",
+			argv[optind]);
 		return 2;
 	}
 	if (c.data_root[0] != '/') {
@@ -121,7 +150,8 @@ int main(int argc, char **argv)
 		}
 	}
 	if (!quiet && !json && code == 1)
-		fprintf(stderr, "diyc-probe: something diyc run requires is missing (see SUMMARY)\n");
+		fprintf(stderr,
+			"diyc-probe: something diyc run requires is missing (see SUMMARY)\n");
 	probe_ctx_free(&c);
 	return code;
 }

@@ -104,7 +104,8 @@ static const char *module_state_kmod(struct probe_ctx *c, const char *name)
 	K->module_unref_list(list);
 	if (!strcmp(state, "loadable")) {
 		long disabled = 0;
-		if (read_long(sr(c, "/proc/sys/kernel/modules_disabled"), &disabled) == 0 && disabled)
+		if (read_long(sr(c, "/proc/sys/kernel/modules_disabled"), &disabled) == 0 &&
+		    disabled)
 			return "disabled";
 	}
 	return state;

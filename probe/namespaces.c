@@ -32,13 +32,13 @@
 #define TMPFS_MAGIC_ 0x01021994
 
 struct ns_info {
-	const char *name;   /* profile key and /proc/self/ns file */
+	const char *name; /* profile key and /proc/self/ns file */
 	const char *flag_name;
 	int flag;
 	const char *since;
-	const char *kopt;   /* CONFIG_ option, NULL when always built */
-	const char *max;    /* /proc/sys/user file */
-	const char *use;    /* what the functional test does */
+	const char *kopt; /* CONFIG_ option, NULL when always built */
+	const char *max;  /* /proc/sys/user file */
+	const char *use;  /* what the functional test does */
 	int (*test)(struct child_result *res);
 };
 
@@ -55,10 +55,7 @@ static int tmpfs_on_private_dir(struct child_result *res)
 	return 0;
 }
 
-static int test_mnt(struct child_result *res)
-{
-	return tmpfs_on_private_dir(res);
-}
+static int test_mnt(struct child_result *res) { return tmpfs_on_private_dir(res); }
 
 static int test_uts(struct child_result *res)
 {
@@ -154,12 +151,12 @@ static int test_time(struct child_result *res)
 }
 
 static const struct ns_info nss[] = {
-    {"mnt", "CLONE_NEWNS", CLONE_NEWNS, "2.4.19", NULL, "max_mnt_namespaces",
-     "private tmpfs mount", test_mnt},
+    {"mnt", "CLONE_NEWNS", CLONE_NEWNS, "2.4.19", NULL, "max_mnt_namespaces", "private tmpfs mount",
+     test_mnt},
     {"uts", "CLONE_NEWUTS", CLONE_NEWUTS, "2.6.19", "UTS_NS", "max_uts_namespaces",
      "sethostname inside", test_uts},
-    {"ipc", "CLONE_NEWIPC", CLONE_NEWIPC, "2.6.19", "IPC_NS", "max_ipc_namespaces",
-     "shmget inside", test_ipc},
+    {"ipc", "CLONE_NEWIPC", CLONE_NEWIPC, "2.6.19", "IPC_NS", "max_ipc_namespaces", "shmget inside",
+     test_ipc},
     {"pid", "CLONE_NEWPID", CLONE_NEWPID, "2.6.24", "PID_NS", "max_pid_namespaces",
      "first child is pid 1", test_pid},
     {"net", "CLONE_NEWNET", CLONE_NEWNET, "2.6.24", "NET_NS", "max_net_namespaces",
@@ -212,11 +209,14 @@ static const char *errno_meaning(int err, const struct ns_info *ns, bool filtere
 	switch (err) {
 	case EINVAL:
 		if (filtered)
-			snprintf(buf, len, "EINVAL: not built into this kernel, or refused by the "
-					   "seccomp filter this process runs under");
+			snprintf(buf, len,
+				 "EINVAL: not built into this kernel, or refused by the "
+				 "seccomp filter this process runs under");
 		else if (ns->kopt)
-			snprintf(buf, len, "EINVAL: not built into this kernel: rebuild it with "
-					   "CONFIG_%s=y", ns->kopt);
+			snprintf(buf, len,
+				 "EINVAL: not built into this kernel: rebuild it with "
+				 "CONFIG_%s=y",
+				 ns->kopt);
 		else
 			snprintf(buf, len, "EINVAL: not supported by this kernel");
 		break;
@@ -226,8 +226,9 @@ static const char *errno_meaning(int err, const struct ns_info *ns, bool filtere
 			 errno_name(err), ns->max);
 		break;
 	case EPERM:
-		snprintf(buf, len, "EPERM: not permitted here: needs root with CAP_SYS_ADMIN, or "
-				   "a seccomp filter, LSM or chroot forbids it");
+		snprintf(buf, len,
+			 "EPERM: not permitted here: needs root with CAP_SYS_ADMIN, or "
+			 "a seccomp filter, LSM or chroot forbids it");
 		break;
 	default:
 		snprintf(buf, len, "%s: %s", errno_name(err), strerror(err));
@@ -248,8 +249,8 @@ struct ns_all {
  */
 static void child_all(void *out, void *arg)
 {
-	static const char *const order[] = {"mnt", "uts", "ipc", "net", "cgroup", "time", "pid",
-					    "user"};
+	static const char *const order[] = {"mnt",    "uts",  "ipc", "net",
+					    "cgroup", "time", "pid", "user"};
 	struct ns_all *a = out;
 	(void)arg;
 	for (size_t o = 0; o < ARRAY_SIZE(order); o++)
@@ -324,13 +325,16 @@ static void one(struct probe_ctx *c, const struct ns_info *ns, const struct chil
 			k.usable = DC_NO;
 			dc_check_errno(&k, res->err);
 			if (!strcmp(res->step, ns->flag_name)) {
-				dc_check_evidence(&k, "unshare(%s)=%s", res->step, errno_name(res->err));
-				dc_check_hint(&k, "%s",
-					      errno_meaning(res->err, ns, filtered, hint, sizeof(hint)));
-			} else {
-				dc_check_evidence(&k, "unshare(%s) ok; %s=%s", ns->flag_name, res->step,
+				dc_check_evidence(&k, "unshare(%s)=%s", res->step,
 						  errno_name(res->err));
-				dc_check_hint(&k, "the namespace is created but not usable: %s failed",
+				dc_check_hint(
+				    &k, "%s",
+				    errno_meaning(res->err, ns, filtered, hint, sizeof(hint)));
+			} else {
+				dc_check_evidence(&k, "unshare(%s) ok; %s=%s", ns->flag_name,
+						  res->step, errno_name(res->err));
+				dc_check_hint(&k,
+					      "the namespace is created but not usable: %s failed",
 					      res->step);
 			}
 		}
@@ -338,8 +342,8 @@ static void one(struct probe_ctx *c, const struct ns_info *ns, const struct chil
 	}
 	if (k.status == DC_NO && !k.hint[0]) {
 		if (k.compiled == DC_NO && ns->kopt)
-			dc_check_hint(&k, "rebuild the kernel with CONFIG_%s=y (since %s)", ns->kopt,
-				      ns->since);
+			dc_check_hint(&k, "rebuild the kernel with CONFIG_%s=y (since %s)",
+				      ns->kopt, ns->since);
 	}
 	fmt(path, sizeof(path), "namespaces.%s", ns->name);
 	dc_profile_add_check(c->prof, path, &k);

@@ -93,7 +93,7 @@ static int setmaster(char *buf, const char *dev, const char *master)
 
 struct net_test {
 	bool veth, bridge; /* which kinds to try */
-	bool ipt, nft;     /* which netfilter kernels to try */
+	bool ipt, nft;	   /* which netfilter kernels to try */
 };
 
 /* Results travel back in res->detail as "veth=OK bridge=OK master=OK ipt=ENOENT nft=OK". */
@@ -136,11 +136,13 @@ static int child_net(struct child_result *res, void *arg)
 		socklen_t len = sizeof(info);
 		memset(&info, 0, sizeof(info));
 		snprintf(info.name, sizeof(info.name), "nat");
-		r = s < 0 ? errno
-			  : getsockopt(s, IPPROTO_IP, IPT_SO_GET_INFO_, &info, &len) < 0 ? errno : 0;
+		r = s < 0							   ? errno
+		    : getsockopt(s, IPPROTO_IP, IPT_SO_GET_INFO_, &info, &len) < 0 ? errno
+										   : 0;
 		if (s >= 0)
 			close(s);
-		strappend(res->detail, sizeof(res->detail), " ", "ipt=%s", r ? errno_name(r) : "OK");
+		strappend(res->detail, sizeof(res->detail), " ", "ipt=%s",
+			  r ? errno_name(r) : "OK");
 	}
 	if (t->nft) {
 		struct mnl_socket *nf = mnl_socket_open(NETLINK_NETFILTER);
@@ -157,7 +159,8 @@ static int child_net(struct child_result *res, void *arg)
 		}
 		if (nf)
 			mnl_socket_close(nf);
-		strappend(res->detail, sizeof(res->detail), " ", "nft=%s", r ? errno_name(r) : "OK");
+		strappend(res->detail, sizeof(res->detail), " ", "nft=%s",
+			  r ? errno_name(r) : "OK");
 	}
 	return 0;
 }
@@ -218,8 +221,10 @@ static void link_check(struct probe_ctx *c, const char *kind, const char *module
 		k.compiled = DC_YES;
 		k.status = DC_PARTIAL;
 		k.usable = DC_UNKNOWN;
-		dc_check_hint(&k, "module %s is not loaded: diyc loads it when needed, or run "
-				  "diyc-probe --load-modules", module);
+		dc_check_hint(&k,
+			      "module %s is not loaded: diyc loads it when needed, or run "
+			      "diyc-probe --load-modules",
+			      module);
 	} else if (fail) {
 		k.status = k.usable = DC_UNKNOWN;
 		dc_check_evidence(&k, "%s", fail);

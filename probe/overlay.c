@@ -26,10 +26,9 @@ static const struct {
 	unsigned long magic;
 	const char *name;
 } fs_names[] = {
-    {0xEF53, "ext4"},     {0x58465342, "xfs"},  {0x9123683E, "btrfs"},
-    {0x01021994, "tmpfs"}, {0x794c7630, "overlay"}, {0x6969, "nfs"},
-    {0x65735546, "fuse"}, {0x2fc12fc1, "zfs"},  {0x858458f6, "ramfs"},
-    {0x73717368, "squashfs"},
+    {0xEF53, "ext4"},	     {0x58465342, "xfs"},      {0x9123683E, "btrfs"}, {0x01021994, "tmpfs"},
+    {0x794c7630, "overlay"}, {0x6969, "nfs"},	       {0x65735546, "fuse"},  {0x2fc12fc1, "zfs"},
+    {0x858458f6, "ramfs"},   {0x73717368, "squashfs"},
 };
 
 static const char *fs_name(unsigned long magic)
@@ -208,7 +207,8 @@ void probe_overlay(struct probe_ctx *c)
 	kopt_evidence(c, &k, "OVERLAY_FS");
 	k.enabled = k.compiled == DC_NO ? DC_NA : DC_YES;
 	if (!strcmp(mod, "loadable") && k.compiled != DC_YES) {
-		/* Loading is diyc run's job; mounting now would autoload it behind the user's back. */
+		/* Loading is diyc run's job; mounting now would autoload it behind the user's back.
+		 */
 		k.compiled = DC_YES;
 		k.usable = DC_UNKNOWN;
 		k.status = DC_PARTIAL;
@@ -223,8 +223,9 @@ void probe_overlay(struct probe_ctx *c)
 					   fs_name((unsigned long)sfs.f_type));
 			dc_profile_set_str(c->prof, "overlay", "tested_in", dir);
 		}
-		if (fmt(t.base, sizeof(t.base), "%s/.diyc-probe-XXXXXX", strcmp(dir, "/") ? dir : "") <
-			0 || !mkdtemp(t.base)) {
+		if (fmt(t.base, sizeof(t.base), "%s/.diyc-probe-XXXXXX",
+			strcmp(dir, "/") ? dir : "") < 0 ||
+		    !mkdtemp(t.base)) {
 			k.usable = k.status = DC_UNKNOWN;
 			dc_check_evidence(&k, "cannot create a test directory in %s: %s", dir,
 					  strerror(errno));
@@ -255,15 +256,18 @@ void probe_overlay(struct probe_ctx *c)
 					dc_check_hint(&k, "the kernel has no overlay filesystem: "
 							  "CONFIG_OVERLAY_FS=y or load the module");
 				else
-					dc_check_hint(&k, "the filesystem under %s cannot hold an "
-							  "overlay upper dir (NFS, FUSE or overlay "
-							  "itself?): use --root on ext4, xfs or tmpfs",
+					dc_check_hint(&k,
+						      "the filesystem under %s cannot hold an "
+						      "overlay upper dir (NFS, FUSE or overlay "
+						      "itself?): use --root on ext4, xfs or tmpfs",
 						      dir);
 			} else {
 				k.usable = DC_YES;
 				tested = true;
-				dc_check_evidence(&k, "mounted lowerdir=l1:l2 with copy-up and "
-						      "whiteout in %s", dir);
+				dc_check_evidence(&k,
+						  "mounted lowerdir=l1:l2 with copy-up and "
+						  "whiteout in %s",
+						  dir);
 			}
 			remove_tree(t.base);
 		}

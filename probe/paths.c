@@ -20,10 +20,7 @@ ssize_t sr_read(struct probe_ctx *c, const char *path, char *buf, size_t size)
 	return read_file(sr(c, path), buf, size);
 }
 
-bool sr_exists(struct probe_ctx *c, const char *path)
-{
-	return path_exists(sr(c, path));
-}
+bool sr_exists(struct probe_ctx *c, const char *path) { return path_exists(sr(c, path)); }
 
 bool kernel_before(struct probe_ctx *c, const char *xy)
 {

@@ -14,9 +14,9 @@ struct kmod_ctx;
 
 struct probe_ctx {
 	const char *sysroot; /* "" for the running system; fixture tree in tests */
-	bool live;           /* run syscall tests against the running kernel */
+	bool live;	     /* run syscall tests against the running kernel */
 	bool load_modules;   /* --load-modules: load overlay, veth, bridge via libkmod */
-	bool serial;         /* --serial: no worker process (timing, debugging) */
+	bool serial;	     /* --serial: no worker process (timing, debugging) */
 	const char *data_root;
 	struct dc_profile *prof;
 
@@ -52,8 +52,8 @@ void kopt_evidence(struct probe_ctx *c, struct dc_check *k, const char *name);
 
 /* A test run in a forked child; see child.c. */
 struct child_result {
-	int err;        /* 0, or the errno of the step that failed */
-	char step[64];  /* the failing (or last) step, "unshare(CLONE_NEWPID)" */
+	int err;       /* 0, or the errno of the step that failed */
+	char step[64]; /* the failing (or last) step, "unshare(CLONE_NEWPID)" */
 	char detail[200];
 };
 typedef int (*child_fn)(struct child_result *res, void *arg);
@@ -64,8 +64,8 @@ int run_child(child_fn fn, void *arg, struct child_result *res, unsigned timeout
  * Returns 0, or -1 with why set when the child died, hung or sent too little.
  */
 typedef void (*child_buf_fn)(void *out, void *arg);
-int run_child_buf(child_buf_fn fn, void *arg, void *out, size_t len, unsigned timeout_s,
-		  char *why, size_t whylen);
+int run_child_buf(child_buf_fn fn, void *arg, void *out, size_t len, unsigned timeout_s, char *why,
+		  size_t whylen);
 /* Helpers for child functions: record the step and return its errno. */
 int child_fail(struct child_result *res, const char *step, int err);
 

@@ -108,8 +108,10 @@ int status_parse(const char *text, struct proc_status *st)
 			struct {
 				const char *k;
 				uint64_t *p;
-			} hx[] = {{"CapInh", &st->cap_inh}, {"CapPrm", &st->cap_prm},
-				  {"CapEff", &st->cap_eff}, {"CapBnd", &st->cap_bnd},
+			} hx[] = {{"CapInh", &st->cap_inh},
+				  {"CapPrm", &st->cap_prm},
+				  {"CapEff", &st->cap_eff},
+				  {"CapBnd", &st->cap_bnd},
 				  {"CapAmb", &st->cap_amb}};
 			for (size_t i = 0; i < sizeof(hx) / sizeof(hx[0]); i++) {
 				int r = hex_field(line, hx[i].k, hx[i].p);

@@ -23,9 +23,9 @@ struct proc_status {
 	uint64_t cap_inh, cap_prm, cap_eff, cap_bnd, cap_amb;
 	bool have_amb;
 	int no_new_privs;    /* -1 when absent */
-	int seccomp;         /* -1 when absent (kernel without CONFIG_SECCOMP) */
+	int seccomp;	     /* -1 when absent (kernel without CONFIG_SECCOMP) */
 	int seccomp_filters; /* -1 when absent */
-	long uid_eff;        /* -1 when absent */
+	long uid_eff;	     /* -1 when absent */
 };
 
 /* Returns 0, or -EINVAL when the capability lines are missing or garbage. */

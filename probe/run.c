@@ -25,7 +25,7 @@ static double now_ms(void)
 struct area {
 	const char *name; /* also the profile section it fills */
 	void (*fn)(struct probe_ctx *);
-	int stream;       /* 0: the probe process itself; n > 0: worker process n */
+	int stream; /* 0: the probe process itself; n > 0: worker process n */
 };
 
 /* Context and kernel config first: every other area reads them. */
@@ -39,7 +39,7 @@ static const struct area first[] = {{"context", probe_context, 0}, {"kconfig", p
  */
 static const struct area later[] = {
     {"namespaces", probe_namespaces, 1}, {"cgroups", probe_cgroups, 0},
-    {"overlay", probe_overlay, 0},       {"network", probe_network, 1},
+    {"overlay", probe_overlay, 0},	 {"network", probe_network, 1},
     {"hardening", probe_hardening, 0},
 };
 #define STREAMS 2
@@ -48,7 +48,8 @@ static void run_area(struct probe_ctx *c, const struct area *a)
 {
 	double t = now_ms();
 	a->fn(c);
-	dc_profile_set_int(c->prof, "probe.timings_us", a->name, (long long)((now_ms() - t) * 1000));
+	dc_profile_set_int(c->prof, "probe.timings_us", a->name,
+			   (long long)((now_ms() - t) * 1000));
 }
 
 /* In a worker: run the stream's areas, send {"section": {...}, ...} as JSON, exit. */
@@ -159,7 +160,8 @@ static void run_streams(struct probe_ctx *c, bool serial)
 			json_object_object_foreach(in, k, v)
 			{
 				if (strcmp(k, "timings_us")) {
-					json_object_object_add(c->prof->root, k, json_object_get(v));
+					json_object_object_add(c->prof->root, k,
+							       json_object_get(v));
 				} else if (v) {
 					json_object_object_foreach(v, tk, tv)
 					{
@@ -194,7 +196,8 @@ int probe_run(struct probe_ctx *c)
 	dc_profile_set_str(c->prof, NULL, "generator", "diyc-probe " DIYC_VERSION);
 	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&now, &tm));
 	dc_profile_set_str(c->prof, NULL, "created", stamp);
-	dc_profile_set_str(c->prof, "probe", "sysroot", c->sysroot && *c->sysroot ? c->sysroot : NULL);
+	dc_profile_set_str(c->prof, "probe", "sysroot",
+			   c->sysroot && *c->sysroot ? c->sysroot : NULL);
 	dc_profile_set_bool(c->prof, "probe", "live", c->live);
 	dc_profile_set_bool(c->prof, "probe", "load_modules", c->load_modules);
 	dc_profile_set_bool(c->prof, "probe", "serial", c->serial);

@@ -26,10 +26,7 @@ static const char *paint(const char *status)
 	return "\033[35m";
 }
 
-static const char *reset(void)
-{
-	return colour ? "\033[0m" : "";
-}
+static const char *reset(void) { return colour ? "\033[0m" : ""; }
 
 static const char *str(json_object *o, const char *k)
 {
@@ -50,8 +47,8 @@ static void scalar(const char *name, json_object *v)
 			fputs("none", stdout);
 		for (size_t i = 0; i < n; i++) {
 			json_object *e = json_object_array_get_idx(v, i);
-			const char *f = json_object_is_type(e, json_type_object) ? str(e, "feature")
-										 : NULL;
+			const char *f =
+			    json_object_is_type(e, json_type_object) ? str(e, "feature") : NULL;
 			printf("%s%s", i ? " " : "", f ? f : json_object_get_string(e));
 		}
 		putchar('\n');

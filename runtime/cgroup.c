@@ -83,7 +83,8 @@ static int limits(const struct run_opts *o, const char *dir, const char *ctrl, b
 		if (write_in(dir, v2 ? "memory.max" : "memory.limit_in_bytes", v) < 0)
 			return -1;
 		/* swap limited to the same value: memory+swap (v1), no swap beyond it (v2) */
-		if (v2 && has_file(dir, "memory.swap.max") && write_in(dir, "memory.swap.max", "0") < 0)
+		if (v2 && has_file(dir, "memory.swap.max") &&
+		    write_in(dir, "memory.swap.max", "0") < 0)
 			return -1;
 		if (!v2 && has_file(dir, "memory.memsw.limit_in_bytes") &&
 		    write_in(dir, "memory.memsw.limit_in_bytes", v) < 0)
@@ -151,18 +152,19 @@ int cg_setup(const char *name, const struct run_opts *o, const struct features *
 			snprintf(buf, sizeof(buf), "%s/cgroup.subtree_control", v2parent);
 			int w = write_file(buf, op);
 			if (w < 0) {
-				err("cannot enable the %s controller below %s: %s%s", ctrls[i], v2parent,
-				    strerror(-w),
-				    w == -EBUSY ? " (diyc's cgroup holds processes: run diyc from a "
-						  "cgroup with the controller delegated)"
-						: "");
+				err("cannot enable the %s controller below %s: %s%s", ctrls[i],
+				    v2parent, strerror(-w),
+				    w == -EBUSY
+					? " (diyc's cgroup holds processes: run diyc from a "
+					  "cgroup with the controller delegated)"
+					: "");
 				goto fail;
 			}
 		}
 		int idx = add_dir(p, v2parent, name, "v2");
 		if (idx < 0) {
-			err("cannot create the cgroup " DC_CG_PREFIX "%s below %s: %s", name, v2parent,
-			    strerror(-idx));
+			err("cannot create the cgroup " DC_CG_PREFIX "%s below %s: %s", name,
+			    v2parent, strerror(-idx));
 			goto fail;
 		}
 		p->kill_idx = idx;
@@ -193,8 +195,8 @@ int cg_setup(const char *name, const struct run_opts *o, const struct features *
 		}
 		int idx = add_dir(p, parent, name, v1ctrls[i]);
 		if (idx < 0) {
-			err("cannot create the cgroup " DC_CG_PREFIX "%s below %s: %s", name, parent,
-			    strerror(-idx));
+			err("cannot create the cgroup " DC_CG_PREFIX "%s below %s: %s", name,
+			    parent, strerror(-idx));
 			goto fail;
 		}
 		if (!strcmp(v1ctrls[i], "freezer"))

@@ -38,8 +38,9 @@ int cmd_rm(int argc, char **argv)
 	int i = 1, code = 0;
 	char why[200];
 	if (argc >= 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
-		puts("Usage: diyc rm [-f] NAME...\nRemove stopped containers (their upper layer and "
-		     "state). -f kills a\nrunning one first.");
+		puts(
+		    "Usage: diyc rm [-f] NAME...\nRemove stopped containers (their upper layer and "
+		    "state). -f kills a\nrunning one first.");
 		return 0;
 	}
 	if (argc >= 2 && !strcmp(argv[1], "-f")) {
@@ -65,7 +66,8 @@ int cmd_rm(int argc, char **argv)
 		}
 		if (running) {
 			if (!force) {
-				err("container %s is running (diyc stop it, or diyc rm -f)", argv[i]);
+				err("container %s is running (diyc stop it, or diyc rm -f)",
+				    argv[i]);
 				code = EXIT_DIYC;
 				continue;
 			}
@@ -112,7 +114,8 @@ static int gc_cgroups(void)
 			mine = cg_membership_v2(&own);
 		else if (!strcmp(m->fstype, "cgroup"))
 			for (size_t j = 0; j < own.n && !mine; j++) {
-				/* the hierarchy whose super options list this line's first controller */
+				/* the hierarchy whose super options list this line's first
+				 * controller */
 				char first[128];
 				snprintf(first, sizeof(first), "%s", own.v[j].controllers);
 				first[strcspn(first, ",")] = '\0';
@@ -127,7 +130,8 @@ static int gc_cgroups(void)
 		struct dirent *de;
 		while ((de = readdir(d))) {
 			const char *name = de->d_name + strlen(DC_CG_PREFIX);
-			if (de->d_type != DT_DIR || strncmp(de->d_name, DC_CG_PREFIX, strlen(DC_CG_PREFIX)))
+			if (de->d_type != DT_DIR ||
+			    strncmp(de->d_name, DC_CG_PREFIX, strlen(DC_CG_PREFIX)))
 				continue;
 			struct state st;
 			bool running = false;
@@ -152,9 +156,10 @@ static int gc_cgroups(void)
 int cmd_gc(int argc, char **argv)
 {
 	if (argc > 1 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
-		puts("Usage: diyc gc\nRemove what a crashed diyc left: processes and cgroups of "
-		     "containers whose\nsupervisor is gone, their state and directories, and "
-		     "container directories\nwithout state. Stopped containers are kept (diyc rm).");
+		puts(
+		    "Usage: diyc gc\nRemove what a crashed diyc left: processes and cgroups of "
+		    "containers whose\nsupervisor is gone, their state and directories, and "
+		    "container directories\nwithout state. Stopped containers are kept (diyc rm).");
 		return 0;
 	}
 	if (argc > 1) {

@@ -6,6 +6,7 @@
 #include "util.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,8 +27,7 @@ static void usage(FILE *f)
 	      "      --rm              remove the container when it exits\n"
 	      "  -d, --detach          run in the background; output goes to `diyc logs NAME`\n"
 	      "  -t, --tty             give the container a terminal\n"
-	      "      --profile FILE    use this kernel profile (default " DC_DEFAULT_PROFILE
-	      ",\n"
+	      "      --profile FILE    use this kernel profile (default " DC_DEFAULT_PROFILE ",\n"
 	      "                        probed again when missing or stale)\n"
 	      "      --strict          refuse to run when any feature would be degraded\n"
 	      "  -v, --verbose         say what diyc does\n"
@@ -39,95 +39,128 @@ static void usage(FILE *f)
 	      f);
 }
 
-static int bad(const char *f, const char *a, const char *b)
+/* one clear line on stderr; -1 for the caller */
+static int bad(const char *f, ...) __attribute__((format(printf, 1, 2)));
+static int bad(const char *f, ...)
 {
+	va_list ap;
+	va_start(ap, f);
 	fprintf(stderr, "diyc: ");
-	fprintf(stderr, f, a, b);
+	vfprintf(stderr, f, ap);
 	fputc('\n', stderr);
-	return EXIT_DIYC;
+	va_end(ap);
+	return -1;
 }
 
-int cmd_run(int argc, char **argv)
+/* Fill o from the command line: 0 to run, 1 after --help, -1 on bad input. */
+static int parse(int argc, char **argv, struct run_opts *o)
 {
 	static const struct option opts[] = {
-	    {"memory", required_argument, NULL, 'm'}, {"cpus", required_argument, NULL, 'C'},
-	    {"pids-limit", required_argument, NULL, 'P'}, {"env", required_argument, NULL, 'e'},
-	    {"workdir", required_argument, NULL, 'w'}, {"hostname", required_argument, NULL, 'H'},
-	    {"rm", no_argument, NULL, 'r'},             {"detach", no_argument, NULL, 'd'},
-	    {"tty", no_argument, NULL, 't'},            {"profile", required_argument, NULL, 'p'},
-	    {"strict", no_argument, NULL, 's'},         {"verbose", no_argument, NULL, 'v'},
-	    {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0},
+	    {"memory", required_argument, NULL, 'm'},
+	    {"cpus", required_argument, NULL, 'C'},
+	    {"pids-limit", required_argument, NULL, 'P'},
+	    {"env", required_argument, NULL, 'e'},
+	    {"workdir", required_argument, NULL, 'w'},
+	    {"hostname", required_argument, NULL, 'H'},
+	    {"rm", no_argument, NULL, 'r'},
+	    {"detach", no_argument, NULL, 'd'},
+	    {"tty", no_argument, NULL, 't'},
+	    {"profile", required_argument, NULL, 'p'},
+	    {"strict", no_argument, NULL, 's'},
+	    {"verbose", no_argument, NULL, 'v'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
-	struct run_opts o = {0};
 	char why[200];
 	int c;
 
-	o.env = calloc((size_t)argc, sizeof(char *));
-	if (!o.env)
-		return EXIT_DIYC;
 	opterr = 0;
 	optind = 1;
 	/* "+": stop at NAME, so the command's own options are left alone */
 	while ((c = getopt_long(argc, argv, "+:m:e:w:dtvh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'm':
-			if (parse_size(optarg, &o.memory) < 0)
-				return bad("invalid memory size '%s' (examples: 64m, 1g)%s", optarg, "");
-			if (o.memory < (4u << 20))
-				return bad("memory limit '%s' is below the 4m minimum%s", optarg, "");
-			o.has_memory = true;
+			if (parse_size(optarg, &o->memory) < 0)
+				return bad("invalid memory size '%s' (examples: 64m, 1g)", optarg);
+			if (o->memory < (4u << 20))
+				return bad("memory limit '%s' is below the 4m minimum", optarg);
+			o->has_memory = true;
 			break;
 		case 'C':
-			if (parse_cpus(optarg, &o.cpu_quota) < 0)
-				return bad("invalid CPU count '%s' (examples: 0.5, 2)%s", optarg, "");
-			o.has_cpus = true;
+			if (parse_cpus(optarg, &o->cpu_quota) < 0)
+				return bad("invalid CPU count '%s' (examples: 0.5, 2)", optarg);
+			o->has_cpus = true;
 			break;
 		case 'P':
-			if (parse_count(optarg, 1, 4194304, &o.pids) < 0)
-				return bad("invalid pids limit '%s' (a number >= 1)%s", optarg, "");
-			o.has_pids = true;
+			if (parse_count(optarg, 1, 4194304, &o->pids) < 0)
+				return bad("invalid pids limit '%s' (a number >= 1)", optarg);
+			o->has_pids = true;
 			break;
 		case 'e':
 			if (!strchr(optarg, '=') || optarg[0] == '=')
-				return bad("invalid environment variable '%s' (use KEY=VAL)%s", optarg,
-					   "");
-			o.env[o.nenv++] = optarg;
+				return bad("invalid environment variable '%s' (use KEY=VAL)",
+					   optarg);
+			o->env[o->nenv++] = optarg;
 			break;
 		case 'w':
 			if (optarg[0] != '/')
-				return bad("working directory '%s' must be absolute%s", optarg, "");
-			o.workdir = optarg;
+				return bad("working directory '%s' must be absolute", optarg);
+			o->workdir = optarg;
 			break;
 		case 'H':
 			if (name_check("host", optarg, 63, why, sizeof(why)) < 0)
-				return bad("%s%s", why, "");
-			o.hostname = optarg;
+				return bad("%s", why);
+			o->hostname = optarg;
 			break;
-		case 'r': o.rm = true; break;
-		case 'd': o.detach = true; break;
-		case 't': o.tty = true; break;
-		case 'p': o.profile = optarg; break;
-		case 's': o.strict = true; break;
-		case 'v': G.verbose++; break;
-		case 'h': usage(stdout); return 0;
-		case ':': return bad("option %s needs an argument (see diyc run --help)%s",
-				     argv[optind - 1], "");
-		default: return bad("unknown option %s (see diyc run --help)%s", argv[optind - 1],
-				    "");
+		case 'r':
+			o->rm = true;
+			break;
+		case 'd':
+			o->detach = true;
+			break;
+		case 't':
+			o->tty = true;
+			break;
+		case 'p':
+			o->profile = optarg;
+			break;
+		case 's':
+			o->strict = true;
+			break;
+		case 'v':
+			G.verbose++;
+			break;
+		case 'h':
+			usage(stdout);
+			return 1;
+		case ':':
+			return bad("option %s needs an argument (see diyc run --help)",
+				   argv[optind - 1]);
+		default:
+			return bad("unknown option %s (see diyc run --help)", argv[optind - 1]);
 		}
 	}
 	if (argc - optind < 2)
-		return bad("run needs NAME and IMAGE (see diyc run --help)%s%s", "", "");
-	o.name = argv[optind];
-	o.image = argv[optind + 1];
-	o.argv = argc - optind > 2 ? argv + optind + 2 : NULL;
-	if (name_check("container", o.name, DC_NAME_MAX, why, sizeof(why)) < 0 ||
-	    name_check("image", o.image, DC_IMAGE_MAX, why, sizeof(why)) < 0)
-		return bad("%s%s", why, "");
-	if (!image_exists(o.image))
-		return bad("no image '%s' (see diyc images; make image builds busybox)%s", o.image,
-			   "");
-	int r = run_container(&o);
+		return bad("run needs NAME and IMAGE (see diyc run --help)");
+	o->name = argv[optind];
+	o->image = argv[optind + 1];
+	o->argv = argc - optind > 2 ? argv + optind + 2 : NULL;
+	if (name_check("container", o->name, DC_NAME_MAX, why, sizeof(why)) < 0 ||
+	    name_check("image", o->image, DC_IMAGE_MAX, why, sizeof(why)) < 0)
+		return bad("%s", why);
+	if (!image_exists(o->image))
+		return bad("no image '%s' (see diyc images; make image builds busybox)", o->image);
+	return 0;
+}
+
+int cmd_run(int argc, char **argv)
+{
+	struct run_opts o = {0};
+	o.env = calloc((size_t)argc, sizeof(char *));
+	if (!o.env)
+		return EXIT_DIYC;
+	int r = parse(argc, argv, &o);
+	r = r == 0 ? run_container(&o) : r > 0 ? 0 : EXIT_DIYC;
 	free(o.env);
 	return r;
 }

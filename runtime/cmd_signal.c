@@ -55,7 +55,8 @@ int cmd_kill(int argc, char **argv)
 	struct state st;
 	int sig = SIGKILL;
 	if (argc >= 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
-		puts("Usage: diyc kill NAME [SIGNAL]\nSend SIGNAL (default KILL; a name such as TERM "
+		puts("Usage: diyc kill NAME [SIGNAL]\nSend SIGNAL (default KILL; a name such as "
+		     "TERM "
 		     "or a number) to the\ncontainer's main process.");
 		return 0;
 	}
@@ -92,8 +93,9 @@ int cmd_stop(int argc, char **argv)
 	long secs = 10;
 	int i = 1;
 	if (argc >= 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
-		puts("Usage: diyc stop [-t SECS] NAME\nSend SIGTERM, wait SECS (default 10) for the "
-		     "container to exit,\nthen kill every process it has left.");
+		puts(
+		    "Usage: diyc stop [-t SECS] NAME\nSend SIGTERM, wait SECS (default 10) for the "
+		    "container to exit,\nthen kill every process it has left.");
 		return 0;
 	}
 	if (argc >= 3 && !strcmp(argv[1], "-t")) {

@@ -102,7 +102,8 @@ static void child_main(struct launch *l, int syncfd, int errfd, const sigset_t *
 			child_fail(errfd, EXIT_DIYC, "cannot attach the terminal");
 	} else if (l->log_fd >= 0) {
 		int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
-		if (null < 0 || dup2(null, 0) < 0 || dup2(l->log_fd, 1) < 0 || dup2(l->log_fd, 2) < 0)
+		if (null < 0 || dup2(null, 0) < 0 || dup2(l->log_fd, 1) < 0 ||
+		    dup2(l->log_fd, 2) < 0)
 			child_fail(errfd, EXIT_DIYC, "cannot redirect output to the log");
 	}
 	const char *wd = o->workdir ? o->workdir : "/";
@@ -119,9 +120,14 @@ static void child_main(struct launch *l, int syncfd, int errfd, const sigset_t *
 	close_fds_from(3, errfd);
 	if (security_apply(f, f->ns[NS_PID], why, sizeof(why)) < 0)
 		child_fail(errfd, EXIT_DIYC, why);
-	sigprocmask(SIG_SETMASK, oldmask, NULL);
+	/* the container starts like a fresh process: default dispositions, nothing blocked
+	 * (the supervisor's mask holds the signals it forwards, so it is not inherited) */
+	(void)oldmask;
 	for (int s = 1; s < NSIG; s++)
 		signal(s, SIG_DFL);
+	sigset_t none;
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
 	static char *const sh[] = {"/bin/sh", NULL};
 	char *const *argv = o->argv ? o->argv : sh;
 	environ = env; /* execvp searches the container's PATH */

@@ -23,8 +23,8 @@
 #include "profile.h"
 
 /* Exit codes of diyc itself (a container's own status passes through). */
-#define EXIT_DIYC 125     /* diyc failed: bad input, setup error */
-#define EXIT_CANNOT 126   /* the command exists but cannot be executed */
+#define EXIT_DIYC 125	  /* diyc failed: bad input, setup error */
+#define EXIT_CANNOT 126	  /* the command exists but cannot be executed */
 #define EXIT_NOTFOUND 127 /* the command was not found */
 
 #define DC_STATE_DIR "/run/diyc"
@@ -81,18 +81,18 @@ struct dc_profile *features_profile(const char *path, bool probe_if_stale, char 
 /* ---- state ---- */
 struct state {
 	char name[32], image[80];
-	pid_t pid;               /* container main process, host pid */
+	pid_t pid;		  /* container main process, host pid */
 	unsigned long long start; /* its start time (clock ticks since boot) */
 	pid_t supervisor;
-	char status[16];         /* creating, running, exited */
+	char status[16]; /* creating, running, exited */
 	int exit_code;
 	bool rm;
 	char created[32];
 	char cgroups[8][PATH_MAX]; /* every cgroup directory of the container */
 	int ncgroups;
-	char kill_dir[PATH_MAX];  /* the cgroup used to find every process */
+	char kill_dir[PATH_MAX]; /* the cgroup used to find every process */
 	char namespaces[80];
-	bool nnp, seccomp;        /* security settings exec must repeat */
+	bool nnp, seccomp; /* security settings exec must repeat */
 	char degraded[512];
 	char command[256];
 };
@@ -120,7 +120,8 @@ struct cg_plan {
 	bool v2_kill, v2_freeze;
 	int v1_freezer_idx;
 };
-/* Plan and create the container's cgroups below our own; write limits. 0 or -1 (message printed). */
+/* Plan and create the container's cgroups below our own; write limits. 0 or -1 (message printed).
+ */
 int cg_setup(const char *name, const struct run_opts *o, const struct features *f,
 	     struct cg_plan *p);
 int cg_attach(const struct cg_plan *p, pid_t pid);
@@ -136,8 +137,8 @@ struct launch {
 	const struct features *f;
 	char rootdir[PATH_MAX]; /* containers/NAME */
 	char imagedir[PATH_MAX];
-	int tty_slave;          /* -1 without --tty */
-	int log_fd;             /* -1 unless detached */
+	int tty_slave; /* -1 without --tty */
+	int log_fd;    /* -1 unless detached */
 };
 /* Clone the container process (held until container_release). Returns pid or -1. */
 pid_t container_spawn(struct launch *l, int *sync_fd, int *err_fd);

@@ -100,8 +100,10 @@ int features_decide(const struct run_opts *o, struct features *f)
 			degrade(f, ns_effect[i]);
 	}
 	if (!f->ns[NS_MNT]) {
-		err("this kernel gives diyc no mount namespace (%s): a container cannot have its own "
-		    "root filesystem", dc_profile_str(p, "namespaces.mnt", "evidence") ?: "no evidence");
+		err("this kernel gives diyc no mount namespace (%s): a container cannot have its "
+		    "own "
+		    "root filesystem",
+		    dc_profile_str(p, "namespaces.mnt", "evidence") ?: "no evidence");
 		dc_profile_free(p);
 		return -1;
 	}
@@ -141,7 +143,8 @@ int features_decide(const struct run_opts *o, struct features *f)
 	for (size_t i = 0; i < ARRAY_SIZE(lim); i++)
 		if (lim[i].asked && !lim[i].have) {
 			err("%s cannot be enforced: the %s cgroup controller is not usable here "
-			    "(see diyc profile)", lim[i].opt, lim[i].ctrl);
+			    "(see diyc profile)",
+			    lim[i].opt, lim[i].ctrl);
 			return -1;
 		}
 	if (o->hostname && !f->ns[NS_UTS]) {

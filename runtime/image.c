@@ -6,12 +6,11 @@
  * when every entry was written: a corrupt tarball leaves no half image.
  */
 #define _GNU_SOURCE
+#include "archiveapi.h"
 #include "diyc.h"
 #include "names.h"
 #include "util.h"
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -53,7 +52,8 @@ int cmd_images(int argc, char **argv)
 	struct dirent *de;
 	while ((de = readdir(d))) {
 		struct stat st;
-		if (de->d_name[0] == '.' || fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+		if (de->d_name[0] == '.' ||
+		    fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
 		    !S_ISDIR(st.st_mode))
 			continue;
 		char when[32];
@@ -67,54 +67,60 @@ int cmd_images(int argc, char **argv)
 
 static int extract(const char *tarball, char *why, size_t len)
 {
-	struct archive *a = archive_read_new(), *w = archive_write_disk_new();
+	const struct archive_api *A = archive_api(why, len);
+	if (!A)
+		return -1;
+	struct archive *a = A->archive_read_new(), *w = A->archive_write_disk_new();
 	struct archive_entry *e;
 	int r = -1, n = 0;
-	archive_read_support_filter_all(a);
-	archive_read_support_format_tar(a);
-	archive_read_support_format_gnutar(a);
-	archive_write_disk_set_options(
+	A->archive_read_support_filter_all(a);
+	A->archive_read_support_format_tar(a);
+	A->archive_read_support_format_gnutar(a);
+	/* No ARCHIVE_EXTRACT_UNLINK: with it, SECURE_SYMLINKS would quietly replace a
+	 * symlink in the way; without it, an entry that goes through one is refused. */
+	A->archive_write_disk_set_options(
 	    w, ARCHIVE_EXTRACT_SECURE_SYMLINKS | ARCHIVE_EXTRACT_SECURE_NODOTDOT |
 		   ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS | ARCHIVE_EXTRACT_PERM |
-		   ARCHIVE_EXTRACT_OWNER | ARCHIVE_EXTRACT_XATTR | ARCHIVE_EXTRACT_TIME |
-		   ARCHIVE_EXTRACT_UNLINK);
-	if (archive_read_open_filename(a, tarball, 65536) != ARCHIVE_OK) {
-		snprintf(why, len, "cannot read %s: %s", tarball, archive_error_string(a));
+		   ARCHIVE_EXTRACT_OWNER | ARCHIVE_EXTRACT_XATTR | ARCHIVE_EXTRACT_TIME);
+	if (A->archive_read_open_filename(a, tarball, 65536) != ARCHIVE_OK) {
+		snprintf(why, len, "cannot read %s: %s", tarball, A->archive_error_string(a));
 		goto out;
 	}
 	for (;;) {
-		int s = archive_read_next_header(a, &e);
+		int s = A->archive_read_next_header(a, &e);
 		if (s == ARCHIVE_EOF)
 			break;
 		if (s < ARCHIVE_WARN) {
 			snprintf(why, len, "%s is not a valid tarball: %s", tarball,
-				 archive_error_string(a));
+				 A->archive_error_string(a));
 			goto out;
 		}
-		if (archive_write_header(w, e) < ARCHIVE_WARN) {
-			snprintf(why, len, "refused entry '%s': %s", archive_entry_pathname(e),
-				 archive_error_string(w));
+		if (A->archive_write_header(w, e) < ARCHIVE_WARN) {
+			snprintf(why, len, "refused entry '%s': %s", A->archive_entry_pathname(e),
+				 A->archive_error_string(w));
 			goto out;
 		}
-		if (archive_entry_size(e) > 0) {
+		if (A->archive_entry_size(e) > 0) {
 			const void *buf;
 			size_t size;
 			la_int64_t off;
-			while ((s = archive_read_data_block(a, &buf, &size, &off)) == ARCHIVE_OK)
-				if (archive_write_data_block(w, buf, size, off) < ARCHIVE_OK) {
+			while ((s = A->archive_read_data_block(a, &buf, &size, &off)) == ARCHIVE_OK)
+				if (A->archive_write_data_block(w, buf, size, off) < ARCHIVE_OK) {
 					snprintf(why, len, "writing '%s': %s",
-						 archive_entry_pathname(e), archive_error_string(w));
+						 A->archive_entry_pathname(e),
+						 A->archive_error_string(w));
 					goto out;
 				}
 			if (s != ARCHIVE_EOF) {
-				snprintf(why, len, "%s is truncated or corrupt at '%s': %s", tarball,
-					 archive_entry_pathname(e), archive_error_string(a));
+				snprintf(why, len, "%s is truncated or corrupt at '%s': %s",
+					 tarball, A->archive_entry_pathname(e),
+					 A->archive_error_string(a));
 				goto out;
 			}
 		}
-		if (archive_write_finish_entry(w) < ARCHIVE_WARN) {
-			snprintf(why, len, "finishing '%s': %s", archive_entry_pathname(e),
-				 archive_error_string(w));
+		if (A->archive_write_finish_entry(w) < ARCHIVE_WARN) {
+			snprintf(why, len, "finishing '%s': %s", A->archive_entry_pathname(e),
+				 A->archive_error_string(w));
 			goto out;
 		}
 		n++;
@@ -125,12 +131,12 @@ static int extract(const char *tarball, char *why, size_t len)
 	}
 	r = 0;
 out:
-	archive_read_free(a);
-	if (archive_write_close(w) != ARCHIVE_OK && r == 0) {
-		snprintf(why, len, "%s", archive_error_string(w));
+	A->archive_read_free(a);
+	if (A->archive_write_close(w) != ARCHIVE_OK && r == 0) {
+		snprintf(why, len, "%s", A->archive_error_string(w));
 		r = -1;
 	}
-	archive_write_free(w);
+	A->archive_write_free(w);
 	return r;
 }
 

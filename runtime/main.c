@@ -70,8 +70,8 @@ static void usage(FILE *f)
 	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
 		fprintf(f, "  %-9s %s\n", commands[i].name, commands[i].help);
 	fprintf(f, "\nGlobal options:\n"
-		   "  --root DIR     data root for images and containers (default $DIYC_ROOT or "
-		   DC_DATA_ROOT ")\n"
+		   "  --root DIR     data root for images and containers (default $DIYC_ROOT "
+		   "or " DC_DATA_ROOT ")\n"
 		   "  -v, --verbose  say what diyc does\n"
 		   "  -h, --help     this help; `diyc COMMAND --help` for a command\n"
 		   "  -V, --version  the version\n"

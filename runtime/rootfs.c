@@ -74,7 +74,8 @@ struct node {
 	unsigned maj, min;
 };
 static const struct node nodes[] = {
-    {"null", 1, 3}, {"zero", 1, 5}, {"full", 1, 7}, {"random", 1, 8}, {"urandom", 1, 9}, {"tty", 5, 0},
+    {"null", 1, 3},   {"zero", 1, 5},	 {"full", 1, 7},
+    {"random", 1, 8}, {"urandom", 1, 9}, {"tty", 5, 0},
 };
 
 static int setup_dev(int rootfd, char *why, size_t len)
@@ -88,7 +89,8 @@ static int setup_dev(int rootfd, char *why, size_t len)
 	if (devfd < 0)
 		FAIL("open the new /dev: %s", strerror(errno));
 	for (size_t i = 0; i < ARRAY_SIZE(nodes); i++) {
-		if (mknodat(devfd, nodes[i].name, S_IFCHR | 0666, makedev(nodes[i].maj, nodes[i].min)) < 0)
+		if (mknodat(devfd, nodes[i].name, S_IFCHR | 0666,
+			    makedev(nodes[i].maj, nodes[i].min)) < 0)
 			FAIL("mknod /dev/%s: %s", nodes[i].name, strerror(errno));
 		if (fchmodat(devfd, nodes[i].name, 0666, 0) < 0)
 			FAIL("chmod /dev/%s: %s", nodes[i].name, strerror(errno));
@@ -102,8 +104,8 @@ static int setup_dev(int rootfd, char *why, size_t len)
 	if (e < 0)
 		FAIL("mount tmpfs on /dev/shm: %s", strerror(-e));
 	static const char *const links[][2] = {
-	    {"pts/ptmx", "ptmx"},          {"/proc/self/fd", "fd"},
-	    {"/proc/self/fd/0", "stdin"}, {"/proc/self/fd/1", "stdout"},
+	    {"pts/ptmx", "ptmx"},	   {"/proc/self/fd", "fd"},
+	    {"/proc/self/fd/0", "stdin"},  {"/proc/self/fd/1", "stdout"},
 	    {"/proc/self/fd/2", "stderr"},
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(links); i++)
@@ -118,9 +120,17 @@ out:
 
 /* Paths hidden from the container (Docker's list), and paths made read-only. */
 static const char *const masked[] = {
-    "proc/asound", "proc/acpi", "proc/kcore", "proc/keys", "proc/latency_stats",
-    "proc/timer_list", "proc/timer_stats", "proc/sched_debug", "proc/scsi",
-    "sys/firmware", "sys/devices/virtual/powercap",
+    "proc/asound",
+    "proc/acpi",
+    "proc/kcore",
+    "proc/keys",
+    "proc/latency_stats",
+    "proc/timer_list",
+    "proc/timer_stats",
+    "proc/sched_debug",
+    "proc/scsi",
+    "sys/firmware",
+    "sys/devices/virtual/powercap",
 };
 static const char *const readonly[] = {
     "proc/bus", "proc/fs", "proc/irq", "proc/sys", "proc/sysrq-trigger",
@@ -141,8 +151,8 @@ static int mask_paths(int rootfd, char *why, size_t len)
 		struct stat st;
 		int e = fstat(fd, &st);
 		if (!e && S_ISDIR(st.st_mode))
-			e = mount("tmpfs", fd_path(fd), "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
-				  "size=0");
+			e = mount("tmpfs", fd_path(fd), "tmpfs",
+				  MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=0");
 		else if (!e)
 			e = mount(fd_path(nullfd), fd_path(fd), NULL, MS_BIND, NULL);
 		int saved = errno;
@@ -164,8 +174,8 @@ static int mask_paths(int rootfd, char *why, size_t len)
 			int fd2 = openat(rootfd, readonly[i], O_PATH | O_NOFOLLOW | O_CLOEXEC);
 			e = fd2 < 0 ? -1
 				    : mount(NULL, fd_path(fd2), NULL,
-					    MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV |
-						MS_NOEXEC,
+					    MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID |
+						MS_NODEV | MS_NOEXEC,
 					    NULL);
 			if (fd2 >= 0)
 				close(fd2);
@@ -182,27 +192,25 @@ out:
 	return r;
 }
 
-/* Write a file below dirfd without following a symlink the image may have put there. */
+/*
+ * Write a file below dirfd without following a symlink the image may have put there.
+ * Anything but a plain, singly linked regular file (symlink, hard link, FIFO, device)
+ * is replaced in the container's upper layer first; truncation happens only after
+ * the opened file is known to be that plain file.
+ */
 static int write_at(int dirfd, const char *name, const char *data)
 {
-	int fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
-	if (fd < 0 && errno == ELOOP) {
-		/* a symlink in the image: replace it (in the container's upper layer) */
-		if (unlinkat(dirfd, name, 0) < 0)
-			return -errno;
-		fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-	}
+	struct stat st;
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    (!S_ISREG(st.st_mode) || st.st_nlink > 1) && unlinkat(dirfd, name, 0) < 0)
+		return -errno;
+	int fd =
+	    openat(dirfd, name, O_WRONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return -errno;
-	struct stat st;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_nlink > 1) {
-		/* a hard link would write through to another file: replace it too */
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_nlink > 1 || ftruncate(fd, 0) < 0) {
 		close(fd);
-		if (unlinkat(dirfd, name, 0) < 0)
-			return -errno;
-		fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-		if (fd < 0)
-			return -errno;
+		return -EPERM;
 	}
 	size_t n = strlen(data);
 	int r = write(fd, data, n) == (ssize_t)n ? 0 : -EIO;
@@ -234,7 +242,8 @@ static int write_etc(const struct launch *l, int rootfd, const char *host_resolv
 	if (!e) {
 		snprintf(buf, sizeof(buf),
 			 "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
-			 "127.0.1.1\t%s\n", host);
+			 "127.0.1.1\t%s\n",
+			 host);
 		e = write_at(etc, "hosts", buf);
 	}
 	if (!e)

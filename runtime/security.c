@@ -28,9 +28,9 @@
  * NET_ADMIN, DAC_READ_SEARCH ...) is gone from every set, bounding included.
  */
 static const cap_value_t keep[] = {
-    CAP_CHOWN,  CAP_DAC_OVERRIDE, CAP_FSETID,   CAP_FOWNER,           CAP_NET_RAW,
-    CAP_SETGID, CAP_SETUID,       CAP_SETFCAP,  CAP_SETPCAP,          CAP_NET_BIND_SERVICE,
-    CAP_SYS_CHROOT, CAP_KILL,     CAP_AUDIT_WRITE,
+    CAP_CHOWN,	    CAP_DAC_OVERRIDE, CAP_FSETID,      CAP_FOWNER,  CAP_NET_RAW,
+    CAP_SETGID,	    CAP_SETUID,	      CAP_SETFCAP,     CAP_SETPCAP, CAP_NET_BIND_SERVICE,
+    CAP_SYS_CHROOT, CAP_KILL,	      CAP_AUDIT_WRITE,
 };
 
 static bool kept(long c)

@@ -216,8 +216,10 @@ static int detach(const char *name, int *notify)
 		close(p[1]);
 		if (read(p[0], &code, 1) != 1)
 			code = EXIT_DIYC;
-		if (code == 0)
+		if (code == 0) {
 			printf("%s\n", name);
+			fflush(stdout);
+		}
 		_exit(code);
 	}
 	close(p[0]);

@@ -40,10 +40,10 @@ for dir in "$build" ${asan:+"$asan"}; do
 	for t in "$dir"/tests/test_*; do
 		[ -x "$t" ] && run "$(basename "$t")$tag" "$t"
 	done
-	probe=./diyc-probe
-	[ "$dir" = "$asan" ] && probe=$asan/diyc-probe
+	bin=.
+	[ "$dir" = "$asan" ] && bin=$asan
 	for t in tests/integration/*.sh; do
-		run "$(basename "$t" .sh)$tag" env PROBE=$probe NONS=./tests/tools/nons "$t"
+		run "$(basename "$t" .sh)$tag" env PROBE=$bin/diyc-probe DIYC=$bin/diyc NSEXEC=$bin/nsexec NONS=./tests/tools/nons "$t"
 	done
 done
 after=$(tests/leftovers.sh)

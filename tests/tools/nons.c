@@ -40,8 +40,8 @@ static const struct {
 	const char *opt;
 	unsigned flag;
 } names[] = {
-    {"--mnt", CLONE_NEWNS},     {"--uts", CLONE_NEWUTS},       {"--ipc", CLONE_NEWIPC},
-    {"--pid", CLONE_NEWPID},    {"--net", CLONE_NEWNET},       {"--user", CLONE_NEWUSER},
+    {"--mnt", CLONE_NEWNS},	   {"--uts", CLONE_NEWUTS},   {"--ipc", CLONE_NEWIPC},
+    {"--pid", CLONE_NEWPID},	   {"--net", CLONE_NEWNET},   {"--user", CLONE_NEWUSER},
     {"--cgroup", CLONE_NEWCGROUP}, {"--time", CLONE_NEWTIME},
 };
 

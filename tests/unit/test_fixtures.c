@@ -67,8 +67,10 @@ static void pure_v1_host(void **state)
 	struct probe_ctx c = run("v1");
 	assert_string_equal(s(&c, "cgroups", "mode"), "legacy");
 	assert_string_equal(s(&c, "cgroups.controllers.pids", "home"), "v1");
-	assert_string_equal(s(&c, "cgroups.controllers.pids", "own_path"), "/user.slice/user-0.slice");
-	assert_string_equal(s(&c, "cgroups.controllers.cpu", "mount"), "/sys/fs/cgroup/cpu,cpuacct");
+	assert_string_equal(s(&c, "cgroups.controllers.pids", "own_path"),
+			    "/user.slice/user-0.slice");
+	assert_string_equal(s(&c, "cgroups.controllers.cpu", "mount"),
+			    "/sys/fs/cgroup/cpu,cpuacct");
 	/* cgroup_disable=memory on the command line */
 	assert_int_equal(dc_profile_status(c.prof, "cgroups.controllers.memory"), DC_NO);
 	assert_non_null(strstr(s(&c, "cgroups.controllers.memory", "evidence"), "cgroup_disable"));
@@ -140,8 +142,8 @@ static void missing_tree(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(hybrid_host),    cmocka_unit_test(pure_v2_host),
-	    cmocka_unit_test(pure_v1_host),   cmocka_unit_test(legacy_4_4_74),
+	    cmocka_unit_test(hybrid_host),	cmocka_unit_test(pure_v2_host),
+	    cmocka_unit_test(pure_v1_host),	cmocka_unit_test(legacy_4_4_74),
 	    cmocka_unit_test(no_kernel_config), cmocka_unit_test(garbage_gives_unknown),
 	    cmocka_unit_test(missing_tree),
 	};

@@ -9,10 +9,11 @@ static void parses_fields_and_escapes(void **state)
 {
 	(void)state;
 	struct mountinfo mi;
-	const char *t = "36 35 98:0 /mnt1 /mnt/parent rw,noatime master:1 shared:2 - ext3 /dev/root "
-			"rw,errors=continue\n"
-			"41 22 0:35 / /mnt/with\\040space rw,relatime shared:20 - tmpfs tmpfs rw\n"
-			"40 30 0:37 / /sys/fs/cgroup/unified rw,relatime - cgroup2 cgroup2 rw\n";
+	const char *t =
+	    "36 35 98:0 /mnt1 /mnt/parent rw,noatime master:1 shared:2 - ext3 /dev/root "
+	    "rw,errors=continue\n"
+	    "41 22 0:35 / /mnt/with\\040space rw,relatime shared:20 - tmpfs tmpfs rw\n"
+	    "40 30 0:37 / /sys/fs/cgroup/unified rw,relatime - cgroup2 cgroup2 rw\n";
 	assert_int_equal(mountinfo_parse(t, &mi), 0);
 	assert_int_equal(mi.n, 3);
 	assert_int_equal(mi.bad_lines, 0);

@@ -30,7 +30,7 @@ static void cmdline(void **state)
 	assert_true(cmdline_get(t, "acpi", v, sizeof(v)));
 	assert_string_equal(v, "a b");
 	assert_true(cmdline_get(t, "psi", v, sizeof(v)));
-	assert_string_equal(v, "1"); /* the last one wins */
+	assert_string_equal(v, "1");				    /* the last one wins */
 	assert_false(cmdline_get(t, "cgroup_no_v1", v, sizeof(v))); /* after "--": init's */
 	assert_false(cmdline_get(t, "cgroup", v, sizeof(v)));
 	assert_false(cmdline_get("root=\"/dev/sda1 quiet cgroup_disable=", "quiet", v, sizeof(v)));
@@ -40,9 +40,10 @@ static void status_ok(void **state)
 {
 	(void)state;
 	struct proc_status st;
-	const char *t = "Name:\tx\nUid:\t1000\t0\t0\t0\nNoNewPrivs:\t1\nSeccomp:\t2\n"
-			"Seccomp_filters:\t3\nCapInh:\t0000000000000000\nCapPrm:\t000001fffeffffff\n"
-			"CapEff:\t000001fffeffffff\nCapBnd:\t000001fffeffffff\nCapAmb:\t0000000000000000\n";
+	const char *t =
+	    "Name:\tx\nUid:\t1000\t0\t0\t0\nNoNewPrivs:\t1\nSeccomp:\t2\n"
+	    "Seccomp_filters:\t3\nCapInh:\t0000000000000000\nCapPrm:\t000001fffeffffff\n"
+	    "CapEff:\t000001fffeffffff\nCapBnd:\t000001fffeffffff\nCapAmb:\t0000000000000000\n";
 	assert_int_equal(status_parse(t, &st), 0);
 	assert_true(st.have_caps);
 	assert_true(st.have_amb);

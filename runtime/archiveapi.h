@@ -1,0 +1,42 @@
+/*
+ * libarchive, opened on first use (only `diyc image import` needs it).  Linking it
+ * directly made every `diyc run` load 14 more shared libraries (libxml2, ICU,
+ * libstdc++, the compressors ...): about 2.5 MB of RSS and several ms of start-up.
+ * The pointers take their types from <archive.h>, so a signature cannot drift.
+ */
+#ifndef DIYC_ARCHIVEAPI_H
+#define DIYC_ARCHIVEAPI_H
+
+#include <archive.h>
+#include <archive_entry.h>
+
+#define ARCHIVE_API_FUNCS(X)                                                                       \
+	X(archive_entry_pathname)                                                                  \
+	X(archive_entry_size)                                                                      \
+	X(archive_error_string)                                                                    \
+	X(archive_read_data_block)                                                                 \
+	X(archive_read_free)                                                                       \
+	X(archive_read_new)                                                                        \
+	X(archive_read_next_header)                                                                \
+	X(archive_read_open_filename)                                                              \
+	X(archive_read_support_filter_all)                                                         \
+	X(archive_read_support_format_gnutar)                                                      \
+	X(archive_read_support_format_tar)                                                         \
+	X(archive_write_close)                                                                     \
+	X(archive_write_data_block)                                                                \
+	X(archive_write_disk_new)                                                                  \
+	X(archive_write_disk_set_options)                                                          \
+	X(archive_write_finish_entry)                                                              \
+	X(archive_write_free)                                                                      \
+	X(archive_write_header)
+
+struct archive_api {
+#define ARCHIVE_API_FIELD(f) __typeof__(f) *f;
+	ARCHIVE_API_FUNCS(ARCHIVE_API_FIELD)
+#undef ARCHIVE_API_FIELD
+};
+
+/* The API, or NULL with the reason in why when libarchive.so.13 cannot be loaded. */
+const struct archive_api *archive_api(char *why, size_t len);
+
+#endif

@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Benchmark of `diyc run` (make bench): start -> exit of /bin/true in the busybox
+# rootfs, no network, side by side in one hyperfine run so machine noise cancels:
+#   diyc run --rm          all usable namespaces (mnt uts ipc pid net cgroup time) + cgroup
+#   runc run               bundle from `runc spec`: same rootfs, rlimits dropped (this
+#                          root cannot raise them), cgroup relative to our own
+#   bwrap --unshare-all    same rootfs read-only, proc, dev
+#   unshare -fmpiun true   the floor: namespaces and a fork, no rootfs, no cgroup
+# Then diyc's peak RSS (GNU time -v). Prints medians and ratios; raw numbers in
+# build/bench/run.json. Everything it creates lives in a temporary directory and
+# below this process's own cgroup, and is removed at the end.
+set -eu
+cd "$(dirname "$0")/../.."
+runs=${RUNS:-100}
+for t in hyperfine runc bwrap /usr/bin/time; do
+	command -v $t >/dev/null || { echo "bench: $t missing (make deps)" >&2; exit 1; }
+done
+[ "$(id -u)" = 0 ] || { echo "bench: needs root" >&2; exit 1; }
+mkdir -p build/bench
+T=$(mktemp -d /tmp/diyc-bench.XXXXXX)
+cleanup() {
+	runc --root "$T/runc" delete -f diyc-bench >/dev/null 2>&1 || true
+	./diyc gc >/dev/null 2>&1 || true
+	rm -rf "$T"
+}
+trap cleanup EXIT
+export DIYC_ROOT=$T/root
+runtime/mkimage-busybox.sh "$DIYC_ROOT" >/dev/null
+./diyc profile >/dev/null # a fresh profile, so no run below probes
+
+# the runc bundle: `runc spec`, then /bin/true, no terminal, no rlimits, a relative cgroup
+mkdir -p "$T/bundle"
+cp -a "$DIYC_ROOT/images/busybox" "$T/bundle/rootfs"
+(cd "$T/bundle" && runc spec)
+python3 - "$T/bundle/config.json" <<'PY'
+import json, sys
+p = sys.argv[1]
+c = json.load(open(p))
+c["process"]["args"] = ["/bin/true"]
+c["process"]["terminal"] = False
+c["process"].pop("rlimits", None)
+c["linux"]["cgroupsPath"] = "diyc-bench-runc"   # relative: below our own cgroup
+json.dump(c, open(p, "w"), indent=1)
+PY
+
+rootfs=$DIYC_ROOT/images/busybox
+hyperfine -N --warmup 10 --runs "$runs" --export-json build/bench/run.json \
+	-n "diyc run --rm" "./diyc run --rm bench busybox /bin/true" \
+	-n "runc run" "runc --root $T/runc run -b $T/bundle diyc-bench" \
+	-n "bwrap --unshare-all" "bwrap --unshare-all --ro-bind $rootfs / --proc /proc --dev /dev /bin/true" \
+	-n "unshare -fmpiun (floor)" "unshare -fmpiun true" >/dev/null
+
+rss=$(/usr/bin/time -v ./diyc run --rm bench busybox /bin/true 2>&1 | awk -F': ' '/Maximum resident/ {print $2}')
+python3 - build/bench/run.json "$rss" <<'PY'
+import json, sys
+r = {x["command"]: x for x in json.load(open(sys.argv[1]))["results"]}
+names = list(r)
+d = r["diyc run --rm"]["median"]
+print(f"{'command':<26} {'median':>9} {'min':>9} {'max':>9} {'diyc/this':>10}")
+for n in names:
+    x = r[n]
+    print(f"{n:<26} {x['median']*1e3:8.2f}ms {x['min']*1e3:8.2f}ms {x['max']*1e3:8.2f}ms "
+          f"{d/x['median']:9.2f}x")
+runc = d / r["runc run"]["median"]
+bwrap = d / r["bwrap --unshare-all"]["median"]
+rss = int(sys.argv[2]) / 1024
+print(f"goal: diyc <= 0.5x runc: {'met' if runc <= 0.5 else 'NOT met'} ({runc:.2f}x)")
+print(f"goal: diyc <= 1.5x bwrap: {'met' if bwrap <= 1.5 else 'NOT met'} ({bwrap:.2f}x)")
+print(f"goal: peak RSS <= 3 MB: {'met' if rss <= 3 else 'NOT met'} ({rss:.2f} MB, GNU time -v)")
+PY

@@ -1,0 +1,271 @@
+#!/usr/bin/env bash
+# Integration tests of `diyc run` and friends (root). TAP output.
+# Runs itself inside a harness with private UTS, IPC, PID and mount namespaces, so a
+# bug can neither rename this machine nor signal its processes. DIYC, PROBE and NONS
+# name the binaries (the ASan pass points them at its build).
+set -u
+cd "$(dirname "$0")/../.."
+. tests/lib.sh
+if [ "$(id -u)" != 0 ]; then
+	skip "runtime tests" "need root"
+	done_testing
+	exit
+fi
+if [ -z "${DIYC_HARNESS:-}" ]; then
+	exec env DIYC_HARNESS=1 unshare --uts --ipc --pid --mount --fork --mount-proc "$0" "$@"
+fi
+DIYC=${DIYC:-./diyc}
+PROBE=${PROBE:-./diyc-probe}
+NONS=${NONS:-./tests/tools/nons}
+T=$(mktemp -d /tmp/diyc-rt.XXXXXX)
+export DIYC_ROOT=$T/root
+trap 'rm -rf "$T"' EXIT
+host=$(hostname)
+runtime/mkimage-busybox.sh "$DIYC_ROOT" >/dev/null
+
+# d ARGS...: run diyc, capture stdout/stderr/rc in $out $errout $rc
+d() { out=$("$DIYC" "$@" 2>"$T/err"); rc=$?; errout=$(cat "$T/err"); }
+# expect DESC RC [PATTERN]: check the last d's exit code and that stdout matches PATTERN
+expect() {
+	local desc=$1 want=$2 pat=${3:-}
+	if [ "$rc" = "$want" ] && { [ -z "$pat" ] || printf '%s\n' "$out" | grep -Eq -- "$pat"; }; then
+		ok "$desc"
+	else
+		fail "$desc" "rc=$rc (want $want) out=$out err=$errout"
+	fi
+}
+# nothing of container NAME left: state, container dir, cgroups
+gone() {
+	local c=$1 left
+	left=$(ls -d /run/diyc/"$c" "$DIYC_ROOT/containers/$c" 2>/dev/null; find /sys/fs/cgroup -name "diyc-$c" 2>/dev/null)
+	[ -z "$left" ] && ok "$2: nothing left" || fail "$2: nothing left" "$left"
+}
+
+# --- profiles: the live one, and simulated kernels
+$PROBE -q -o "$T/full.json"
+$NONS --pid --uts -- $PROBE -q -o "$T/nopid.json"
+python3 - "$T" <<'PY'
+import json, sys
+t = sys.argv[1]
+p = json.load(open(t + "/full.json"))
+p["cgroups"]["controllers"]["memory"]["status"] = "no"
+json.dump(p, open(t + "/nomem.json", "w"))
+p = json.load(open(t + "/full.json"))
+p["overlay"]["mount"]["status"] = "no"
+json.dump(p, open(t + "/noov.json", "w"))
+PY
+
+# --- basics
+d run --rm t1 busybox echo hello
+expect "run --rm prints the command's output" 0 '^hello$'
+gone t1 "run --rm"
+d run --rm t1 busybox sh -c 'exit 3'
+expect "exit status passes through" 3
+# (pid 1 of a PID namespace cannot be killed from inside: kill it from here)
+"$DIYC" run --rm t1 busybox sleep 30 2>/dev/null &
+bg=$!
+for i in $(seq 50); do grep -qs running /run/diyc/t1/state.json && break; sleep 0.1; done
+"$DIYC" kill t1 KILL
+wait $bg
+rc=$?
+expect "killed by SIGKILL: 137" 137
+d run --rm t1 busybox /no/such/cmd
+expect "command not found: 127" 127
+case $errout in *"command not found"*) ok "not found: clear message" ;; *) fail "not found message" "$errout" ;; esac
+d run --rm t1 busybox /etc/passwd
+expect "not executable: 126" 126
+d run --rm t1 busybox
+expect "no command runs /bin/sh (stdin is empty here)" 0
+gone t1 "after the failures"
+
+# --- isolation with the full profile
+d run --rm t2 busybox sh -c 'echo $$; hostname; cat /etc/hostname'
+expect "pid 1 and its own hostname" 0 '^1$'
+printf '%s\n' "$out" | grep -qx t2 && ok "hostname is the container name" || fail "hostname" "$out"
+d run --rm --hostname box t2 busybox hostname
+expect "--hostname" 0 '^box$'
+[ "$(hostname)" = "$host" ] && ok "host name unchanged" || fail "host name changed to $(hostname)"
+d run --rm t2 busybox sh -c 'ls /dev | tr "\n" " "'
+expect "/dev holds only diyc's nodes" 0 '^fd full null ptmx pts random shm stderr stdin stdout tty urandom zero $'
+d run --rm t2 busybox sh -c 'mknod /tmp/sda b 8 0 2>&1; echo rc=$?'
+expect "mknod of a block device fails" 0 'rc=1'
+d run --rm t2 busybox sh -c 'cat /proc/kcore | wc -c; echo x > /proc/sysrq-trigger; echo sysrq=$?; echo 1 > /proc/sys/kernel/panic; echo sys=$?; touch /sys/x; echo sysfs=$?; mount -t tmpfs t /mnt; echo mount=$?'
+expect "masked /proc/kcore is empty" 0 '^0$'
+printf '%s' "$out" | grep -q 'sysrq=1' && printf '%s' "$out" | grep -q 'sys=1' && printf '%s' "$out" | grep -q 'sysfs=1' && printf '%s' "$out" | grep -Eq 'mount=[1-9]' \
+	&& ok "sysrq-trigger, /proc/sys, /sys and mount refused" || fail "read-only paths" "$out"
+d run --rm t2 busybox sh -c 'grep -E "^(CapInh|CapPrm|CapEff|CapBnd|CapAmb|NoNewPrivs)" /proc/self/status | tr -s "\t\n" "  "'
+expect "capabilities cut, no_new_privs set" 0 'CapInh: 0000000000000000 CapPrm: 00000000a00425fb CapEff: 00000000a00425fb CapBnd: 00000000a00425fb CapAmb: 0000000000000000 NoNewPrivs: 1'
+out=$(exec 7</ 8</etc; "$DIYC" run --rm t2 busybox ls /proc/self/fd 2>&1 | tr '\n' ' '); rc=$?
+[ "$out" = "0 1 2 3 " ] && ok "caller's extra fds are not inherited" || fail "fds" "$out"
+out=$(SECRET=leak "$DIYC" run --rm -e A=1 -e PATH=/bin:/usr/bin t2 busybox env | sort | tr '\n' ' ')
+[ "$out" = "A=1 HOME=/root HOSTNAME=t2 PATH=/bin:/usr/bin " ] && ok "clean environment plus -e" || fail "environment" "$out"
+d run --rm -w /tmp t2 busybox pwd
+expect "-w sets the working directory" 0 '^/tmp$'
+d run --rm -w /nonexistent t2 busybox pwd
+expect "a missing working directory fails" 125
+gone t2 "isolation tests"
+
+# --- an image whose /etc files are symlinks to host files
+echo precious >"$T/target"
+cp -a "$DIYC_ROOT/images/busybox" "$DIYC_ROOT/images/evil"
+ln -sf "$T/target" "$DIYC_ROOT/images/evil/etc/resolv.conf"
+ln -sf ../../../../../../../../"$T/target" "$DIYC_ROOT/images/evil/etc/hosts"
+ln -sf /proc/self/root"$T/target" "$DIYC_ROOT/images/evil/etc/hostname"
+d run --rm t2 evil cat /etc/hostname
+expect "symlinked /etc files in the image are replaced, not followed" 0 '^t2$'
+[ "$(cat "$T/target")" = precious ] && [ -L "$DIYC_ROOT/images/evil/etc/hosts" ] && ok "the host file and the image are unchanged" || fail "write through a symlink" "$(cat "$T/target")"
+rm -rf "$DIYC_ROOT/images/evil"
+
+# --- cgroups and limits
+d run --rm -m 16m t3 busybox sh -c 'x=$(head -c 64m /dev/zero | tr "\\0" a); echo survived'
+expect "memory limit: an allocation past it is OOM-killed" 137
+d run --rm --pids-limit 10 t3 busybox sh -c 'for i in $(seq 20); do sleep 5 & done; echo all-started'
+case "$out|$errout" in *all-started*) fail "pids limit contains a fork bomb" "$out" ;; *fork*) ok "pids limit contains a fork bomb" ;; *) fail "pids limit" "$out $errout" ;; esac
+"$DIYC" run --rm --cpus 0.5 -m 32m t3 busybox sleep 3 2>/dev/null &
+bg=$!
+for i in $(seq 50); do [ -s /run/diyc/t3/state.json ] && grep -q running /run/diyc/t3/state.json && break; sleep 0.1; done
+cpu=$(python3 -c "
+import json; s=json.load(open('/run/diyc/t3/state.json'))
+for d in s['cgroups']:
+    for f in ('cpu.max','cpu.cfs_quota_us'):
+        try: print(open(d+'/'+f).read().split()[0])
+        except OSError: pass")
+[ "$cpu" = 50000 ] && ok "--cpus 0.5 writes a 50% quota" || fail "cpu quota" "$cpu"
+kill -TERM $bg; wait $bg
+gone t3 "limits"
+d run --rm -m 16m --profile "$T/nomem.json" t3 busybox true
+expect "a limit the host cannot enforce is an error" 125
+d run --rm -m abc t3 busybox true
+expect "bad memory size refused" 125
+
+# --- degraded: no PID and UTS namespace (simulated with the probe under nons)
+d run --rm --profile "$T/nopid.json" t4 busybox sh -c 'hostname'
+expect "no UTS namespace: host name shown, never changed" 0 "^$host\$"
+case $errout in *"degraded: no PID namespace"*"kill(-1) is refused"*) ok "degraded modes are announced" ;; *) fail "warnings" "$errout" ;; esac
+[ "$(hostname)" = "$host" ] && ok "host name unchanged in degraded mode" || fail "host name changed"
+sleep 600 &
+bystander=$!
+d run --rm --profile "$T/nopid.json" t4 busybox sh -c 'sh -c "sleep 307 &"; kill -9 -1; echo kill=$?; ls /proc/1/root >/dev/null 2>&1; echo root=$?; cat /proc/1/environ >/dev/null 2>&1; echo environ=$?'
+expect "kill -9 -1 refused inside" 0 'kill=1'
+printf '%s' "$out" | grep -q 'root=1' && printf '%s' "$out" | grep -q 'environ=1' && ok "/proc/1/root and /proc/1/environ inaccessible" || fail "/proc/1 access" "$out"
+kill -0 $bystander 2>/dev/null && ok "a host process survives kill -9 -1" || fail "bystander killed"
+d run --rm --profile "$T/nopid.json" t4 busybox sh -c 'reboot -f; echo reboot=$?'
+expect "reboot fails inside" 0 'reboot=1'
+kill $bystander; wait $bystander 2>/dev/null
+[ -z "$(ps -o comm | grep -x sleep)" ] && ok "no process survives its container" || fail "survivor" "$(ps -o pid,args | grep sleep)"
+gone t4 "degraded mode"
+d run --rm --strict --profile "$T/nopid.json" t4 busybox true
+expect "--strict refuses to run degraded" 125
+gone t4 "--strict"
+d run --rm --profile "$T/noov.json" t4 busybox true
+expect "no overlayfs: a clear refusal" 125
+
+# --- bad input: one line, exit 125, nothing created
+for args in "run" "run onlyname" "run .. busybox true" "run a/b busybox true" "run -x busybox true" \
+	"run abcdefghijklm busybox true" "run a;b busybox true" "run t5 nosuchimage true" \
+	"run --cpus x t5 busybox true" "run --pids-limit 0 t5 busybox true" "run -m 1k t5 busybox true" \
+	"run --bogus t5 busybox true" "run -e novalue t5 busybox true" "run -w rel t5 busybox true" \
+	"bogus" "kill t5" "stop t5" "exec t5 true" "rm t5" "logs t5" "kill t5 NOSIG"; do
+	d $args
+	lines=$(printf '%s\n' "$errout" | grep -c .)
+	if [ "$rc" = 125 ] && [ "$lines" = 1 ]; then ok "bad input '$args': 125, one line"; else fail "bad input '$args'" "rc=$rc err=$errout"; fi
+done
+[ -z "$(ls "$DIYC_ROOT/containers" 2>/dev/null)" ] && ok "bad input created no container directory" || fail "leftover dirs" "$(ls "$DIYC_ROOT/containers")"
+
+# --- names, detach, logs, ps, exec, stop, rm
+d run -d t6 busybox sh -c 'echo started; exec sleep 100'
+expect "run -d prints the name" 0 '^t6$'
+sleep 0.3
+d ps
+expect "ps lists the running container" 0 '^t6 +[0-9]+ +running +busybox'
+d run t6 busybox true
+expect "a second container with a running name is refused" 125
+d logs t6
+expect "logs shows the output" 0 '^started$'
+d exec t6 cat /etc/hostname
+expect "exec runs inside the container" 0 '^t6$'
+d exec t6 sh -c 'ps -o comm | grep -c sleep; grep CapEff /proc/self/status'
+expect "exec sees the container's processes with the same capabilities" 0 'CapEff:.*00000000a00425fb'
+d exec t6 /nope
+expect "exec of a missing command: 127" 127
+d stop -t 1 t6
+expect "stop" 0
+d ps
+expect "a stopped container is listed as exited" 0 '^t6 +0 +exited\(137\)'
+d run t6 busybox true
+expect "the name stays taken until rm" 125
+d rm t6
+expect "rm" 0
+gone t6 "rm"
+
+# --- crashes: the supervisor killed with SIGKILL, then diyc gc
+"$DIYC" run -d t7 busybox sleep 100 >/dev/null 2>&1
+sleep 0.3
+sup=$(python3 -c "import json; print(json.load(open('/run/diyc/t7/state.json'))['supervisor'])")
+kill -9 "$sup"
+sleep 0.3
+d ps
+expect "a crashed supervisor shows as crashed" 0 '^t7 .*crashed'
+d gc
+expect "gc removes it" 0 'removed container t7'
+gone t7 "kill -9 + gc"
+
+# --- images
+tar -C "$DIYC_ROOT/images/busybox" -cf "$T/bb.tar" .
+d image import bb2 "$T/bb.tar"
+expect "image import" 0 '^bb2$'
+d run --rm t8 bb2 echo imported
+expect "run from an imported image" 0 '^imported$'
+d images
+expect "images lists it" 0 '^bb2 '
+head -c 20000 "$T/bb.tar" >"$T/cut.tar"
+d image import cut "$T/cut.tar"
+expect "a truncated tarball is refused" 125
+[ ! -e "$DIYC_ROOT/images/cut" ] && [ -z "$(ls -a "$DIYC_ROOT/images" | grep import)" ] && ok "no half image left" || fail "half image" "$(ls -a "$DIYC_ROOT/images")"
+python3 - "$T" <<'PY'
+import io, sys, tarfile
+t = sys.argv[1]
+for name, member in (("dotdot", "../../escape"), ("abs", "/tmp/diyc-escape-abs")):
+    with tarfile.open(f"{t}/{name}.tar", "w") as tf:
+        data = b"x"
+        ti = tarfile.TarInfo("ok"); ti.size = 1; tf.addfile(ti, io.BytesIO(data))
+        ti = tarfile.TarInfo(member); ti.size = 1; tf.addfile(ti, io.BytesIO(data))
+with tarfile.open(f"{t}/symlink.tar", "w") as tf:
+    ti = tarfile.TarInfo("link"); ti.type = tarfile.SYMTYPE; ti.linkname = t; tf.addfile(ti)
+    ti = tarfile.TarInfo("link/through"); ti.size = 1; tf.addfile(ti, io.BytesIO(b"x"))
+PY
+for bad in dotdot abs symlink; do
+	d image import "$bad" "$T/$bad.tar"
+	expect "tarball with a '$bad' entry is refused" 125
+done
+[ ! -e "$T/through" ] && [ ! -e /tmp/diyc-escape-abs ] && [ ! -e "$DIYC_ROOT/escape" ] && ok "nothing written outside the image" || fail "escape" "$(ls "$T")"
+d image rm bb2
+expect "image rm" 0
+d image rm busybox2
+expect "image rm of a missing image" 125
+
+# --- signals reach the container
+"$DIYC" run --rm t9 busybox sh -c 'trap "echo got-term; exit 7" TERM; echo ready; while :; do sleep 0.1; done' >"$T/sig.out" 2>&1 &
+bg=$!
+for i in $(seq 50); do grep -q ready "$T/sig.out" && break; sleep 0.1; done
+kill -TERM $bg
+wait $bg
+rc=$?
+[ $rc = 7 ] && grep -q got-term "$T/sig.out" && ok "SIGTERM to diyc reaches the container" || fail "signal forwarding" "rc=$rc $(cat "$T/sig.out")"
+gone t9 "signals"
+
+# --- nsexec, the demo tool
+NSEXEC=${NSEXEC:-./nsexec}
+out=$($NSEXEC -p -u box sh -c 'echo $$ $(hostname)' 2>&1); rc=$?
+[ "$rc $out" = "0 1 box" ] && ok "nsexec -p -u: pid 1 and its own host name" || fail "nsexec -p -u" "$rc $out"
+out=$($NONS --pid --uts -- $NSEXEC -n -p -u box true 2>&1); rc=$?
+case "$rc|$out" in 125*"no PID namespace"*"-p"*"no UTS namespace"*"-u"*) ok "nsexec names the namespaces this kernel lacks" ;; *) fail "nsexec on a kernel without pid/uts" "$rc $out" ;; esac
+out=$($NSEXEC -n 2>&1); rc=$?
+[ $rc = 125 ] && [ "$(printf '%s\n' "$out" | wc -l)" = 1 ] && ok "nsexec without a command: one line, 125" || fail "nsexec without a command" "$rc $out"
+[ "$(hostname)" = "$host" ] && ok "host name unchanged after nsexec" || fail "host name changed"
+
+# --- profile
+d profile --profile "$T/nopid.json"
+expect "diyc profile shows the degraded features" 0 'namespaces.pid'
+
+done_testing
