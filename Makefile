@@ -45,11 +45,13 @@ UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 # Debian packages: build, test, and what later parts of diyc run (see README).
 DEB_PKGS = build-essential pkg-config libcap-dev libkmod-dev libcmocka-dev libjson-c-dev \
 	libmnl-dev zlib1g-dev libarchive-dev kmod iproute2 iptables busybox-static python3 hyperfine \
-	qemu-system-x86 linux-source-6.1 runc bubblewrap time
+	qemu-system-x86 linux-source-6.1 flex bison libelf-dev bc libssl-dev cpio runc bubblewrap time
 
 DIYC_ROOT ?= /var/lib/diyc
 
-.PHONY: image all deps demo check test unit integration asan bench install uninstall clean format
+KERNEL ?=
+
+.PHONY: ci-qemu image all deps demo check test unit integration asan bench install uninstall clean format
 
 all: $(OUT)/diyc-probe $(OUT)/diyc $(OUT)/nsexec $(OUT)/tests/tools/nons
 
@@ -112,6 +114,12 @@ asan:
 	@$(MAKE) --no-print-directory B=build/asan OUT=build/asan \
 		SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
 		CFLAGS="-O1 -g" all $(UNIT_SRC:tests/unit/%.c=build/asan/tests/%)
+
+# Boot the kernel profiles of qemu/ under QEMU and run the suites inside
+# (make ci-qemu KERNEL=legacy-4.4.74 for one).  Kernels are cached in
+# $${DIYC_CI_CACHE:-/var/cache/diyc-ci}; see docs/qemu.md.
+ci-qemu: all
+	@ci/qemu-matrix.sh $(KERNEL)
 
 # Benchmarks (never timed tests): medians and ratios from hyperfine.
 bench: all

@@ -2,6 +2,7 @@
 #include "kmodapi.h"
 
 #include <dlfcn.h>
+#include <errno.h>
 #include <stdio.h>
 
 static struct kmod_api api;
@@ -48,3 +49,34 @@ fail:
 }
 
 const char *kmod_api_error(void) { return error[0] ? error : "libkmod not loaded"; }
+
+int kmod_api_load(struct kmod_ctx *ctx, const char *name)
+{
+	struct kmod_list *list = NULL, *it;
+	int r = -ENOENT;
+
+	if (api.module_new_from_lookup(ctx, name, &list) < 0 || !list)
+		return -ENOENT;
+	for (it = list; it; it = api.list_next(list, it)) {
+		struct kmod_module *m = api.module_get_module(it);
+		r = api.module_probe_insert_module(m, KMOD_PROBE_IGNORE_LOADED, NULL, NULL, NULL,
+						   NULL);
+		api.module_unref(m);
+		if (r == 0)
+			break;
+	}
+	api.module_unref_list(list);
+	return r > 0 ? -EPERM : r; /* >0: blacklisted */
+}
+
+int kmod_load_once(const char *name)
+{
+	if (!kmod_api())
+		return -ENOSYS;
+	struct kmod_ctx *ctx = api.new_ctx(NULL, NULL);
+	if (!ctx)
+		return -ENOMEM;
+	int r = kmod_api_load(ctx, name);
+	api.unref(ctx);
+	return r;
+}

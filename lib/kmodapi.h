@@ -37,4 +37,12 @@ struct kmod_api {
 const struct kmod_api *kmod_api(void);
 const char *kmod_api_error(void);
 
+/* Load module NAME (an alias is fine) and its dependencies: 0, or -errno
+ * (-ENOENT unknown, -EPERM blacklisted). */
+int kmod_api_load(struct kmod_ctx *ctx, const char *name);
+
+/* The same with a context of its own, for a caller that needs one module once
+ * (diyc run, when the profile says overlay is a module not loaded yet). */
+int kmod_load_once(const char *name);
+
 #endif

@@ -113,22 +113,5 @@ static const char *module_state_kmod(struct probe_ctx *c, const char *name)
 
 int module_load(struct probe_ctx *c, const char *name)
 {
-	struct kmod_list *list = NULL, *it;
-	int r = -ENOENT;
-
-	if (!c->kmod)
-		return -ENOSYS;
-	if (K->module_new_from_lookup(c->kmod, name, &list) < 0 || !list)
-		return -ENOENT;
-	foreach_mod(it, list)
-	{
-		struct kmod_module *m = K->module_get_module(it);
-		r = K->module_probe_insert_module(m, KMOD_PROBE_IGNORE_LOADED, NULL, NULL, NULL,
-						  NULL);
-		K->module_unref(m);
-		if (r == 0)
-			break;
-	}
-	K->module_unref_list(list);
-	return r > 0 ? -EPERM : r; /* >0: blacklisted */
+	return c->kmod ? kmod_api_load(c->kmod, name) : -ENOSYS;
 }

@@ -45,10 +45,13 @@ static char **make_env(const struct launch *l)
 		return NULL;
 	env[n++] = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 	env[n++] = "HOME=/root";
+	/* the name the container sees: its own, or the host's when it shares the UTS ns */
+	char host[256] = "localhost";
+	if (!l->f->ns[NS_UTS] && gethostname(host, sizeof(host) - 1) < 0)
+		snprintf(host, sizeof(host), "localhost");
 	snprintf(buf, sizeof(buf), "HOSTNAME=%s",
-		 l->f->ns[NS_UTS] ? (o->hostname ? o->hostname : o->name) : "");
-	if (l->f->ns[NS_UTS])
-		env[n++] = strdup(buf);
+		 l->f->ns[NS_UTS] ? (o->hostname ? o->hostname : o->name) : host);
+	env[n++] = strdup(buf);
 	if (o->tty) {
 		const char *t = getenv("TERM");
 		snprintf(buf, sizeof(buf), "TERM=%s", t && *t ? t : "xterm");

@@ -6,6 +6,7 @@
  */
 #define _GNU_SOURCE
 #include "diyc.h"
+#include "kmodapi.h"
 #include "probe.h"
 #include "util.h"
 
@@ -108,7 +109,17 @@ int features_decide(const struct run_opts *o, struct features *f)
 		return -1;
 	}
 	enum dc_status ov = dc_profile_status(p, "overlay.mount");
-	f->overlay = ov == DC_YES || ov == DC_PARTIAL; /* partial: a module diyc loads */
+	f->overlay = ov == DC_YES || ov == DC_PARTIAL;
+	if (ov == DC_PARTIAL && !path_exists("/sys/module/overlay")) {
+		/* partial: overlay is a module not loaded yet; load it (libkmod) now */
+		int e = kmod_load_once("overlay");
+		if (e < 0) {
+			err("overlayfs is a module that could not be loaded: %s", strerror(-e));
+			dc_profile_free(p);
+			return -1;
+		}
+		info("loaded the overlay module");
+	}
 	if (!f->overlay) {
 		err("overlayfs is not usable here (%s); diyc needs it for the container's root "
 		    "filesystem and does not copy images instead",

@@ -296,7 +296,10 @@ int rootfs_setup(const struct launch *l, char *why, size_t len)
 	if (chdir(merged) < 0)
 		FAIL("chdir %s: %s", merged, strerror(errno));
 	if (syscall(SYS_pivot_root, ".", ".") < 0)
-		FAIL("pivot_root: %s", strerror(errno));
+		FAIL("pivot_root: %s%s", strerror(errno),
+		     errno == EINVAL ? " (is the host's / an initramfs? pivot_root cannot leave "
+				       "rootfs: switch_root to a tmpfs first)"
+				     : "");
 	if (umount2(".", MNT_DETACH) < 0)
 		FAIL("detach the old root: %s", strerror(errno));
 	if (chdir("/") < 0)

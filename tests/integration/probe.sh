@@ -37,10 +37,11 @@ check "--json matches the schema version" sh -c "$PROBE -n --json | python3 -c '
 check "kernel release and boot_id recorded" sh -c "[ \"\$(jget() { :; }; python3 -c 'import json; d=json.load(open(\"$T/p.json\")); print(d[\"kernel\"][\"release\"], d[\"kernel\"][\"boot_id\"])')\" = \"\$(uname -r) \$(cat /proc/sys/kernel/random/boot_id)\" ]"
 
 # --- verdicts checked against independent observations
-fs=$(stat -f -c %T /sys/fs/cgroup)
+# filesystem magic in hex (coreutils and busybox stat agree on %t, not on %T names)
+fs=$(stat -f -c %t /sys/fs/cgroup)
 case $fs in
-cgroup2fs) want=unified ;;
-tmpfs) if [ "$(stat -f -c %T /sys/fs/cgroup/unified 2>/dev/null)" = cgroup2fs ]; then want=hybrid; else want=legacy; fi ;;
+63677270) want=unified ;;
+1021994) if [ "$(stat -f -c %t /sys/fs/cgroup/unified 2>/dev/null)" = 63677270 ]; then want=hybrid; else want=legacy; fi ;;
 *) want=none ;;
 esac
 got=$(jget "$T/p.json" 'd["cgroups"]["mode"]')
@@ -80,21 +81,22 @@ got=$(jget "$T/nons.json" '" ".join(x["feature"] for x in d["summary"]["degraded
 case "$got" in *namespaces.pid*namespaces.uts*) ok "summary lists pid and uts as degraded" ;; *) fail "summary degraded" "$got" ;; esac
 $NONS --net -- $PROBE -n --json >"$T/nonet.json" 2>/dev/null
 got=$(jget "$T/nonet.json" 'd["namespaces"]["net"]["status"] + " " + d["network"]["veth"]["status"]')
-[ "$got" = "no unknown" ] && ok "without net namespaces veth is unknown, not no" || fail "nons --net" "$got"
+# unknown (could not test), or partial (a module nobody loaded): never "no"
+case $got in "no unknown" | "no partial") ok "without net namespaces veth is not called missing ($got)" ;; *) fail "nons --net" "$got" ;; esac
 $NONS --mnt -- $PROBE -n --json >"$T/nomnt.json" 2>/dev/null; rc=$?
 got=$(jget "$T/nomnt.json" '" ".join(d["summary"]["missing_required"])')
 ov=$(jget "$T/nomnt.json" 'd["overlay"]["mount"]["status"]')
-[ $rc = 1 ] && [ "$got" = "namespaces.mnt" ] && [ "$ov" = unknown ] && ok "without mount namespaces: exit 1, namespaces.mnt named, overlay untestable" || fail "nons --mnt" "rc=$rc missing=$got overlay=$ov"
+[ $rc = 1 ] && [ "$got" = "namespaces.mnt" ] && case $ov in unknown | partial) true ;; *) false ;; esac && ok "without mount namespaces: exit 1, namespaces.mnt named, overlay untestable" || fail "nons --mnt" "rc=$rc missing=$got overlay=$ov"
 
 # --- not root: required privileges missing, exit 1, nothing written to /run/diyc
-if command -v setpriv >/dev/null; then
+if setpriv --version 2>&1 | grep -q util-linux; then
 	before=$(stat -c %Y /run/diyc/profile.json 2>/dev/null || echo none)
 	setpriv --reuid 65534 --regid 65534 --clear-groups --inh-caps=-all --bounding-set=-all $PROBE --json >"$T/user.json" 2>/dev/null; rc=$?
 	got=$(jget "$T/user.json" 'd["context"]["privileges"]["status"]')
 	after=$(stat -c %Y /run/diyc/profile.json 2>/dev/null || echo none)
 	[ $rc = 1 ] && [ "$got" = no ] && [ "$before" = "$after" ] && ok "unprivileged: exit 1, privileges no, no file written" || fail "unprivileged run" "rc=$rc priv=$got"
 else
-	skip "unprivileged run" "no setpriv"
+	skip "unprivileged run" "no util-linux setpriv"
 fi
 
 # --- fixtures through the command line

@@ -54,6 +54,12 @@ p = json.load(open(t + "/full.json"))
 p["overlay"]["mount"]["status"] = "no"
 json.dump(p, open(t + "/noov.json", "w"))
 PY
+# What this kernel really has (in QEMU guests some namespaces are missing): the
+# tests of full isolation expect the degraded behaviour where the kernel lacks it.
+have_pid=$(jget "$T/full.json" 'd["namespaces"]["pid"]["status"]')
+have_uts=$(jget "$T/full.json" 'd["namespaces"]["uts"]["status"]')
+# the host name a container NAME sees
+cname() { if [ "$have_uts" = yes ]; then echo "$1"; else echo "$host"; fi; }
 
 # --- basics
 d run --rm t1 busybox echo hello
@@ -80,10 +86,14 @@ gone t1 "after the failures"
 
 # --- isolation with the full profile
 d run --rm t2 busybox sh -c 'echo $$; hostname; cat /etc/hostname'
-expect "pid 1 and its own hostname" 0 '^1$'
-printf '%s\n' "$out" | grep -qx t2 && ok "hostname is the container name" || fail "hostname" "$out"
+if [ "$have_pid" = yes ]; then
+	expect "pid 1 and its own hostname" 0 '^1$'
+else
+	expect "no PID namespace here: the container still runs" 0
+fi
+printf '%s\n' "$out" | grep -qx "$(cname t2)" && ok "hostname is the container name (or the host's without UTS ns)" || fail "hostname" "$out"
 d run --rm --hostname box t2 busybox hostname
-expect "--hostname" 0 '^box$'
+if [ "$have_uts" = yes ]; then expect "--hostname" 0 '^box$'; else expect "--hostname without a UTS namespace is an error" 125; fi
 [ "$(hostname)" = "$host" ] && ok "host name unchanged" || fail "host name changed to $(hostname)"
 d run --rm t2 busybox sh -c 'ls /dev | tr "\n" " "'
 expect "/dev holds only diyc's nodes" 0 '^fd full null ptmx pts random shm stderr stdin stdout tty urandom zero $'
@@ -95,10 +105,10 @@ printf '%s' "$out" | grep -q 'sysrq=1' && printf '%s' "$out" | grep -q 'sys=1' &
 	&& ok "sysrq-trigger, /proc/sys, /sys and mount refused" || fail "read-only paths" "$out"
 d run --rm t2 busybox sh -c 'grep -E "^(CapInh|CapPrm|CapEff|CapBnd|CapAmb|NoNewPrivs)" /proc/self/status | tr -s "\t\n" "  "'
 expect "capabilities cut, no_new_privs set" 0 'CapInh: 0000000000000000 CapPrm: 00000000a00425fb CapEff: 00000000a00425fb CapBnd: 00000000a00425fb CapAmb: 0000000000000000 NoNewPrivs: 1'
-out=$(exec 7</ 8</etc; "$DIYC" run --rm t2 busybox ls /proc/self/fd 2>&1 | tr '\n' ' '); rc=$?
+out=$(exec 7</ 8</etc; "$DIYC" run --rm t2 busybox ls /proc/self/fd 2>/dev/null | tr '\n' ' '); rc=$?
 [ "$out" = "0 1 2 3 " ] && ok "caller's extra fds are not inherited" || fail "fds" "$out"
 out=$(SECRET=leak "$DIYC" run --rm -e A=1 -e PATH=/bin:/usr/bin t2 busybox env | sort | tr '\n' ' ')
-[ "$out" = "A=1 HOME=/root HOSTNAME=t2 PATH=/bin:/usr/bin " ] && ok "clean environment plus -e" || fail "environment" "$out"
+[ "$out" = "A=1 HOME=/root HOSTNAME=$(cname t2) PATH=/bin:/usr/bin " ] && ok "clean environment plus -e" || fail "environment" "$out"
 d run --rm -w /tmp t2 busybox pwd
 expect "-w sets the working directory" 0 '^/tmp$'
 d run --rm -w /nonexistent t2 busybox pwd
@@ -112,7 +122,7 @@ ln -sf "$T/target" "$DIYC_ROOT/images/evil/etc/resolv.conf"
 ln -sf ../../../../../../../../"$T/target" "$DIYC_ROOT/images/evil/etc/hosts"
 ln -sf /proc/self/root"$T/target" "$DIYC_ROOT/images/evil/etc/hostname"
 d run --rm t2 evil cat /etc/hostname
-expect "symlinked /etc files in the image are replaced, not followed" 0 '^t2$'
+expect "symlinked /etc files in the image are replaced, not followed" 0 "^$(cname t2)\$"
 [ "$(cat "$T/target")" = precious ] && [ -L "$DIYC_ROOT/images/evil/etc/hosts" ] && ok "the host file and the image are unchanged" || fail "write through a symlink" "$(cat "$T/target")"
 rm -rf "$DIYC_ROOT/images/evil"
 
@@ -183,7 +193,7 @@ expect "a second container with a running name is refused" 125
 d logs t6
 expect "logs shows the output" 0 '^started$'
 d exec t6 cat /etc/hostname
-expect "exec runs inside the container" 0 '^t6$'
+expect "exec runs inside the container" 0 "^$(cname t6)\$"
 d exec t6 sh -c 'ps -o comm | grep -c sleep; grep CapEff /proc/self/status'
 expect "exec sees the container's processes with the same capabilities" 0 'CapEff:.*00000000a00425fb'
 d exec t6 /nope
@@ -191,7 +201,7 @@ expect "exec of a missing command: 127" 127
 d stop -t 1 t6
 expect "stop" 0
 d ps
-expect "a stopped container is listed as exited" 0 '^t6 +0 +exited\(137\)'
+expect "a stopped container is listed as exited" 0 '^t6 +0 +exited\(1(37|43)\)'
 d run t6 busybox true
 expect "the name stays taken until rm" 125
 d rm t6
@@ -210,19 +220,23 @@ d gc
 expect "gc removes it" 0 'removed container t7'
 gone t7 "kill -9 + gc"
 
-# --- images
+# --- images (the QEMU guests carry no libarchive: the import tests skip there)
 tar -C "$DIYC_ROOT/images/busybox" -cf "$T/bb.tar" .
 d image import bb2 "$T/bb.tar"
-expect "image import" 0 '^bb2$'
-d run --rm t8 bb2 echo imported
-expect "run from an imported image" 0 '^imported$'
-d images
-expect "images lists it" 0 '^bb2 '
-head -c 20000 "$T/bb.tar" >"$T/cut.tar"
-d image import cut "$T/cut.tar"
-expect "a truncated tarball is refused" 125
-[ ! -e "$DIYC_ROOT/images/cut" ] && [ -z "$(ls -a "$DIYC_ROOT/images" | grep import)" ] && ok "no half image left" || fail "half image" "$(ls -a "$DIYC_ROOT/images")"
-python3 - "$T" <<'PY'
+case $errout in
+*"cannot load libarchive"*)
+	skip "image import and its safety checks" "libarchive is not installed here" ;;
+*)
+	expect "image import" 0 '^bb2$'
+	d run --rm t8 bb2 echo imported
+	expect "run from an imported image" 0 '^imported$'
+	d images
+	expect "images lists it" 0 '^bb2 '
+	head -c 20000 "$T/bb.tar" >"$T/cut.tar"
+	d image import cut "$T/cut.tar"
+	expect "a truncated tarball is refused" 125
+	[ ! -e "$DIYC_ROOT/images/cut" ] && [ -z "$(ls -a "$DIYC_ROOT/images" | grep import)" ] && ok "no half image left" || fail "half image" "$(ls -a "$DIYC_ROOT/images")"
+	python3 - "$T" <<'PY'
 import io, sys, tarfile
 t = sys.argv[1]
 for name, member in (("dotdot", "../../escape"), ("abs", "/tmp/diyc-escape-abs")):
@@ -234,15 +248,17 @@ with tarfile.open(f"{t}/symlink.tar", "w") as tf:
     ti = tarfile.TarInfo("link"); ti.type = tarfile.SYMTYPE; ti.linkname = t; tf.addfile(ti)
     ti = tarfile.TarInfo("link/through"); ti.size = 1; tf.addfile(ti, io.BytesIO(b"x"))
 PY
-for bad in dotdot abs symlink; do
-	d image import "$bad" "$T/$bad.tar"
-	expect "tarball with a '$bad' entry is refused" 125
-done
-[ ! -e "$T/through" ] && [ ! -e /tmp/diyc-escape-abs ] && [ ! -e "$DIYC_ROOT/escape" ] && ok "nothing written outside the image" || fail "escape" "$(ls "$T")"
-d image rm bb2
-expect "image rm" 0
-d image rm busybox2
-expect "image rm of a missing image" 125
+	for bad in dotdot abs symlink; do
+		d image import "$bad" "$T/$bad.tar"
+		expect "tarball with a '$bad' entry is refused" 125
+	done
+	[ ! -e "$T/through" ] && [ ! -e /tmp/diyc-escape-abs ] && [ ! -e "$DIYC_ROOT/escape" ] && ok "nothing written outside the image" || fail "escape" "$(ls "$T")"
+	d image rm bb2
+	expect "image rm" 0
+	d image rm busybox2
+	expect "image rm of a missing image" 125
+	;;
+esac
 
 # --- signals reach the container
 "$DIYC" run --rm t9 busybox sh -c 'trap "echo got-term; exit 7" TERM; echo ready; while :; do sleep 0.1; done' >"$T/sig.out" 2>&1 &
@@ -256,8 +272,12 @@ gone t9 "signals"
 
 # --- nsexec, the demo tool
 NSEXEC=${NSEXEC:-./nsexec}
-out=$($NSEXEC -p -u box sh -c 'echo $$ $(hostname)' 2>&1); rc=$?
-[ "$rc $out" = "0 1 box" ] && ok "nsexec -p -u: pid 1 and its own host name" || fail "nsexec -p -u" "$rc $out"
+if [ "$have_pid$have_uts" = yesyes ]; then
+	out=$($NSEXEC -p -u box sh -c 'echo $$ $(hostname)' 2>&1); rc=$?
+	[ "$rc $out" = "0 1 box" ] && ok "nsexec -p -u: pid 1 and its own host name" || fail "nsexec -p -u" "$rc $out"
+else
+	skip "nsexec -p -u" "this kernel has no PID or UTS namespace"
+fi
 out=$($NONS --pid --uts -- $NSEXEC -n -p -u box true 2>&1); rc=$?
 case "$rc|$out" in 125*"no PID namespace"*"-p"*"no UTS namespace"*"-u"*) ok "nsexec names the namespaces this kernel lacks" ;; *) fail "nsexec on a kernel without pid/uts" "$rc $out" ;; esac
 out=$($NSEXEC -n 2>&1); rc=$?

@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Pack the initramfs of a make ci-qemu guest.
+#   ci/qemu-initramfs.sh OUT.cpio.gz [MODROOT KVER]
+# Holds busybox-static (the guest's userland and the test image), bash and a trimmed
+# python3 for the test scripts, diyc's binaries with the shared libraries ldd names
+# (plus libkmod, which diyc opens with dlopen), the tests, qemu/*.profile, and
+# ci/guest-init as /init.  With MODROOT and KVER (a Debian kernel unpacked by
+# ci/qemu-debian-kernel.sh) it adds the modules diyc and the tests may load, with
+# their dependencies, indexed by depmod for libkmod.  Packed as non-root with
+# cpio -R 0:0, so no file needs to be owned by root on the host.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+out=$1 modroot=${2:-} kver=${3:-}
+S=$(mktemp -d /tmp/diyc-initramfs.XXXXXX)
+trap 'rm -rf "$S"' EXIT
+mkdir -p "$S"/{bin,sbin,usr/bin,usr/sbin,usr/lib,lib64,etc,proc,sys,dev,tmp,run,root,ci/bin,var/lib}
+cp /bin/busybox "$S/bin/busybox"
+cp ci/guest-init "$S/init"
+cc -O2 -static -o "$S/ci/bin/qemu-exit" ci/qemu-exit.c
+
+# copy FILE...: each file at its own path, with the libraries ldd lists for it
+libs() { ldd "$1" 2>/dev/null | awk '/=> \// {print $3} /^\t\/lib/ {print $1}'; }
+copy() {
+	local f
+	for f in "$@"; do
+		[ -e "$S$f" ] && continue
+		mkdir -p "$S$(dirname "$f")"
+		cp -L "$f" "$S$f"
+		for l in $(libs "$f"); do copy "$l"; done
+	done
+}
+copy /bin/bash /usr/bin/python3.11 /usr/lib/x86_64-linux-gnu/libkmod.so.2
+ln -sf python3.11 "$S/usr/bin/python3"
+ln -sf /bin/bash "$S/usr/bin/bash"
+# python's standard library without what tests never import
+rsync_like() { (cd /usr/lib/python3.11 && find . -type d \( -name test -o -name tests -o -name idlelib -o -name tkinter \
+	-o -name turtledemo -o -name lib2to3 -o -name ensurepip -o -name pydoc_data -o -name __pycache__ \
+	-o -name 'config-3.11*' -o -name distutils -o -name dist-packages -o -name site-packages -o -name unittest \
+	-o -name asyncio -o -name email -o -name xml -o -name http -o -name sqlite3 -o -name curses \
+	-o -name venv -o -name multiprocessing -o -name concurrent -o -name xmlrpc -o -name wsgiref -o -name ctypes \) -prune \
+	-o -print | cpio -pdm --quiet "$S/usr/lib/python3.11"); }
+rsync_like
+
+# the project: binaries, tests, profiles, the image builder
+for b in diyc diyc-probe nsexec tests/tools/nons; do
+	mkdir -p "$S/ci/$(dirname $b)"
+	cp "$b" "$S/ci/$b"
+	for l in $(libs "$b"); do copy "$l"; done
+done
+mkdir -p "$S/ci/runtime" "$S/ci/qemu"
+cp -r tests/integration tests/qemu tests/fixtures tests/lib.sh "$S/ci/tests/"
+cp runtime/mkimage-busybox.sh "$S/ci/runtime/"
+cp qemu/*.profile "$S/ci/qemu/"
+printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' >"$S/etc/passwd"
+printf 'root:x:0:\nnogroup:x:65534:\n' >"$S/etc/group"
+
+if [ -n "$modroot" ]; then
+	# overlay, veth, bridge and what networking needs; their dependencies from modules.dep
+	mods="overlay veth bridge br_netfilter nf_tables nft_nat nft_masq nft_compat nft_chain_nat
+		nf_nat nf_conntrack xt_conntrack xt_addrtype xt_MASQUERADE xt_comment iptable_nat iptable_filter"
+	dst=$S/lib/modules/$kver
+	mkdir -p "$dst"
+	for f in modules.order modules.builtin modules.builtin.modinfo; do
+		[ -f "$modroot/lib/modules/$kver/$f" ] && cp "$modroot/lib/modules/$kver/$f" "$dst/"
+	done
+	for m in $mods; do
+		modprobe -d "$modroot" -S "$kver" --show-depends "$m" 2>/dev/null | awk '$1 == "insmod" {print $2}'
+	done | sort -u | while read -r ko; do
+		rel=${ko#"$modroot"}
+		mkdir -p "$S$(dirname "$rel")"
+		cp "$ko" "$S$rel"
+	done
+	depmod -b "$S" "$kver"
+fi
+(cd "$S" && find . | cpio -o -H newc -R 0:0 --quiet) | gzip -1 >"$out.tmp"
+mv "$out.tmp" "$out"
+echo "$out $(du -h "$out" | cut -f1)"

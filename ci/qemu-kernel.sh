@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Build (or take from the cache) a kernel for make ci-qemu.
+#   ci/qemu-kernel.sh FRAGMENT          -> prints the path of its bzImage
+# tinyconfig (ARCH=x86_64: without it tinyconfig silently makes a 32-bit kernel)
+# + qemu/base.config + FRAGMENT, olddefconfig, then a check that every option the
+# fragments ask for survived (Kconfig drops an option with unmet dependencies with
+# nothing but a warning), then bzImage.  The cache lives outside the repository,
+# keyed by the source package version and both fragments, so a second run builds
+# nothing.  Logs: $CACHE/kernel-KEY/build.log.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+frag=qemu/$1
+[ -f "$frag" ] || { echo "qemu-kernel: no fragment $frag" >&2; exit 2; }
+CACHE=${DIYC_CI_CACHE:-/var/cache/diyc-ci}
+KTAR=${KTAR:-/usr/src/linux-source-6.1.tar.xz}
+[ -f "$KTAR" ] || { echo "qemu-kernel: $KTAR missing (make deps installs linux-source-6.1)" >&2; exit 2; }
+ver=$(dpkg-query -W -f='${Version}' linux-source-6.1 2>/dev/null || stat -c %s "$KTAR")
+key=$( { echo "$ver"; cat qemu/base.config "$frag"; } | sha256sum | cut -c1-16)
+out=$CACHE/kernel-$key
+if [ -f "$out/bzImage" ]; then
+	echo "$out/bzImage"
+	exit 0
+fi
+mkdir -p "$CACHE"
+src=$CACHE/linux-source-$ver
+if [ ! -f "$src/Makefile" ]; then
+	echo "qemu-kernel: unpacking $KTAR" >&2
+	rm -rf "$src.tmp" && mkdir -p "$src.tmp"
+	tar -C "$src.tmp" --strip-components=1 -xf "$KTAR"
+	mv "$src.tmp" "$src"
+fi
+rm -rf "$out.tmp" && mkdir -p "$out.tmp"
+log=$out.tmp/build.log
+b=$(realpath "$out.tmp")
+echo "qemu-kernel: building $1 (key $key; log $log)" >&2
+{
+	make -C "$src" O="$b" ARCH=x86_64 tinyconfig
+	"$src"/scripts/kconfig/merge_config.sh -m -O "$b" "$b/.config" qemu/base.config "$frag"
+	make -C "$src" O="$b" ARCH=x86_64 olddefconfig
+} >"$log" 2>&1 || { tail -20 "$log" >&2; exit 1; }
+# Every requested option must be in the final .config as asked; the profile's
+# fragment overrides base.config, as in the merge.
+declare -A want=()
+order=()
+while IFS= read -r line; do
+	case $line in
+	CONFIG_*=*) opt=${line%%=*} ;;
+	"# CONFIG_"*" is not set") opt=${line#"# "}; opt=${opt%% *} ;;
+	*) continue ;;
+	esac
+	[ -n "${want[$opt]:-}" ] || order+=("$opt")
+	want[$opt]=$line
+done < <(cat qemu/base.config "$frag")
+missing=0
+for opt in "${order[@]}"; do
+	got=$(grep -E "^($opt=|# $opt is not set)" "$b/.config" || true)
+	w=${want[$opt]}
+	# "not set" may also show as absent (an option whose menu is off)
+	if [ "$w" != "$got" ] && ! { [ -z "$got" ] && [ "${w#\# }" != "$w" ]; }; then
+		echo "qemu-kernel: $opt: asked '$w', got '${got:-absent}'" >&2
+		missing=1
+	fi
+done
+[ $missing = 0 ] || { echo "qemu-kernel: Kconfig dropped options; fix $frag or qemu/base.config" >&2; exit 1; }
+make -C "$src" O="$b" ARCH=x86_64 -j"$(nproc)" bzImage >>"$log" 2>&1 || { tail -30 "$log" >&2; exit 1; }
+cp "$b/arch/x86/boot/bzImage" "$b/bzImage"
+cp "$b/.config" "$b/config"
+rm -rf "$out" && mv "$out.tmp" "$out"
+echo "$out/bzImage"

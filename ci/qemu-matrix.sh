@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# make ci-qemu: for each kernel profile (qemu/*.profile, or those named), get the
+# kernel (build from a fragment, or Debian's cloud kernel), pack an initramfs, boot
+# it under QEMU with the profile's cgroup layout, and collect the guest's TAP.
+# Prints a summary table; exits non-zero when any profile failed.
+#   ci/qemu-matrix.sh [PROFILE...]        (make ci-qemu KERNEL=PROFILE)
+# Results: build/ci-qemu/PROFILE/{results.tap,console.log,run.info}.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+B=build/ci-qemu
+mkdir -p "$B"
+if [ $# -gt 0 ]; then profiles=("$@"); else
+	profiles=(); for f in qemu/*.profile; do p=${f#qemu/}; profiles+=("${p%.profile}"); done
+fi
+for p in "${profiles[@]}"; do
+	[ -f "qemu/$p.profile" ] || { echo "ci-qemu: no kernel profile '$p' (see qemu/*.profile)" >&2; exit 2; }
+done
+for b in diyc diyc-probe nsexec tests/tools/nons; do
+	[ -x "$b" ] || { echo "ci-qemu: build first (make)" >&2; exit 2; }
+done
+rows=() fails=0
+for p in "${profiles[@]}"; do
+	(
+		. "qemu/$p.profile"
+		t0=$(date +%s)
+		case $KERNEL in
+		build)
+			kernel=$(ci/qemu-kernel.sh "$FRAGMENT") || exit 3
+			ci/qemu-initramfs.sh "$B/initrd-built.cpio.gz" >/dev/null || exit 3
+			initrd=$B/initrd-built.cpio.gz ;;
+		debian-cloud)
+			read -r kernel modroot kver < <(ci/qemu-debian-kernel.sh) || exit 3
+			[ -n "${kver:-}" ] || exit 3
+			ci/qemu-initramfs.sh "$B/initrd-$kver.cpio.gz" "$modroot" "$kver" >/dev/null || exit 3
+			initrd=$B/initrd-$kver.cpio.gz ;;
+		*) echo "ci-qemu: $p: unknown KERNEL=$KERNEL" >&2; exit 3 ;;
+		esac
+		echo "$(( $(date +%s) - t0 ))" >"$B/$p.prep"
+		echo "ci-qemu: booting $p ($DESCRIPTION)" >&2
+		ci/qemu-run.sh "$kernel" "$initrd" "$B/$p" "ci.cgroup=$CGROUP ci.profile=$p"
+	)
+	rc=$?
+	r=$B/$p/results.tap
+	pass=$(grep -cE '^ok ' "$r" 2>/dev/null); failn=$(grep -cE '^not ok ' "$r" 2>/dev/null)
+	verdicts=$(python3 - "$r" <<'PY' 2>/dev/null
+import json, sys
+for line in open(sys.argv[1]):
+    if line.startswith("PROBE-JSON "):
+        d = json.loads(line[11:])
+        ns = d["namespaces"]
+        print(f"pid={ns['pid']['status']} uts={ns['uts']['status']} cg={d['cgroups']['mode']} ov={d['overlay']['mount']['status']}")
+        break
+PY
+)
+	secs=$(sed -n 's/.*seconds=\([0-9.]*\).*/\1/p' "$B/$p/run.info" 2>/dev/null)
+	prep=$(cat "$B/$p.prep" 2>/dev/null)
+	[ $rc = 0 ] || fails=$((fails + 1))
+	rows+=("$(printf '%-15s %-44s %5s %5s %8s %8s  %s' "$p" "${verdicts:-no probe output}" "${pass:-0}" "${failn:-0}" "${prep:--}" "${secs:--}" "$([ $rc = 0 ] && echo PASS || echo "FAIL($rc)")")")
+	grep -E '^not ok ' "$r" 2>/dev/null | sed "s/^/  $p: /" >&2
+done
+echo
+printf '%-15s %-44s %5s %5s %8s %8s  %s\n' profile "probe verdicts" pass fail "prep s" "guest s" result
+printf '%s\n' "${rows[@]}"
+[ $fails = 0 ]

@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# The test suite inside a make ci-qemu guest (run by ci/guest-init from /ci).
+#   tests/qemu/guest-suite.sh PROFILE
+# 1. what the profile demands of this kernel (EXPECT in qemu/PROFILE.profile, and the
+#    profile's own checks below);  2. the integration suites, as on the host;
+# 3. nothing left behind.  One TAP stream, numbered here.
+set -u
+shopt -s extglob
+cd "$(dirname "$0")/../.."
+. tests/lib.sh
+prof=${1:?profile}
+. "qemu/$prof.profile"
+export DIYC_HARNESS=1 # the guest is the harness: it dies with the test
+export DIYC_ROOT=/var/lib/diyc
+T=$(mktemp -d)
+./diyc-probe -n --json >"$T/p.json"
+
+# 1. the probe's verdicts the profile expects
+for e in $EXPECT; do
+	key=${e%%=*} want=${e#*=}
+	got=$(python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+for k in sys.argv[2].split("."):
+    d = d[k]
+print(d["status"] if isinstance(d, dict) else d)' "$T/p.json" "$key" 2>&1)
+	[ "$got" = "$want" ] && ok "probe: $key = $want" || fail "probe: $key = $want" "got $got"
+done
+runtime/mkimage-busybox.sh "$DIYC_ROOT" >/dev/null
+host=$(hostname)
+case $prof in
+legacy-4.4.74)
+	ev=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["namespaces"]["pid"]["evidence"])' "$T/p.json")
+	case $ev in *EINVAL*) ok "pid namespace refused with EINVAL" ;; *) fail "pid EINVAL" "$ev" ;; esac
+	out=$(./diyc run --rm c1 busybox sh -c 'sleep 300 & hostname' 2>"$T/err"); rc=$?
+	[ $rc = 0 ] && [ "$out" = "$host" ] && ok "diyc run works degraded (host's name shown)" || fail "degraded run" "$rc $out $(cat "$T/err")"
+	grep -q "degraded: no PID namespace" "$T/err" && ok "the degraded mode is announced" || fail "warning" "$(cat "$T/err")"
+	sleep 0.2
+	pgrep -x 'sleep' >/dev/null && fail "a container process survived" "$(ps)" || ok "no container process survives its container"
+	[ "$(hostname)" = "$host" ] && ok "guest host name unchanged" || fail "host name changed"
+	./diyc run --rm --strict c1 busybox true 2>/dev/null && fail "--strict runs degraded" || ok "--strict refuses the degraded kernel"
+	;;
+debian-stock)
+	[ ! -e /sys/module/overlay ] && ok "overlay not loaded at boot" || fail "overlay loaded at boot"
+	out=$(./diyc run --rm c1 busybox sh -c 'echo $$' 2>&1); rc=$?
+	[ $rc = 0 ] && [ "$out" = 1 ] && ok "diyc run works (pid 1)" || fail "run" "$rc $out"
+	[ -e /sys/module/overlay ] && ok "diyc loaded the overlay module through libkmod" || fail "overlay not loaded"
+	./diyc run -d c2 busybox sleep 30 >/dev/null
+	ns=$(python3 -c 'import json; print(json.load(open("/run/diyc/c2/state.json"))["namespaces"])' 2>&1)
+	[ "$ns" = "mnt,uts,ipc,pid,net,cgroup,time" ] && ok "all namespaces used ($ns)" || fail "namespaces" "$ns"
+	./diyc rm -f c2 >/dev/null
+	;;
+esac
+
+# 2. the integration suites, renumbered into this stream
+for t in tests/integration/probe.sh tests/integration/runtime.sh; do
+	echo "# --- $t"
+	while IFS= read -r line; do
+		case $line in
+		"ok "*) ok "${line#ok +([0-9]) - }" ;;
+		"not ok "*) fail "${line#not ok +([0-9]) - }" ;;
+		1..*) ;;
+		*) echo "$line" ;;
+		esac
+	done < <(PROBE=./diyc-probe DIYC=./diyc NSEXEC=./nsexec NONS=./tests/tools/nons "$t" 2>&1)
+done
+
+# 3. nothing left
+left=$(find /sys/fs/cgroup -name 'diyc-*' 2>/dev/null; grep -E ' overlay |/var/lib/diyc' /proc/mounts; ls /run/diyc 2>/dev/null | grep -v profile.json)
+[ -z "$left" ] && ok "no diyc cgroup, mount or state left" || fail "leftovers" "$left"
+rm -rf "$T"
+done_testing
