@@ -11,7 +11,7 @@ kver=${pkg#linux-image-}
 root=$CACHE/$pkg
 if [ ! -f "$root/boot/vmlinuz-$kver" ]; then
 	rm -rf "$root.tmp" && mkdir -p "$root.tmp"
-	(cd "$root.tmp" && apt-get download -q "$pkg" >&2)
+	(cd "$root.tmp" && apt-get download -q -o APT::Sandbox::User=root "$pkg" >&2)
 	dpkg -x "$root.tmp"/*.deb "$root.tmp"
 	rm -f "$root.tmp"/*.deb
 	depmod -b "$root.tmp" "$kver"

@@ -6,6 +6,7 @@
  */
 #define _GNU_SOURCE
 #include "probe.h"
+#include "rtnl.h"
 #include "util.h"
 
 #include <errno.h>
@@ -34,63 +35,6 @@ struct ipt_getinfo_ {
 	unsigned valid_hooks, hook_entry[5], underflow[5], num_entries, size;
 };
 
-/* Send one request and wait for its ack. Returns 0 or the errno the kernel answered. */
-static int nl_talk(struct mnl_socket *nl, struct nlmsghdr *nlh)
-{
-	char buf[MNL_SOCKET_BUFFER_SIZE];
-	unsigned seq = nlh->nlmsg_seq, port = mnl_socket_get_portid(nl);
-	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
-		return errno;
-	ssize_t n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
-	if (n < 0)
-		return errno;
-	if (mnl_cb_run(buf, (size_t)n, seq, port, NULL, NULL) < 0)
-		return errno;
-	return 0;
-}
-
-static struct nlmsghdr *newlink(char *buf, const char *name, const char *kind)
-{
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-	nlh->nlmsg_type = RTM_NEWLINK;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_CREATE | NLM_F_EXCL | NLM_F_ACK;
-	nlh->nlmsg_seq = (unsigned)time(NULL);
-	struct ifinfomsg *ifm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifm));
-	ifm->ifi_family = AF_UNSPEC;
-	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
-	struct nlattr *li = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
-	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, kind);
-	if (!strcmp(kind, "veth")) {
-		struct nlattr *data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
-		struct nlattr *peer = mnl_attr_nest_start(nlh, VETH_INFO_PEER);
-		/* the peer's attributes follow their own ifinfomsg header */
-		struct ifinfomsg *pifm = (struct ifinfomsg *)((char *)nlh + nlh->nlmsg_len);
-		memset(pifm, 0, sizeof(*pifm));
-		nlh->nlmsg_len += MNL_ALIGN(sizeof(*pifm));
-		mnl_attr_put_strz(nlh, IFLA_IFNAME, "diyc-probe1");
-		mnl_attr_nest_end(nlh, peer);
-		mnl_attr_nest_end(nlh, data);
-	}
-	mnl_attr_nest_end(nlh, li);
-	return nlh;
-}
-
-static int setmaster(char *buf, const char *dev, const char *master)
-{
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-	nlh->nlmsg_type = RTM_NEWLINK;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
-	nlh->nlmsg_seq = (unsigned)time(NULL) + 7;
-	struct ifinfomsg *ifm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifm));
-	ifm->ifi_family = AF_UNSPEC;
-	ifm->ifi_index = (int)if_nametoindex(dev);
-	unsigned m = if_nametoindex(master);
-	if (!ifm->ifi_index || !m)
-		return ENODEV;
-	mnl_attr_put_u32(nlh, IFLA_MASTER, m);
-	return 0;
-}
-
 struct net_test {
 	bool veth, bridge; /* which kinds to try */
 	bool ipt, nft;	   /* which netfilter kernels to try */
@@ -106,29 +50,27 @@ static int child_net(struct child_result *res, void *arg)
 
 	if (unshare(CLONE_NEWNET) < 0)
 		return child_fail(res, "unshare(CLONE_NEWNET)", errno);
-	nl = mnl_socket_open(NETLINK_ROUTE);
-	if (!nl || mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0)
+	nl = rtnl_open();
+	if (!nl)
 		return child_fail(res, "rtnetlink socket", errno);
 	res->detail[0] = '\0';
 	int rv = -1, rb = -1;
 	if (t->veth) {
-		rv = nl_talk(nl, newlink(buf, "diyc-probe0", "veth"));
+		rv = rtnl_link_add(nl, "diyc-probe0", "veth", "diyc-probe1", 0);
 		strappend(res->detail, sizeof(res->detail), " ", "veth=%s",
 			  rv ? errno_name(rv) : "OK");
 	}
 	if (t->bridge) {
-		rb = nl_talk(nl, newlink(buf, "diyc-probebr", "bridge"));
+		rb = rtnl_link_add(nl, "diyc-probebr", "bridge", NULL, 0);
 		strappend(res->detail, sizeof(res->detail), " ", "bridge=%s",
 			  rb ? errno_name(rb) : "OK");
 	}
 	if (rv == 0 && rb == 0) {
-		r = setmaster(buf, "diyc-probe0", "diyc-probebr");
-		if (!r)
-			r = nl_talk(nl, (struct nlmsghdr *)buf);
+		r = rtnl_link_set_master(nl, "diyc-probe0", "diyc-probebr");
 		strappend(res->detail, sizeof(res->detail), " ", "master=%s",
 			  r ? errno_name(r) : "OK");
 	}
-	mnl_socket_close(nl);
+	rtnl_close(nl);
 
 	if (t->ipt) {
 		int s = socket(AF_INET, SOCK_RAW, IPPROTO_RAW);
@@ -151,11 +93,10 @@ static int child_net(struct child_result *res, void *arg)
 			struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 			nlh->nlmsg_type = (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_GETGEN;
 			nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
-			nlh->nlmsg_seq = (unsigned)time(NULL) + 3;
 			struct nfgenmsg *g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
 			g->nfgen_family = AF_UNSPEC;
 			g->version = NFNETLINK_V0;
-			r = nl_talk(nf, nlh);
+			r = nl_request(nf, nlh);
 		}
 		if (nf)
 			mnl_socket_close(nf);

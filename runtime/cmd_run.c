@@ -27,6 +27,9 @@ static void usage(FILE *f)
 	      "      --rm              remove the container when it exits\n"
 	      "  -d, --detach          run in the background; output goes to `diyc logs NAME`\n"
 	      "  -t, --tty             give the container a terminal\n"
+	      "      --net MODE        none: a private network with only lo (up); host: the\n"
+	      "                        host's network (default: none when the kernel has\n"
+	      "                        network namespaces, else host with a warning)\n"
 	      "      --profile FILE    use this kernel profile (default " DC_DEFAULT_PROFILE ",\n"
 	      "                        probed again when missing or stale)\n"
 	      "      --strict          refuse to run when any feature would be degraded\n"
@@ -68,6 +71,7 @@ static int parse(int argc, char **argv, struct run_opts *o)
 	    {"profile", required_argument, NULL, 'p'},
 	    {"strict", no_argument, NULL, 's'},
 	    {"verbose", no_argument, NULL, 'v'},
+	    {"net", required_argument, NULL, 'N'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -111,6 +115,14 @@ static int parse(int argc, char **argv, struct run_opts *o)
 			if (name_check("host", optarg, 63, why, sizeof(why)) < 0)
 				return bad("%s", why);
 			o->hostname = optarg;
+			break;
+		case 'N':
+			if (!strcmp(optarg, "none"))
+				o->net = NET_NONE;
+			else if (!strcmp(optarg, "host"))
+				o->net = NET_HOST;
+			else
+				return bad("invalid --net '%s' (none or host)", optarg);
 			break;
 		case 'r':
 			o->rm = true;

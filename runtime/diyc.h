@@ -56,6 +56,8 @@ struct run_opts {
 	const char *hostname;
 	bool rm, detach, tty, strict;
 	const char *profile;
+	/* --net: NET_AUTO = a private namespace when the kernel has one, else the host's */
+	enum net_mode { NET_AUTO, NET_NONE, NET_HOST } net;
 };
 
 /* ---- features: what the kernel offers, decided from the profile ---- */

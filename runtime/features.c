@@ -97,9 +97,19 @@ int features_decide(const struct run_opts *o, struct features *f)
 	for (int i = 0; i < NS_COUNT; i++) {
 		snprintf(key, sizeof(key), "namespaces.%s", ns_names[i]);
 		f->ns[i] = dc_profile_status(p, key) == DC_YES;
+		if (i == NS_NET && o->net != NET_AUTO)
+			continue; /* an explicit --net is a choice, not a degradation */
 		if (!f->ns[i] && i != NS_MNT)
 			degrade(f, ns_effect[i]);
 	}
+	if (o->net == NET_NONE && !f->ns[NS_NET]) {
+		err("--net none needs a network namespace, which this kernel does not offer (use "
+		    "--net host)");
+		dc_profile_free(p);
+		return -1;
+	}
+	if (o->net == NET_HOST)
+		f->ns[NS_NET] = false;
 	if (!f->ns[NS_MNT]) {
 		err("this kernel gives diyc no mount namespace (%s): a container cannot have its "
 		    "own "

@@ -115,6 +115,26 @@ d run --rm -w /nonexistent t2 busybox pwd
 expect "a missing working directory fails" 125
 gone t2 "isolation tests"
 
+# --- network modes (bridged networking is not built yet)
+have_net=$(jget "$T/full.json" 'd["namespaces"]["net"]["status"]')
+$NONS --net -- $PROBE -q -o "$T/nonet.json"
+if [ "$have_net" = yes ]; then
+	d run --rm --net none t2 busybox sh -c 'ls /sys/class/net; ping -c1 -W2 127.0.0.1 >/dev/null && echo ping-ok'
+	expect "--net none: only lo, and it is up" 0 '^ping-ok$'
+	[ "$(printf '%s\n' "$out" | head -n -1)" = lo ] && ok "--net none: no other interface" || fail "--net none interfaces" "$out"
+fi
+d run --rm --net host t2 busybox ls /sys/class/net
+[ "$rc" = 0 ] && [ "$(printf '%s\n' "$out" | sort)" = "$(ls /sys/class/net | sort)" ] && ok "--net host: the host's interfaces" || fail "--net host" "$rc $out"
+d run --rm --net bogus t2 busybox true
+expect "--net with a bad mode is refused" 125
+d run --rm --profile "$T/nonet.json" --net none t2 busybox true
+expect "--net none without network namespaces: a clear error" 125
+case $errout in *"--net host"*) ok "the error points to --net host" ;; *) fail "--net none error" "$errout" ;; esac
+d run --rm --profile "$T/nonet.json" --net host t2 busybox true
+expect "--net host works without network namespaces" 0
+case $errout in *degraded*network*) fail "--net host warned as degraded" "$errout" ;; *) ok "--net host is a choice, not a degradation" ;; esac
+gone t2 "network modes"
+
 # --- an image whose /etc files are symlinks to host files
 echo precious >"$T/target"
 cp -a "$DIYC_ROOT/images/busybox" "$DIYC_ROOT/images/evil"

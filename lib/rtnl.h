@@ -1,0 +1,33 @@
+/*
+ * rtnetlink through libmnl: the few link, address and route operations diyc needs
+ * (the probe's veth/bridge test, the container's lo, and later veths and the
+ * bridge).  Every call opens no process and returns 0 or a positive errno.
+ */
+#ifndef DIYC_RTNL_H
+#define DIYC_RTNL_H
+
+#include <stdint.h>
+
+struct mnl_socket;
+struct nlmsghdr;
+
+/* Send one request on any netlink socket and wait for its ack (sets the sequence). */
+int nl_request(struct mnl_socket *nl, struct nlmsghdr *nlh);
+
+/* A bound NETLINK_ROUTE socket in the caller's network namespace, or NULL (errno). */
+struct mnl_socket *rtnl_open(void);
+void rtnl_close(struct mnl_socket *nl);
+
+/* New link NAME of KIND ("bridge", "veth"...); for a veth, PEER names the other end,
+ * created in the network namespace of process PEER_NS_PID when that is > 0. */
+int rtnl_link_add(struct mnl_socket *nl, const char *name, const char *kind, const char *peer,
+		  int peer_ns_pid);
+int rtnl_link_del(struct mnl_socket *nl, const char *name);
+int rtnl_link_up(struct mnl_socket *nl, const char *name);
+int rtnl_link_set_master(struct mnl_socket *nl, const char *dev, const char *master);
+/* IPv4 address ADDR/PREFIX on DEV */
+int rtnl_addr_add(struct mnl_socket *nl, const char *dev, uint32_t addr, int prefix);
+/* default IPv4 route via GW */
+int rtnl_route_default(struct mnl_socket *nl, uint32_t gw);
+
+#endif
