@@ -29,12 +29,12 @@ DEPS_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lcap -ljso
 # and paths go through fmt(), which reports truncation as an error.
 override CFLAGS += -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-format-nonliteral \
 	-Wno-format-truncation \
-	-fstack-protector-strong -D_FORTIFY_SOURCE=2 -MMD -MP -Ilib -Iprobe -Iruntime $(DEPS_CFLAGS) $(SAN)
+	-fstack-protector-strong -D_FORTIFY_SOURCE=2 -MMD -MP -Ilib -Iprobe -Iruntime -Inetsetup $(DEPS_CFLAGS) $(SAN)
 override LDFLAGS += $(SAN)
 
 LIB_SRC    := $(wildcard lib/*.c)
 PROBE_SRC  := $(filter-out probe/main.c,$(wildcard probe/*.c))
-RUNTIME_SRC := $(wildcard runtime/*.c)
+RUNTIME_SRC := $(wildcard runtime/*.c) $(wildcard netsetup/*.c)
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
 
 LIB_OBJ    := $(LIB_SRC:%.c=$(B)/%.o)
@@ -139,7 +139,7 @@ uninstall:
 		$(DESTDIR)$(MANDIR)/man1/diyc.1 $(DESTDIR)$(MANDIR)/man1/nsexec.1
 
 format:
-	clang-format -i lib/*.[ch] probe/*.[ch] runtime/*.[ch] runtime/nsexec/*.c tests/unit/*.c tests/tools/*.c
+	clang-format -i lib/*.[ch] probe/*.[ch] runtime/*.[ch] runtime/nsexec/*.c netsetup/*.[ch] tests/unit/*.c tests/tools/*.c
 
 clean:
 	rm -rf build diyc-probe diyc nsexec tests/tools/nons

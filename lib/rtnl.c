@@ -7,6 +7,7 @@
 #include <linux/rtnetlink.h>
 #include <linux/veth.h>
 #include <net/if.h>
+#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -129,14 +130,17 @@ int rtnl_addr_add(struct mnl_socket *nl, const char *dev, uint32_t addr, int pre
 	ifa->ifa_family = AF_INET;
 	ifa->ifa_prefixlen = (unsigned char)prefix;
 	ifa->ifa_index = idx;
-	mnl_attr_put_u32(nlh, IFA_LOCAL, addr);
-	mnl_attr_put_u32(nlh, IFA_ADDRESS, addr);
+	mnl_attr_put_u32(nlh, IFA_LOCAL, htonl(addr));
+	mnl_attr_put_u32(nlh, IFA_ADDRESS, htonl(addr));
 	return nl_request(nl, nlh);
 }
 
-int rtnl_route_default(struct mnl_socket *nl, uint32_t gw)
+int rtnl_route_default(struct mnl_socket *nl, const char *dev, uint32_t gw)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
+	unsigned idx = if_nametoindex(dev);
+	if (!idx)
+		return ENODEV;
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 	nlh->nlmsg_type = RTM_NEWROUTE;
 	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL;
@@ -146,6 +150,7 @@ int rtnl_route_default(struct mnl_socket *nl, uint32_t gw)
 	rtm->rtm_protocol = RTPROT_BOOT;
 	rtm->rtm_scope = RT_SCOPE_UNIVERSE;
 	rtm->rtm_type = RTN_UNICAST;
-	mnl_attr_put_u32(nlh, RTA_GATEWAY, gw);
+	mnl_attr_put_u32(nlh, RTA_GATEWAY, htonl(gw));
+	mnl_attr_put_u32(nlh, RTA_OIF, idx);
 	return nl_request(nl, nlh);
 }

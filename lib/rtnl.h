@@ -25,9 +25,9 @@ int rtnl_link_add(struct mnl_socket *nl, const char *name, const char *kind, con
 int rtnl_link_del(struct mnl_socket *nl, const char *name);
 int rtnl_link_up(struct mnl_socket *nl, const char *name);
 int rtnl_link_set_master(struct mnl_socket *nl, const char *dev, const char *master);
-/* IPv4 address ADDR/PREFIX on DEV */
+/* IPv4 address ADDR/PREFIX on DEV (host byte order) */
 int rtnl_addr_add(struct mnl_socket *nl, const char *dev, uint32_t addr, int prefix);
-/* default IPv4 route via GW */
-int rtnl_route_default(struct mnl_socket *nl, uint32_t gw);
+/* default IPv4 route via GW (host byte order) on DEV */
+int rtnl_route_default(struct mnl_socket *nl, const char *dev, uint32_t gw);
 
 #endif

@@ -153,6 +153,14 @@ static int gc_cgroups(void)
 	return removed;
 }
 
+/* a container whose supervisor still runs (its network is in use) */
+static bool supervised(const char *name)
+{
+	struct state st;
+	bool running = false;
+	return state_load(name, &st, &running) == 0 && running;
+}
+
 int cmd_gc(int argc, char **argv)
 {
 	if (argc > 1 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
@@ -181,6 +189,7 @@ int cmd_gc(int argc, char **argv)
 	}
 	free(names);
 	gc_cgroups();
+	net_gc(supervised);
 	/* container directories without state */
 	char p[PATH_MAX], sp[PATH_MAX];
 	fmt(p, sizeof(p), "%s/containers", G.root);

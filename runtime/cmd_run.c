@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include "diyc.h"
 #include "names.h"
+#include "netconf.h"
 #include "parse.h"
 #include "util.h"
 
@@ -27,9 +28,11 @@ static void usage(FILE *f)
 	      "      --rm              remove the container when it exits\n"
 	      "  -d, --detach          run in the background; output goes to `diyc logs NAME`\n"
 	      "  -t, --tty             give the container a terminal\n"
-	      "      --net MODE        none: a private network with only lo (up); host: the\n"
-	      "                        host's network (default: none when the kernel has\n"
-	      "                        network namespaces, else host with a warning)\n"
+	      "      --net MODE        bridge: an address on diyc0 with NAT (default once\n"
+	      "                        `diyc net setup` ran); none: a private network with\n"
+	      "                        only lo (the default before); host: the host's network\n"
+	      "      --ip ADDR         with bridge: this address instead of the next free one\n"
+	      "  -p, --publish H:C[/tcp|/udp]  publish container port C on host port H\n"
 	      "      --profile FILE    use this kernel profile (default " DC_DEFAULT_PROFILE ",\n"
 	      "                        probed again when missing or stale)\n"
 	      "      --strict          refuse to run when any feature would be degraded\n"
@@ -68,10 +71,12 @@ static int parse(int argc, char **argv, struct run_opts *o)
 	    {"rm", no_argument, NULL, 'r'},
 	    {"detach", no_argument, NULL, 'd'},
 	    {"tty", no_argument, NULL, 't'},
-	    {"profile", required_argument, NULL, 'p'},
+	    {"profile", required_argument, NULL, 'F'},
 	    {"strict", no_argument, NULL, 's'},
 	    {"verbose", no_argument, NULL, 'v'},
 	    {"net", required_argument, NULL, 'N'},
+	    {"ip", required_argument, NULL, 'I'},
+	    {"publish", required_argument, NULL, 'P' + 256},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -81,7 +86,7 @@ static int parse(int argc, char **argv, struct run_opts *o)
 	opterr = 0;
 	optind = 1;
 	/* "+": stop at NAME, so the command's own options are left alone */
-	while ((c = getopt_long(argc, argv, "+:m:e:w:dtvh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:m:e:w:p:dtvh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'm':
 			if (parse_size(optarg, &o->memory) < 0)
@@ -121,9 +126,32 @@ static int parse(int argc, char **argv, struct run_opts *o)
 				o->net = NET_NONE;
 			else if (!strcmp(optarg, "host"))
 				o->net = NET_HOST;
+			else if (!strcmp(optarg, "bridge"))
+				o->net = NET_BRIDGE;
 			else
-				return bad("invalid --net '%s' (none or host)", optarg);
+				return bad("invalid --net '%s' (bridge, none or host)", optarg);
 			break;
+		case 'I':
+			if (!ip4_parse(optarg, &o->ip))
+				return bad("invalid --ip '%s' (an IPv4 address)", optarg);
+			break;
+		case 'p':
+		case 'P' + 256: {
+			unsigned hp, cp;
+			char proto[8] = "tcp", extra;
+			int k = sscanf(optarg, "%u:%u/%7[a-z]%c", &hp, &cp, proto, &extra);
+			if (k < 2 || k > 3 || !hp || hp > 65535 || !cp || cp > 65535 ||
+			    (strcmp(proto, "tcp") && strcmp(proto, "udp")) ||
+			    strspn(optarg, "0123456789:/tcpud") != strlen(optarg))
+				return bad("invalid -p '%s' (HOSTPORT:CONTAINERPORT[/tcp|/udp])",
+					   optarg);
+			char one[32];
+			snprintf(one, sizeof(one), "%u:%u/%s", hp, cp, proto);
+			if (strlen(o->ports) + strlen(one) + 2 > sizeof(o->ports))
+				return bad("too many -p options%s", "");
+			strappend(o->ports, sizeof(o->ports), ",", "%s", one);
+			break;
+		}
 		case 'r':
 			o->rm = true;
 			break;
@@ -133,7 +161,7 @@ static int parse(int argc, char **argv, struct run_opts *o)
 		case 't':
 			o->tty = true;
 			break;
-		case 'p':
+		case 'F':
 			o->profile = optarg;
 			break;
 		case 's':

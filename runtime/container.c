@@ -7,7 +7,6 @@
  */
 #define _GNU_SOURCE
 #include "diyc.h"
-#include "rtnl.h"
 #include "nsflags.h"
 #include "util.h"
 
@@ -121,16 +120,9 @@ static void child_main(struct launch *l, int syncfd, int errfd, const sigset_t *
 	char **env = make_env(l);
 	if (!env)
 		child_fail(errfd, EXIT_DIYC, "out of memory");
-	if (l->f->ns[NS_NET]) {
-		/* a private network: lo up, so 127.0.0.1 works (still with CAP_NET_ADMIN) */
-		struct mnl_socket *nl = rtnl_open();
-		int e = nl ? rtnl_link_up(nl, "lo") : errno;
-		rtnl_close(nl);
-		if (e) {
-			snprintf(why, sizeof(why), "bring up lo: %s", strerror(e));
-			child_fail(errfd, EXIT_DIYC, why);
-		}
-	}
+	/* a private network: lo up (and eth0 on the bridge), still with CAP_NET_ADMIN */
+	if (l->f->ns[NS_NET] && net_child(l->net, why, sizeof(why)) < 0)
+		child_fail(errfd, EXIT_DIYC, why);
 	close_fds_from(3, errfd);
 	if (security_apply(f, f->ns[NS_PID], why, sizeof(why)) < 0)
 		child_fail(errfd, EXIT_DIYC, why);

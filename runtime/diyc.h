@@ -57,8 +57,36 @@ struct run_opts {
 	bool rm, detach, tty, strict;
 	const char *profile;
 	/* --net: NET_AUTO = a private namespace when the kernel has one, else the host's */
-	enum net_mode { NET_AUTO, NET_NONE, NET_HOST } net;
+	enum net_mode { NET_AUTO, NET_NONE, NET_HOST, NET_BRIDGE } net;
+	uint32_t ip;	 /* --ip, host byte order; 0 = any */
+	char ports[256]; /* -p, normalised: "HOST:CONTAINER/proto,..." */
 };
+
+/* ---- net.c, ipam.c: the container's network ---- */
+struct net_plan {
+	bool bridge;
+	uint32_t ip, gw; /* host byte order */
+	int prefix;
+	char name[32], host_if[20], bridge_if[16], ports[256];
+};
+struct lease {
+	uint32_t ip;
+	char name[64], ports[256];
+};
+struct netconf;
+int ipam_alloc(const struct netconf *c, const char *name, uint32_t want, const char *ports,
+	       uint32_t *out, char *why, size_t len);
+int ipam_release(const char *name);
+int ipam_list(struct lease *l, int max);
+int ipam_count(void);
+struct features;
+int net_prepare(const struct run_opts *o, const struct features *f, struct net_plan *p);
+int net_attach(const struct net_plan *p, pid_t pid, char *why, size_t len);
+int net_child(const struct net_plan *p, char *why, size_t len);
+void net_teardown(const struct net_plan *p);
+void net_release(const char *name, uint32_t ip, const char *ports);
+int net_gc(bool (*alive)(const char *name));
+int cmd_net(int argc, char **argv);
 
 /* ---- features: what the kernel offers, decided from the profile ---- */
 enum ns_kind { NS_MNT, NS_UTS, NS_IPC, NS_PID, NS_NET, NS_CGROUP, NS_TIME, NS_COUNT };
@@ -139,6 +167,7 @@ struct launch {
 	const struct features *f;
 	char rootdir[PATH_MAX]; /* containers/NAME */
 	char imagedir[PATH_MAX];
+	const struct net_plan *net;
 	int tty_slave; /* -1 without --tty */
 	int log_fd;    /* -1 unless detached */
 };

@@ -61,6 +61,7 @@ static const struct {
     {"images", cmd_images, "list images"},
     {"image", cmd_image, "import or remove an image"},
     {"profile", cmd_profile, "show the kernel profile in use and what is degraded"},
+    {"net", cmd_net, "set up or remove the host network for bridged containers"},
 };
 
 static void usage(FILE *f)

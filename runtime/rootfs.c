@@ -13,6 +13,7 @@
  */
 #define _GNU_SOURCE
 #include "diyc.h"
+#include "netconf.h"
 #include "util.h"
 
 #include <errno.h>
@@ -240,16 +241,20 @@ static int write_etc(const struct launch *l, int rootfd, const char *host_resolv
 	snprintf(buf, sizeof(buf), "%s\n", host);
 	int e = write_at(etc, "hostname", buf);
 	if (!e) {
+		char addr[32] = "127.0.1.1";
+		if (l->net->bridge)
+			ip4_str(l->net->ip, addr, sizeof(addr));
 		snprintf(buf, sizeof(buf),
 			 "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
-			 "127.0.1.1\t%s\n",
-			 host);
+			 "%s\t%s\n",
+			 addr, host);
 		e = write_at(etc, "hosts", buf);
 	}
 	if (!e)
 		e = write_at(etc, "resolv.conf",
-			     l->f->ns[NS_NET] ? "# diyc: this container has no network\n"
-					      : host_resolv);
+			     l->f->ns[NS_NET] && !l->net->bridge
+				 ? "# diyc: this container has no network\n"
+				 : host_resolv);
 	if (e < 0)
 		FAIL("write /etc/hostname, hosts, resolv.conf: %s", strerror(-e));
 	r = 0;

@@ -243,7 +243,8 @@ int run_container(const struct run_opts *o)
 	struct features f;
 	struct state st;
 	struct cg_plan cg = {.kill_idx = -1, .v1_freezer_idx = -1};
-	struct launch l = {.o = o, .f = &f, .tty_slave = -1, .log_fd = -1};
+	struct net_plan net = {0};
+	struct launch l = {.o = o, .f = &f, .net = &net, .tty_slave = -1, .log_fd = -1};
 	int lockfd = -1, master = -1, notify = -1, code = EXIT_DIYC;
 	bool made_dir = false;
 
@@ -286,6 +287,8 @@ int run_container(const struct run_opts *o)
 		strappend(st.command, sizeof(st.command), " ", "%s", cmd[i]);
 	state_save(&st);
 
+	if (net_prepare(o, &f, &net) < 0)
+		goto out;
 	r = make_container_dir(o->name, l.rootdir, sizeof(l.rootdir));
 	if (r < 0) {
 		err("cannot create the container directory in %s: %s", G.root, strerror(-r));
@@ -348,7 +351,9 @@ int run_container(const struct run_opts *o)
 	}
 	st.pid = pid;
 	st.start = proc_start_time(pid);
-	if (cg_attach(&cg, pid) < 0) {
+	char why[300];
+	if (cg_attach(&cg, pid) < 0 ||
+	    (net_attach(&net, pid, why, sizeof(why)) < 0 && (err("network: %s", why), true))) {
 		kill(pid, SIGKILL);
 		close(syncfd);
 		close(errfd);
@@ -373,6 +378,7 @@ int run_container(const struct run_opts *o)
 	tty_restore();
 out_sig:
 	teardown(&cg);
+	net_teardown(&net);
 	if (sfd >= 0)
 		close(sfd);
 	sigprocmask(SIG_SETMASK, &old, NULL);
@@ -390,6 +396,7 @@ out_sig:
 	goto remove;
 out:
 	teardown(&cg);
+	net_teardown(&net);
 	notify_parent(&notify, EXIT_DIYC);
 remove:
 	if (made_dir)

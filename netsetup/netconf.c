@@ -1,0 +1,113 @@
+/* The network configuration file and IPv4 address helpers. */
+#define _GNU_SOURCE
+#include "netconf.h"
+#include "util.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+bool ip4_parse(const char *s, uint32_t *a)
+{
+	struct in_addr in;
+	if (inet_pton(AF_INET, s, &in) != 1)
+		return false;
+	*a = ntohl(in.s_addr);
+	return true;
+}
+
+const char *ip4_str(uint32_t a, char *buf, size_t len)
+{
+	struct in_addr in = {htonl(a)};
+	return inet_ntop(AF_INET, &in, buf, (socklen_t)len) ? buf : "?";
+}
+
+int netconf_parse_subnet(const char *s, struct netconf *c, char *why, size_t len)
+{
+	char ip[32];
+	const char *slash = strchr(s, '/');
+	char *end;
+	if (!slash || (size_t)(slash - s) >= sizeof(ip)) {
+		snprintf(why, len, "invalid subnet '%s' (example: %s)", s, DC_SUBNET_DEFAULT);
+		return -1;
+	}
+	memcpy(ip, s, (size_t)(slash - s));
+	ip[slash - s] = '\0';
+	long p = strtol(slash + 1, &end, 10);
+	uint32_t a;
+	if (*end || end == slash + 1 || p < 8 || p > 30 || !ip4_parse(ip, &a)) {
+		snprintf(why, len, "invalid subnet '%s' (a network A.B.C.D/N, N from 8 to 30)", s);
+		return -1;
+	}
+	uint32_t mask = ~0u << (32 - p);
+	if (a & ~mask) {
+		snprintf(why, len, "invalid subnet '%s': host bits set (did you mean %s/%ld?)", s,
+			 ip4_str(a & mask, ip, sizeof(ip)), p);
+		return -1;
+	}
+	snprintf(c->bridge, sizeof(c->bridge), "%s", DC_BRIDGE);
+	c->net = a;
+	c->prefix = (int)p;
+	c->gw = a + 1;
+	return 0;
+}
+
+static void conf_path(const char *root, char *p, size_t len)
+{
+	snprintf(p, len, "%s/net/config", root);
+}
+
+int netconf_load(const char *root, struct netconf *c)
+{
+	char p[4096], buf[256], why[128];
+	conf_path(root, p, sizeof(p));
+	if (read_file(p, buf, sizeof(buf)) < 0)
+		return -errno;
+	/* "subnet=A.B.C.D/N\n" */
+	char *v = strstr(buf, "subnet=");
+	if (!v)
+		return -EINVAL;
+	c->fwd_was_on = !strstr(buf, "forward_was=0");
+	v += 7;
+	v[strcspn(v, "\n")] = '\0';
+	return netconf_parse_subnet(v, c, why, sizeof(why)) < 0 ? -EINVAL : 0;
+}
+
+int netconf_save(const char *root, const struct netconf *c)
+{
+	char p[4096], dir[4096], ip[32], data[128];
+	snprintf(dir, sizeof(dir), "%s/net", root);
+	if (mkdir(root, 0711) < 0 && errno != EEXIST)
+		return -errno;
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+		return -errno;
+	conf_path(root, p, sizeof(p));
+	snprintf(data, sizeof(data), "subnet=%s/%d\nbridge=%s\nforward_was=%d\n",
+		 ip4_str(c->net, ip, sizeof(ip)), c->prefix, c->bridge, c->fwd_was_on);
+	char tmp[4100];
+	snprintf(tmp, sizeof(tmp), "%s.tmp", p);
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -errno;
+	size_t n = strlen(data);
+	int r = write(fd, data, n) == (ssize_t)n ? 0 : -EIO;
+	if (close(fd) < 0 && !r)
+		r = -errno;
+	if (!r && rename(tmp, p) < 0)
+		r = -errno;
+	if (r)
+		unlink(tmp);
+	return r;
+}
+
+int netconf_remove(const char *root)
+{
+	char p[4096];
+	conf_path(root, p, sizeof(p));
+	return unlink(p) < 0 && errno != ENOENT ? -errno : 0;
+}

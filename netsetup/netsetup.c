@@ -1,0 +1,237 @@
+/*
+ * `diyc net setup|clean|status`: the host side of bridged networking.
+ *   setup:  bridge diyc0 with the subnet's first address, up (rtnetlink); IPv4
+ *           forwarding on (the old value is kept in the config, clean restores it);
+ *           chains DIYC-FORWARD, DIYC-POSTROUTING, DIYC-DNAT filled and jumped to in
+ *           one iptables-restore batch.  Twice gives the same rule set: the chains are
+ *           rewritten whole, a jump is added only when `iptables -C` does not find it.
+ *   clean:  exactly the reverse, refused while a container holds an address.
+ * Forwarding accepts replies (conntrack), published ports (ctstate DNAT) and
+ * whatever containers send; anything else towards the subnet is dropped.
+ */
+#define _GNU_SOURCE
+#include "diyc.h"
+#include "netconf.h"
+#include "rtnl.h"
+#include "util.h"
+
+#include <errno.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct jump {
+	const char *table, *chain, *target, *match;
+};
+static const struct jump jumps[] = {
+    {"filter", "FORWARD", "DIYC-FORWARD", NULL},
+    {"nat", "POSTROUTING", "DIYC-POSTROUTING", NULL},
+    {"nat", "PREROUTING", "DIYC-DNAT", "addrtype"},
+    {"nat", "OUTPUT", "DIYC-DNAT", "addrtype"},
+};
+
+/* iptables -t T -C|-D CHAIN [-m addrtype --dst-type LOCAL] -m comment --comment diyc -j TARGET */
+static int jump_cmd(const struct jump *j, const char *op)
+{
+	const char *a[16];
+	int n = 0;
+	a[n++] = "-t", a[n++] = j->table, a[n++] = op, a[n++] = j->chain;
+	if (j->match)
+		a[n++] = "-m", a[n++] = "addrtype", a[n++] = "--dst-type", a[n++] = "LOCAL";
+	a[n++] = "-m", a[n++] = "comment", a[n++] = "--comment", a[n++] = "diyc";
+	a[n++] = "-j", a[n++] = j->target;
+	a[n] = NULL;
+	return ipt_run(a);
+}
+
+static bool chain_exists(const char *table, const char *chain)
+{
+	const char *a[] = {"-t", table, "-S", chain, NULL};
+	return ipt_run(a) == 0;
+}
+
+static int setup(const char *subnet)
+{
+	struct netconf c, old;
+	char why[512], ip[32];
+	if (netconf_parse_subnet(subnet, &c, why, sizeof(why)) < 0) {
+		err("%s", why);
+		return EXIT_DIYC;
+	}
+	bool again = netconf_load(G.root, &old) == 0;
+	if (again && (old.net != c.net || old.prefix != c.prefix)) {
+		err("the network is already set up with %s/%d: run diyc net clean first",
+		    ip4_str(old.net, ip, sizeof(ip)), old.prefix);
+		return EXIT_DIYC;
+	}
+	struct mnl_socket *nl = rtnl_open();
+	if (!nl) {
+		err("rtnetlink: %s", strerror(errno));
+		return EXIT_DIYC;
+	}
+	int e = rtnl_link_add(nl, c.bridge, "bridge", NULL, 0);
+	if (e && e != EEXIST) {
+		err("create bridge %s: %s", c.bridge, strerror(e));
+		rtnl_close(nl);
+		return EXIT_DIYC;
+	}
+	e = rtnl_addr_add(nl, c.bridge, c.gw, c.prefix);
+	if (e && e != EEXIST) {
+		err("address %s/%d on %s: %s", ip4_str(c.gw, ip, sizeof(ip)), c.prefix, c.bridge,
+		    strerror(e));
+		rtnl_close(nl);
+		return EXIT_DIYC;
+	}
+	e = rtnl_link_up(nl, c.bridge);
+	rtnl_close(nl);
+	if (e) {
+		err("bring %s up: %s", c.bridge, strerror(e));
+		return EXIT_DIYC;
+	}
+	char fwd[8] = "0";
+	read_line("/proc/sys/net/ipv4/ip_forward", fwd, sizeof(fwd));
+	if (strcmp(fwd, "1") && write_file("/proc/sys/net/ipv4/ip_forward", "1") < 0) {
+		err("cannot turn on net.ipv4.ip_forward: %s", strerror(errno));
+		return EXIT_DIYC;
+	}
+	/* one batch: both tables, chains rewritten whole, missing jumps added */
+	char rules[4096], sub[40];
+	snprintf(sub, sizeof(sub), "%s/%d", ip4_str(c.net, ip, sizeof(ip)), c.prefix);
+	int n = snprintf(rules, sizeof(rules),
+			 "*filter\n:DIYC-FORWARD - [0:0]\n"
+			 "-A DIYC-FORWARD -o %1$s -m conntrack --ctstate RELATED,ESTABLISHED -m "
+			 "comment --comment diyc -j ACCEPT\n"
+			 "-A DIYC-FORWARD -o %1$s -m conntrack --ctstate DNAT -m comment --comment "
+			 "diyc -j ACCEPT\n"
+			 "-A DIYC-FORWARD -i %1$s -m comment --comment diyc -j ACCEPT\n"
+			 "-A DIYC-FORWARD -o %1$s -m comment --comment diyc -j DROP\n",
+			 c.bridge);
+	if (jump_cmd(&jumps[0], "-C") != 0)
+		n += snprintf(rules + n, sizeof(rules) - (size_t)n,
+			      "-I FORWARD 1 -m comment --comment diyc -j DIYC-FORWARD\n");
+	n +=
+	    snprintf(rules + n, sizeof(rules) - (size_t)n,
+		     "COMMIT\n*nat\n:DIYC-POSTROUTING - [0:0]\n%s"
+		     "-A DIYC-POSTROUTING -s %s ! -o %s -m comment --comment diyc -j MASQUERADE\n",
+		     chain_exists("nat", "DIYC-DNAT") ? "" : ":DIYC-DNAT - [0:0]\n", sub, c.bridge);
+	for (size_t i = 1; i < sizeof(jumps) / sizeof(jumps[0]); i++)
+		if (jump_cmd(&jumps[i], "-C") != 0)
+			n += snprintf(rules + n, sizeof(rules) - (size_t)n,
+				      "-I %s 1 %s-m comment --comment diyc -j %s\n", jumps[i].chain,
+				      jumps[i].match ? "-m addrtype --dst-type LOCAL " : "",
+				      jumps[i].target);
+	snprintf(rules + n, sizeof(rules) - (size_t)n, "COMMIT\n");
+	if (ipt_restore(rules, why, sizeof(why)) < 0) {
+		err("%s", why);
+		return EXIT_DIYC;
+	}
+	/* a second setup keeps what the first one found */
+	c.fwd_was_on = again ? old.fwd_was_on : !strcmp(fwd, "1");
+	if (netconf_save(G.root, &c) < 0) {
+		err("cannot save the network configuration under %s/net: %s", G.root,
+		    strerror(errno));
+		return EXIT_DIYC;
+	}
+	printf("network ready: bridge %s %s/%d, NAT for %s\n", c.bridge,
+	       ip4_str(c.gw, ip, sizeof(ip)), c.prefix, sub);
+	return 0;
+}
+
+static int clean(void)
+{
+	struct netconf c;
+	char why[512];
+	int r = netconf_load(G.root, &c);
+	if (r == -ENOENT) {
+		snprintf(c.bridge, sizeof(c.bridge), "%s", DC_BRIDGE);
+		c.fwd_was_on = true; /* unknown: leave forwarding alone */
+	} else if (r < 0) {
+		err("cannot read %s/net/config: %s", G.root, strerror(-r));
+		return EXIT_DIYC;
+	}
+	int leased = ipam_count();
+	if (leased > 0) {
+		err("%d container%s still use%s %s: stop them (diyc gc removes crashed ones)",
+		    leased, leased > 1 ? "s" : "", leased > 1 ? "" : "s", c.bridge);
+		return EXIT_DIYC;
+	}
+	for (size_t i = 0; i < sizeof(jumps) / sizeof(jumps[0]); i++)
+		while (jump_cmd(&jumps[i], "-C") == 0 && jump_cmd(&jumps[i], "-D") == 0)
+			;
+	char rules[1024];
+	int n = snprintf(rules, sizeof(rules), "*filter\n");
+	if (chain_exists("filter", "DIYC-FORWARD"))
+		n += snprintf(rules + n, sizeof(rules) - (size_t)n,
+			      "-F DIYC-FORWARD\n-X DIYC-FORWARD\n");
+	n += snprintf(rules + n, sizeof(rules) - (size_t)n, "COMMIT\n*nat\n");
+	static const char *const natc[] = {"DIYC-POSTROUTING", "DIYC-DNAT"};
+	for (int i = 0; i < 2; i++)
+		if (chain_exists("nat", natc[i]))
+			n += snprintf(rules + n, sizeof(rules) - (size_t)n, "-F %s\n-X %s\n",
+				      natc[i], natc[i]);
+	snprintf(rules + n, sizeof(rules) - (size_t)n, "COMMIT\n");
+	if (ipt_restore(rules, why, sizeof(why)) < 0) {
+		err("%s", why);
+		return EXIT_DIYC;
+	}
+	struct mnl_socket *nl = rtnl_open();
+	int e = nl ? rtnl_link_del(nl, c.bridge) : errno;
+	rtnl_close(nl);
+	if (e && e != ENODEV) {
+		err("delete bridge %s: %s", c.bridge, strerror(e));
+		return EXIT_DIYC;
+	}
+	if (!c.fwd_was_on)
+		write_file("/proc/sys/net/ipv4/ip_forward", "0");
+	netconf_remove(G.root);
+	printf("network removed\n");
+	return 0;
+}
+
+static int status(void)
+{
+	struct netconf c;
+	char ip[32];
+	if (netconf_load(G.root, &c) < 0) {
+		printf("not set up (diyc net setup)\n");
+		return 1;
+	}
+	printf("bridge %s %s/%d (%s), %d lease%s\n", c.bridge, ip4_str(c.gw, ip, sizeof(ip)),
+	       c.prefix, if_nametoindex(c.bridge) ? "present" : "MISSING", ipam_count(),
+	       ipam_count() == 1 ? "" : "s");
+	return 0;
+}
+
+int cmd_net(int argc, char **argv)
+{
+	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		FILE *f = argc < 2 ? stderr : stdout;
+		fputs("Usage: diyc net setup [--subnet A.B.C.D/N]\n"
+		      "       diyc net clean\n"
+		      "       diyc net status\n"
+		      "setup creates bridge " DC_BRIDGE " (default subnet " DC_SUBNET_DEFAULT
+		      "), turns on IPv4\n"
+		      "forwarding and installs NAT and forward rules in the chains DIYC-FORWARD,\n"
+		      "DIYC-POSTROUTING and DIYC-DNAT; running it again changes nothing. clean\n"
+		      "removes exactly that. After setup, diyc run uses --net bridge by default.\n",
+		      f);
+		return argc < 2 ? EXIT_DIYC : 0;
+	}
+	if (!strcmp(argv[1], "setup")) {
+		const char *subnet = DC_SUBNET_DEFAULT;
+		if (argc == 4 && !strcmp(argv[2], "--subnet"))
+			subnet = argv[3];
+		else if (argc != 2) {
+			err("usage: diyc net setup [--subnet A.B.C.D/N]");
+			return EXIT_DIYC;
+		}
+		return setup(subnet);
+	}
+	if (!strcmp(argv[1], "clean") && argc == 2)
+		return clean();
+	if (!strcmp(argv[1], "status") && argc == 2)
+		return status();
+	err("unknown net command '%s' (setup, clean, status)", argv[1]);
+	return EXIT_DIYC;
+}

@@ -1,0 +1,180 @@
+#!/usr/bin/env bash
+# Integration tests of bridged networking (root). TAP output.
+# Never touches this machine's network: the script re-runs itself inside a network
+# namespace it creates and treats as "the host" (bridge, veths and iptables rules
+# live and die there), with a second namespace standing for the outside world,
+# joined by a veth (192.0.2.1 host side, 192.0.2.2 outside: TEST-NET-1). It also
+# gets private UTS, IPC, PID and mount namespaces. Traffic goes only to addresses
+# inside these namespaces.
+set -u
+cd "$(dirname "$0")/../.."
+. tests/lib.sh
+if [ "$(id -u)" != 0 ] || ! command -v ip >/dev/null || ! command -v iptables-restore >/dev/null; then
+	skip "network tests" "need root, iproute2 and iptables"
+	done_testing
+	exit
+fi
+if [ -z "${DIYC_NET_HARNESS:-}" ]; then
+	h=diyc-t$$-host o=diyc-t$$-out
+	ip netns add $h && ip netns add $o || { echo "not ok - cannot create test namespaces"; exit 1; }
+	cleanup() { ip netns del $h 2>/dev/null; ip netns del $o 2>/dev/null; }
+	trap cleanup EXIT
+	ip link add dtv$$a type veth peer name dtv$$b
+	ip link set dtv$$a netns $h && ip link set dtv$$b netns $o
+	ip -n $h addr add 192.0.2.1/24 dev dtv$$a && ip -n $h link set dtv$$a up && ip -n $h link set lo up
+	ip -n $o addr add 192.0.2.2/24 dev dtv$$b && ip -n $o link set dtv$$b up && ip -n $o link set lo up
+	DIYC_NET_HARNESS=$o DIYC_HARNESS=1 ip netns exec $h unshare --uts --ipc --pid --mount --fork --mount-proc "$0" "$@"
+	exit
+fi
+OUT=$DIYC_NET_HARNESS
+DIYC=${DIYC:-./diyc}
+PROBE=${PROBE:-./diyc-probe}
+NONS=${NONS:-./tests/tools/nons}
+T=$(mktemp -d /tmp/diyc-net.XXXXXX)
+export DIYC_ROOT=$T/root
+trap 'rm -rf "$T"' EXIT
+runtime/mkimage-busybox.sh "$DIYC_ROOT" >/dev/null
+$PROBE -q -o "$T/full.json"
+if [ "$(jget "$T/full.json" 'd["namespaces"]["net"]["status"]')" != yes ]; then
+	skip "bridged networking" "this kernel has no usable network namespace"
+	done_testing
+	exit
+fi
+d() { out=$("$DIYC" "$@" 2>"$T/err"); rc=$?; errout=$(cat "$T/err"); }
+expect() {
+	local desc=$1 want=$2 pat=${3:-}
+	if [ "$rc" = "$want" ] && { [ -z "$pat" ] || printf '%s\n' "$out" | grep -Eq -- "$pat"; }; then
+		ok "$desc"
+	else
+		fail "$desc" "rc=$rc (want $want) out=$out err=$errout"
+	fi
+}
+# rules and user chains (an empty table appears once iptables has touched it: ignored)
+# fetch URL: the body, retrying for up to 5 s while the server starts
+fetch() { python3 -c '
+import sys, time, urllib.request
+for i in range(50):
+    try:
+        print(urllib.request.urlopen(sys.argv[1], timeout=5).read().decode().strip()); break
+    except OSError as e:
+        err = e; time.sleep(0.1)
+else:
+    print("fetch failed:", err)' "$1" 2>&1; }
+rules() { iptables-save | grep -E '^(-A |:[^ ]+ - )' | sed 's/\[[0-9:]*\]//'; }
+leftover() { # NAME: veth, lease or rule of a container
+	ip -o link show "dv-$1" 2>/dev/null
+	grep -s " $1 " "$DIYC_ROOT/net/leases"
+	iptables-save | grep "diyc:$1 "
+}
+
+# --- before setup
+d run --rm --net bridge n1 busybox true
+expect "--net bridge before setup: a clear error" 125
+case $errout in *"diyc net setup"*) ok "the error says what to run" ;; *) fail "setup hint" "$errout" ;; esac
+d run --rm -p 8080:80 n1 busybox true
+expect "-p without a bridge is refused" 125
+
+# --- setup, twice, and the rule set
+before=$(rules)
+d net setup
+expect "net setup" 0 'bridge diyc0 10.88.0.1/16'
+first=$(rules)
+d net setup
+second=$(rules)
+[ "$first" = "$second" ] && ok "setup twice gives the same rule set" || fail "setup not idempotent" "$(diff <(echo "$first") <(echo "$second"))"
+printf '%s\n' "$first" | grep -q -- '-A DIYC-POSTROUTING -s 10.88.0.0/16 ! -o diyc0 .*MASQUERADE' && ok "NAT rule in its own chain" || fail "nat rule" "$first"
+[ "$(cat /proc/sys/net/ipv4/ip_forward)" = 1 ] && ok "forwarding on (in the test namespace)" || fail "ip_forward"
+d net setup --subnet 10.99.0.0/16
+expect "setup with another subnet is refused while set up" 125
+d net setup --subnet 10.99.0.1/16
+expect "a subnet with host bits is refused" 125
+
+# --- containers on the bridge
+d run -d n1 busybox httpd -f -p 8080 -h /etc
+expect "a bridged container starts (default mode after setup)" 0
+ip1=$(awk '$2 == "n1" {print $1}' "$DIYC_ROOT/net/leases")
+[ -n "$ip1" ] && ok "n1 leased $ip1" || fail "no lease for n1"
+fetch "http://$ip1:8080/hostname" >/dev/null # until httpd listens
+d run --rm n2 busybox sh -c "ping -c1 -W2 $ip1 >/dev/null && echo ping-ok; wget -qO- http://$ip1:8080/hostname"
+expect "container to container: ping" 0 '^ping-ok$'
+printf '%s\n' "$out" | grep -qx n1 && ok "container to container: TCP" || fail "tcp c2c" "$out $errout"
+d run --rm n2 busybox cat /etc/hosts
+expect "/etc/hosts names the container's address" 0 "^10\.88\.[0-9.]+\s+n2$"
+# the outside world sees the host's address (NAT)
+ip netns exec "$OUT" python3 -c '
+import socket
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("192.0.2.2", 9000)); s.listen(1); s.settimeout(10)
+c, a = s.accept(); c.sendall((a[0] + "\n").encode()); c.close()' >/dev/null 2>&1 &
+srv=$!
+for i in $(seq 50); do ip netns exec "$OUT" ss -ltn 2>/dev/null | grep -q ':9000 ' && break; sleep 0.1; done
+d run --rm n3 busybox nc 192.0.2.2 9000
+expect "container to outside through NAT: the outside sees 192.0.2.1" 0 '^192\.0\.2\.1$'
+wait $srv 2>/dev/null
+
+# --- published ports
+d run -d -p 8081:8080 n4 busybox httpd -f -p 8080 -h /etc
+expect "run -d -p 8081:8080" 0
+sleep 0.3
+got=$(fetch http://192.0.2.1:8081/hostname)
+[ "$got" = n4 ] && ok "published port reachable from the host" || fail "published port from host" "$got"
+got=$(ip netns exec "$OUT" bash -c "$(declare -f fetch); fetch http://192.0.2.1:8081/hostname")
+[ "$got" = n4 ] && ok "published port reachable from outside" || fail "published port from outside" "$got"
+d run --rm n2 busybox wget -qO- http://192.0.2.1:8081/hostname
+expect "published port reachable from another container" 0 '^n4$'
+d run -d -p 8081:80 n5 busybox true
+expect "the same host port twice is refused" 125
+d run --rm -p 99999:80 n5 busybox true
+expect "a bad -p is refused" 125
+
+# --- --ip
+d run --rm --ip 10.88.200.7 n5 busybox sh -c 'ip -4 -o addr show eth0'
+expect "--ip gives that address" 0 '10\.88\.200\.7/16'
+d run --rm --ip "$ip1" n5 busybox true
+expect "--ip of a taken address is refused" 125
+d run --rm --ip 10.99.0.5 n5 busybox true
+expect "--ip outside the subnet is refused" 125
+[ -z "$(leftover n5)" ] && ok "refused runs leave no veth, lease or rule" || fail "n5 leftovers" "$(leftover n5)"
+
+# --- stop: everything of the container goes
+d stop -t 1 n4; d rm n4
+[ -z "$(leftover n4)" ] && ok "after stop: no veth, lease or port rule" || fail "n4 leftovers" "$(leftover n4)"
+# --- kill -9 of diyc, then gc
+d run -d -p 8082:8080 n6 busybox httpd -f -p 8080
+sup=$(python3 -c 'import json; print(json.load(open("/run/diyc/n6/state.json"))["supervisor"])')
+kill -9 "$sup"
+sleep 0.5
+[ -n "$(leftover n6)" ] && ok "a killed diyc leaves its network behind" || ok "a killed diyc left nothing (already clean)"
+d gc
+expect "gc after kill -9" 0
+[ -z "$(leftover n6)" ] && ok "after gc: no veth, lease or port rule" || fail "n6 leftovers" "$(leftover n6)"
+
+# --- 50 containers at once
+for i in $(seq 50); do
+	# each stays up a while, so all 50 hold their addresses at the same time
+	"$DIYC" run --rm "m$i" busybox sh -c 'ip -4 -o addr show eth0; sleep 4' >"$T/m$i.out" 2>&1 &
+done
+wait
+okc=$(grep -l 'inet 10\.88\.' "$T"/m*.out | wc -l)
+uniq=$(grep -ho 'inet 10\.88\.[0-9.]*' "$T"/m*.out | sort -u | wc -l)
+[ "$okc" = 50 ] && ok "50 concurrent containers all started" || fail "concurrent starts" "$okc of 50: $(grep -L 'inet 10' "$T"/m*.out | head -3 | xargs cat)"
+[ "$uniq" = "$okc" ] && ok "and got $uniq unique addresses" || fail "duplicate addresses" "$uniq unique of $okc"
+left=$(ip -o link | grep -c ' dv-m'; grep -c ' m[0-9]' "$DIYC_ROOT/net/leases")
+[ "$left" = "$(printf '0\n0')" ] && ok "nothing left of the 50" || fail "leftovers of the 50" "$left"
+
+# --- no network namespace: bridge is an error, host works
+$NONS --net -- $PROBE -q -o "$T/nonet.json"
+d run --rm --profile "$T/nonet.json" --net bridge n7 busybox true
+expect "--net bridge without network namespaces: a clear error" 125
+d run --rm --profile "$T/nonet.json" --net host n7 busybox true
+expect "--net host works without network namespaces" 0
+
+# --- clean
+d stop -t 1 n1; d rm n1
+d net clean
+expect "net clean" 0
+after=$(rules)
+[ "$after" = "$before" ] && ok "clean leaves the rule set as before setup" || fail "rules after clean" "$(diff <(echo "$before") <(echo "$after"))"
+ip link show diyc0 >/dev/null 2>&1 && fail "bridge left" || ok "bridge removed"
+[ "$(cat /proc/sys/net/ipv4/ip_forward)" = 0 ] && ok "forwarding restored" || fail "ip_forward not restored"
+done_testing
