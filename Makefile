@@ -51,7 +51,9 @@ DIYC_ROOT ?= /var/lib/diyc
 
 KERNEL ?=
 
-.PHONY: ci-qemu image all deps demo check test unit integration asan bench install uninstall clean format
+SUBNET ?=
+
+.PHONY: setup net-clean ci-qemu image all deps demo check test unit integration asan bench install uninstall clean format
 
 all: $(OUT)/diyc-probe $(OUT)/diyc $(OUT)/nsexec $(OUT)/tests/tools/nons
 
@@ -94,6 +96,13 @@ deps:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
 
+# The host network for bridged containers (bridge diyc0, NAT): see docs/network.md.
+setup: all
+	./diyc net setup $(if $(SUBNET),--subnet $(SUBNET))
+
+net-clean: all
+	./diyc net clean
+
 # The default image, from Debian's busybox-static (no network needed).
 image:
 	runtime/mkimage-busybox.sh $(DIYC_ROOT)
@@ -125,6 +134,7 @@ ci-qemu: all
 bench: all
 	@tests/bench/probe.sh
 	@tests/bench/run.sh
+	@tests/bench/net.sh
 
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man8

@@ -60,11 +60,21 @@ static struct nlmsghdr *link_msg(char *buf, int type, unsigned flags, int index)
 }
 
 int rtnl_link_add(struct mnl_socket *nl, const char *name, const char *kind, const char *peer,
-		  int peer_ns_pid)
+		  int peer_ns_pid, const char *master, bool up)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct nlmsghdr *nlh = link_msg(buf, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, 0);
+	if (up) {
+		struct ifinfomsg *ifm = mnl_nlmsg_get_payload(nlh);
+		ifm->ifi_flags = ifm->ifi_change = IFF_UP;
+	}
 	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
+	if (master) {
+		unsigned m = if_nametoindex(master);
+		if (!m)
+			return ENODEV;
+		mnl_attr_put_u32(nlh, IFLA_MASTER, m);
+	}
 	struct nlattr *li = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
 	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, kind);
 	if (peer) {

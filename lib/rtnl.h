@@ -6,6 +6,7 @@
 #ifndef DIYC_RTNL_H
 #define DIYC_RTNL_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 struct mnl_socket;
@@ -19,9 +20,10 @@ struct mnl_socket *rtnl_open(void);
 void rtnl_close(struct mnl_socket *nl);
 
 /* New link NAME of KIND ("bridge", "veth"...); for a veth, PEER names the other end,
- * created in the network namespace of process PEER_NS_PID when that is > 0. */
+ * created in the network namespace of process PEER_NS_PID when that is > 0.  MASTER
+ * (or NULL) enslaves NAME, UP brings it up: all in the one request. */
 int rtnl_link_add(struct mnl_socket *nl, const char *name, const char *kind, const char *peer,
-		  int peer_ns_pid);
+		  int peer_ns_pid, const char *master, bool up);
 int rtnl_link_del(struct mnl_socket *nl, const char *name);
 int rtnl_link_up(struct mnl_socket *nl, const char *name);
 int rtnl_link_set_master(struct mnl_socket *nl, const char *dev, const char *master);

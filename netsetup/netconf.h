@@ -11,7 +11,8 @@
 #include <stddef.h>
 
 #define DC_BRIDGE "diyc0"
-#define DC_SUBNET_DEFAULT "10.88.0.0/16" /* rarely used by home, office or cloud networks */
+/* not a default of routers, Docker (172.17+), Podman (10.88) or cloud VPCs */
+#define DC_SUBNET_DEFAULT "10.203.0.0/16"
 
 struct netconf {
 	char bridge[16];

@@ -70,7 +70,7 @@ static int setup(const char *subnet)
 		err("rtnetlink: %s", strerror(errno));
 		return EXIT_DIYC;
 	}
-	int e = rtnl_link_add(nl, c.bridge, "bridge", NULL, 0);
+	int e = rtnl_link_add(nl, c.bridge, "bridge", NULL, 0, NULL, false);
 	if (e && e != EEXIST) {
 		err("create bridge %s: %s", c.bridge, strerror(e));
 		rtnl_close(nl);

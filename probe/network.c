@@ -56,12 +56,12 @@ static int child_net(struct child_result *res, void *arg)
 	res->detail[0] = '\0';
 	int rv = -1, rb = -1;
 	if (t->veth) {
-		rv = rtnl_link_add(nl, "diyc-probe0", "veth", "diyc-probe1", 0);
+		rv = rtnl_link_add(nl, "diyc-probe0", "veth", "diyc-probe1", 0, NULL, false);
 		strappend(res->detail, sizeof(res->detail), " ", "veth=%s",
 			  rv ? errno_name(rv) : "OK");
 	}
 	if (t->bridge) {
-		rb = rtnl_link_add(nl, "diyc-probebr", "bridge", NULL, 0);
+		rb = rtnl_link_add(nl, "diyc-probebr", "bridge", NULL, 0, NULL, false);
 		strappend(res->detail, sizeof(res->detail), " ", "bridge=%s",
 			  rb ? errno_name(rb) : "OK");
 	}

@@ -71,11 +71,11 @@ struct net_plan {
 };
 struct lease {
 	uint32_t ip;
-	char name[64], ports[256];
+	char name[64], ports[256], host_if[20];
 };
 struct netconf;
 int ipam_alloc(const struct netconf *c, const char *name, uint32_t want, const char *ports,
-	       uint32_t *out, char *why, size_t len);
+	       const char *host_if, uint32_t *out, char *why, size_t len);
 int ipam_release(const char *name);
 int ipam_list(struct lease *l, int max);
 int ipam_count(void);
@@ -84,7 +84,7 @@ int net_prepare(const struct run_opts *o, const struct features *f, struct net_p
 int net_attach(const struct net_plan *p, pid_t pid, char *why, size_t len);
 int net_child(const struct net_plan *p, char *why, size_t len);
 void net_teardown(const struct net_plan *p);
-void net_release(const char *name, uint32_t ip, const char *ports);
+void net_release(const struct lease *l);
 int net_gc(bool (*alive)(const char *name));
 int cmd_net(int argc, char **argv);
 

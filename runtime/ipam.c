@@ -1,6 +1,7 @@
 /*
  * Address leases of bridged containers: DATA_ROOT/net/leases, one line
- * "ADDRESS NAME PORTS" per container (PORTS "-" or "8080:80/tcp,..."), read and
+ * "ADDRESS NAME PORTS HOSTIF" per container (PORTS "-" or "8080:80/tcp,...", HOSTIF
+ * the host end of its veth), read and
  * rewritten under an flock of the file, so concurrent `diyc run`s never hand out
  * the same address or host port.  `diyc gc` releases the leases of dead containers.
  */
@@ -45,12 +46,13 @@ static int read_leases(int fd, struct lease *l, int max)
 	buf[n] = '\0';
 	int k = 0;
 	for (char *line = strtok(buf, "\n"); line && k < max; line = strtok(NULL, "\n")) {
-		char ip[32], name[64], ports[256];
-		if (sscanf(line, "%31s %63s %255s", ip, name, ports) != 3 ||
+		char ip[32], name[64], ports[256], hif[20] = "-";
+		if (sscanf(line, "%31s %63s %255s %19s", ip, name, ports, hif) < 3 ||
 		    !ip4_parse(ip, &l[k].ip))
 			continue;
 		snprintf(l[k].name, sizeof(l[k].name), "%s", name);
 		snprintf(l[k].ports, sizeof(l[k].ports), "%s", ports);
+		snprintf(l[k].host_if, sizeof(l[k].host_if), "%s", hif);
 		k++;
 	}
 	return k;
@@ -65,7 +67,8 @@ static int write_leases(int fd, const struct lease *l, int n)
 	if (!f)
 		return -1;
 	for (int i = 0; i < n; i++)
-		fprintf(f, "%s %s %s\n", ip4_str(l[i].ip, ip, sizeof(ip)), l[i].name, l[i].ports);
+		fprintf(f, "%s %s %s %s\n", ip4_str(l[i].ip, ip, sizeof(ip)), l[i].name, l[i].ports,
+			l[i].host_if);
 	return fclose(f) == 0 ? 0 : -1;
 }
 
@@ -89,7 +92,7 @@ static bool port_taken(const char *ports, const char *hp)
 }
 
 int ipam_alloc(const struct netconf *c, const char *name, uint32_t want, const char *ports,
-	       uint32_t *out, char *why, size_t len)
+	       const char *host_if, uint32_t *out, char *why, size_t len)
 {
 	static struct lease l[MAX_LEASES];
 	int fd = lock_leases();
@@ -153,6 +156,7 @@ int ipam_alloc(const struct netconf *c, const char *name, uint32_t want, const c
 	l[n].ip = a;
 	snprintf(l[n].name, sizeof(l[n].name), "%s", name);
 	snprintf(l[n].ports, sizeof(l[n].ports), "%s", ports && *ports ? ports : "-");
+	snprintf(l[n].host_if, sizeof(l[n].host_if), "%s", host_if);
 	if (write_leases(fd, l, n + 1) < 0) {
 		snprintf(why, len, "cannot write the address leases: %s", strerror(errno));
 		goto out;

@@ -3,8 +3,8 @@
  * no namespace.  --net bridge (the default once `diyc net setup` ran): an address
  * leased from runtime/ipam.c, a veth pair created with one call whose container end
  * (eth0) is born directly inside the container's namespace (IFLA_NET_NS_PID: it is
- * never visible on the host), the host end "dv-NAME" (15 characters at most: names
- * are 12) enslaved to diyc0, and the default route via the bridge.  Published ports
+ * never visible on the host), the host end "dvXXXXXXXX" enslaved to diyc0, and the
+ * default route via the bridge.  Published ports
  * are DNAT rules in DIYC-DNAT tagged "diyc:NAME", added and removed with one
  * iptables-restore batch each.  All of it rtnetlink (libmnl), no `ip` process.
  */
@@ -19,6 +19,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
 
 int net_prepare(const struct run_opts *o, const struct features *f, struct net_plan *p)
 {
@@ -47,8 +50,19 @@ int net_prepare(const struct run_opts *o, const struct features *f, struct net_p
 		err("bridge %s is gone: run diyc net setup again", c.bridge);
 		return -1;
 	}
-	if (ipam_alloc(&c, o->name, o->ip, o->ports[0] ? o->ports : "-", &p->ip, why, sizeof(why)) <
-	    0) {
+	/*
+	 * The host end gets a random name, "dv" and 8 hex digits (never longer than
+	 * IFNAMSIZ, whatever the container's name), not one derived from the name: the
+	 * end of a container that just exited may still exist while the kernel destroys
+	 * its namespace (see net_teardown), and a rerun of the same name must not wait
+	 * for it.  The lease records which container it belongs to.
+	 */
+	uint32_t rnd;
+	if (getrandom(&rnd, sizeof(rnd), 0) != sizeof(rnd))
+		rnd = (uint32_t)getpid() * 2654435761u ^ (uint32_t)time(NULL);
+	snprintf(p->host_if, sizeof(p->host_if), "dv%08x", rnd);
+	if (ipam_alloc(&c, o->name, o->ip, o->ports[0] ? o->ports : "-", p->host_if, &p->ip, why,
+		       sizeof(why)) < 0) {
 		err("%s", why);
 		return -1;
 	}
@@ -56,7 +70,6 @@ int net_prepare(const struct run_opts *o, const struct features *f, struct net_p
 	p->gw = c.gw;
 	p->prefix = c.prefix;
 	snprintf(p->bridge_if, sizeof(p->bridge_if), "%s", c.bridge);
-	snprintf(p->host_if, sizeof(p->host_if), "dv-%s", o->name);
 	snprintf(p->name, sizeof(p->name), "%s", o->name);
 	snprintf(p->ports, sizeof(p->ports), "%s", o->ports);
 	return 0;
@@ -93,16 +106,9 @@ int net_attach(const struct net_plan *p, pid_t pid, char *why, size_t len)
 		snprintf(why, len, "rtnetlink: %s", strerror(errno));
 		return -1;
 	}
-	int e = rtnl_link_add(nl, p->host_if, "veth", "eth0", pid);
+	/* one request: the pair, eth0 inside the container, the host end on the bridge, up */
+	int e = rtnl_link_add(nl, p->host_if, "veth", "eth0", pid, p->bridge_if, true);
 	const char *step = "create veth";
-	if (!e) {
-		step = "attach to the bridge";
-		e = rtnl_link_set_master(nl, p->host_if, p->bridge_if);
-	}
-	if (!e) {
-		step = "bring the host end up";
-		e = rtnl_link_up(nl, p->host_if);
-	}
 	rtnl_close(nl);
 	if (e) {
 		snprintf(why, len, "%s %s: %s", step, p->host_if, strerror(e));
@@ -143,27 +149,38 @@ int net_child(const struct net_plan *p, char *why, size_t len)
 }
 
 /* Remove what net_attach and the lease made; each step tolerates "already gone". */
-void net_release(const char *name, uint32_t ip, const char *ports)
+void net_release(const struct lease *l)
 {
-	char why[300], host_if[IF_NAMESIZE + 4];
-	if (ports && ports[0] && strcmp(ports, "-") &&
-	    port_rules("-D", name, ip, ports, why, sizeof(why)) < 0)
-		warn("published ports of %s: %s (diyc gc retries)", name, why);
-	snprintf(host_if, sizeof(host_if), "dv-%s", name);
-	if (if_nametoindex(host_if)) {
+	char why[300];
+	if (strcmp(l->ports, "-") &&
+	    port_rules("-D", l->name, l->ip, l->ports, why, sizeof(why)) < 0)
+		warn("published ports of %s: %s (diyc gc retries)", l->name, why);
+	if (strncmp(l->host_if, "dv", 2) == 0 && if_nametoindex(l->host_if)) {
 		struct mnl_socket *nl = rtnl_open();
-		int e = nl ? rtnl_link_del(nl, host_if) : errno;
+		int e = nl ? rtnl_link_del(nl, l->host_if) : errno;
 		rtnl_close(nl);
 		if (e && e != ENODEV)
-			warn("cannot delete %s: %s", host_if, strerror(e));
+			warn("cannot delete %s: %s", l->host_if, strerror(e));
 	}
-	ipam_release(name);
+	ipam_release(l->name);
 }
 
+/*
+ * After a container: its port rules and lease go at once.  Its veth pair is not
+ * deleted here: the container's processes are all dead, so its network namespace
+ * is being destroyed, and with it eth0 and therefore the host end.  Deleting the
+ * host end ourselves would wait for the same RCU grace periods synchronously
+ * (about 10 ms of every bridged run); a stale end still present when the same name
+ * starts again is removed by net_attach, and by diyc gc.
+ */
 void net_teardown(const struct net_plan *p)
 {
-	if (p->bridge)
-		net_release(p->name, p->ip, p->ports);
+	char why[300];
+	if (!p->bridge)
+		return;
+	if (p->ports[0] && port_rules("-D", p->name, p->ip, p->ports, why, sizeof(why)) < 0)
+		warn("published ports of %s: %s (diyc gc retries)", p->name, why);
+	ipam_release(p->name);
 }
 
 /* diyc gc: leases, veths and rules of containers whose supervisor is gone */
@@ -173,14 +190,20 @@ int net_gc(bool (*alive)(const char *name))
 	int n = ipam_list(l, 4096), removed = 0;
 	for (int i = 0; i < n; i++)
 		if (!alive(l[i].name)) {
-			net_release(l[i].name, l[i].ip, l[i].ports);
+			net_release(&l[i]);
 			printf("released the network of %s\n", l[i].name);
 			removed++;
 		}
-	/* host ends with no lease behind them */
+	/* host ends that no live container's lease names */
+	n = ipam_list(l, 4096);
 	struct if_nameindex *ifs = if_nameindex();
 	for (struct if_nameindex *it = ifs; it && it->if_index; it++) {
-		if (strncmp(it->if_name, "dv-", 3) || alive(it->if_name + 3))
+		bool owned = false;
+		if (strncmp(it->if_name, "dv", 2) || strlen(it->if_name) != 10)
+			continue;
+		for (int i = 0; i < n && !owned; i++)
+			owned = !strcmp(l[i].host_if, it->if_name);
+		if (owned)
 			continue;
 		struct mnl_socket *nl = rtnl_open();
 		if (nl && rtnl_link_del(nl, it->if_name) == 0) {
