@@ -30,13 +30,22 @@ copy() {
 	done
 }
 copy /bin/bash /usr/bin/python3.11 /usr/lib/x86_64-linux-gnu/libkmod.so.2
+# the networking tests' host tools: iproute2 (netns) and iptables (nf_tables backend)
+copy /usr/bin/ip /usr/bin/ss /usr/sbin/xtables-nft-multi
+for t in ip ss; do ln -sf /usr/bin/$t "$S/ci/bin/$t"; done
+for t in iptables iptables-save iptables-restore; do ln -sf /usr/sbin/xtables-nft-multi "$S/ci/bin/$t"; done
+mkdir -p "$S/usr/lib/x86_64-linux-gnu/xtables"
+for f in /usr/lib/x86_64-linux-gnu/xtables/*.so; do
+	cp "$f" "$S$f"
+	for l in $(libs "$f"); do copy "$l"; done
+done
 ln -sf python3.11 "$S/usr/bin/python3"
 ln -sf /bin/bash "$S/usr/bin/bash"
 # python's standard library without what tests never import
 rsync_like() { (cd /usr/lib/python3.11 && find . -type d \( -name test -o -name tests -o -name idlelib -o -name tkinter \
 	-o -name turtledemo -o -name lib2to3 -o -name ensurepip -o -name pydoc_data -o -name __pycache__ \
 	-o -name 'config-3.11*' -o -name distutils -o -name dist-packages -o -name site-packages -o -name unittest \
-	-o -name asyncio -o -name email -o -name xml -o -name http -o -name sqlite3 -o -name curses \
+	-o -name asyncio -o -name xml -o -name sqlite3 -o -name curses \
 	-o -name venv -o -name multiprocessing -o -name concurrent -o -name xmlrpc -o -name wsgiref -o -name ctypes \) -prune \
 	-o -print | cpio -pdm --quiet "$S/usr/lib/python3.11"); }
 rsync_like
@@ -57,7 +66,7 @@ printf 'root:x:0:\nnogroup:x:65534:\n' >"$S/etc/group"
 if [ -n "$modroot" ]; then
 	# overlay, veth, bridge and what networking needs; their dependencies from modules.dep
 	mods="overlay veth bridge br_netfilter nf_tables nft_nat nft_masq nft_compat nft_chain_nat
-		nf_nat nf_conntrack xt_conntrack xt_addrtype xt_MASQUERADE xt_comment iptable_nat iptable_filter"
+		nf_nat nf_conntrack xt_conntrack xt_addrtype xt_MASQUERADE xt_comment xt_nat iptable_nat iptable_filter"
 	dst=$S/lib/modules/$kver
 	mkdir -p "$dst"
 	for f in modules.order modules.builtin modules.builtin.modinfo; do

@@ -11,6 +11,7 @@
  */
 #define _GNU_SOURCE
 #include "diyc.h"
+#include "kmodapi.h"
 #include "netconf.h"
 #include "rtnl.h"
 #include "util.h"
@@ -64,6 +65,17 @@ static int setup(const char *subnet)
 		err("the network is already set up with %s/%d: run diyc net clean first",
 		    ip4_str(old.net, ip, sizeof(ip)), old.prefix);
 		return EXIT_DIYC;
+	}
+	/* bridge and veth as modules nobody loaded (Debian's stock kernels): load them */
+	static const char *const mods[] = {"bridge", "veth"};
+	for (int i = 0; i < 2; i++) {
+		char p[64];
+		snprintf(p, sizeof(p), "/sys/module/%s", mods[i]);
+		if (path_exists("/proc/modules") && !path_exists(p)) {
+			int k = kmod_load_once(mods[i]);
+			if (k < 0)
+				warn("cannot load module %s: %s", mods[i], strerror(-k));
+		}
 	}
 	struct mnl_socket *nl = rtnl_open();
 	if (!nl) {

@@ -219,6 +219,13 @@ static int detach(const char *name, int *notify)
 		if (code == 0) {
 			printf("%s\n", name);
 			fflush(stdout);
+		} else {
+			/* the supervisor's messages went to the log: show the caller why */
+			char logp[PATH_MAX], buf[4096];
+			fmt(logp, sizeof(logp), "%s/%s/log", G.state_dir, name);
+			ssize_t n = read_file(logp, buf, sizeof(buf));
+			if (n > 0 && write(STDERR_FILENO, buf, (size_t)n) < 0)
+				_exit(code);
 		}
 		_exit(code);
 	}

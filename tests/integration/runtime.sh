@@ -121,7 +121,8 @@ $NONS --net -- $PROBE -q -o "$T/nonet.json"
 if [ "$have_net" = yes ]; then
 	d run --rm --net none t2 busybox sh -c 'ls /sys/class/net; ping -c1 -W2 127.0.0.1 >/dev/null && echo ping-ok'
 	expect "--net none: only lo, and it is up" 0 '^ping-ok$'
-	[ "$(printf '%s\n' "$out" | head -n -1)" = lo ] && ok "--net none: no other interface" || fail "--net none interfaces" "$out"
+	# (kernels with tunnel drivers built in add their fallback devices, sit0 ...)
+	[ "$(printf '%s\n' "$out" | head -n -1 | grep -vxE 'sit0|tunl0|gre0|gretap0|erspan0|ip_vti0|ip6tnl0|ip6gre0|ip6_vti0')" = lo ] && ok "--net none: no other interface" || fail "--net none interfaces" "$out"
 fi
 d run --rm --net host t2 busybox ls /sys/class/net
 [ "$rc" = 0 ] && [ "$(printf '%s\n' "$out" | sort)" = "$(ls /sys/class/net | sort)" ] && ok "--net host: the host's interfaces" || fail "--net host" "$rc $out"

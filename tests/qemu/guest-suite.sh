@@ -53,7 +53,15 @@ debian-stock)
 esac
 
 # 2. the integration suites, renumbered into this stream
-for t in tests/integration/probe.sh tests/integration/runtime.sh; do
+# netfilter for the networking suite: the guest switched module autoloading off,
+# and loading these is the test harness's business (diyc loads veth and bridge)
+if [ -d /lib/modules ]; then
+	for m in nf_tables nft_compat nft_chain_nat nft_nat nft_masq nf_nat nf_conntrack \
+		xt_conntrack xt_addrtype xt_MASQUERADE xt_comment xt_nat; do
+		modprobe "$m" 2>/dev/null
+	done
+fi
+for t in tests/integration/probe.sh tests/integration/runtime.sh tests/integration/net.sh; do
 	echo "# --- $t"
 	while IFS= read -r line; do
 		case $line in
