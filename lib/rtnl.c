@@ -93,6 +93,17 @@ int rtnl_link_add(struct mnl_socket *nl, const char *name, const char *kind, con
 	return nl_request(nl, nlh);
 }
 
+int rtnl_link_alias(struct mnl_socket *nl, const char *dev, const char *alias)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	int idx = (int)if_nametoindex(dev);
+	if (!idx)
+		return ENODEV;
+	struct nlmsghdr *nlh = link_msg(buf, RTM_NEWLINK, 0, idx);
+	mnl_attr_put_strz(nlh, IFLA_IFALIAS, alias);
+	return nl_request(nl, nlh);
+}
+
 int rtnl_link_del(struct mnl_socket *nl, const char *name)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];

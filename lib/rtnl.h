@@ -24,6 +24,8 @@ void rtnl_close(struct mnl_socket *nl);
  * (or NULL) enslaves NAME, UP brings it up: all in the one request. */
 int rtnl_link_add(struct mnl_socket *nl, const char *name, const char *kind, const char *peer,
 		  int peer_ns_pid, const char *master, bool up);
+/* Set the alias of DEV (shown by `ip link`). */
+int rtnl_link_alias(struct mnl_socket *nl, const char *dev, const char *alias);
 int rtnl_link_del(struct mnl_socket *nl, const char *name);
 int rtnl_link_up(struct mnl_socket *nl, const char *name);
 int rtnl_link_set_master(struct mnl_socket *nl, const char *dev, const char *master);

@@ -122,11 +122,16 @@ static int setup(const char *subnet)
 	if (jump_cmd(&jumps[0], "-C") != 0)
 		n += snprintf(rules + n, sizeof(rules) - (size_t)n,
 			      "-I FORWARD 1 -m comment --comment diyc -j DIYC-FORWARD\n");
-	n +=
-	    snprintf(rules + n, sizeof(rules) - (size_t)n,
-		     "COMMIT\n*nat\n:DIYC-POSTROUTING - [0:0]\n%s"
-		     "-A DIYC-POSTROUTING -s %s ! -o %s -m comment --comment diyc -j MASQUERADE\n",
-		     chain_exists("nat", "DIYC-DNAT") ? "" : ":DIYC-DNAT - [0:0]\n", sub, c.bridge);
+	n += snprintf(rules + n, sizeof(rules) - (size_t)n,
+		      "COMMIT\n*nat\n:DIYC-POSTROUTING - [0:0]\n%s"
+		      "-A DIYC-POSTROUTING -s %s ! -o %s -m comment --comment diyc -j MASQUERADE\n"
+		      /* hairpin: a container reaching a published port through a host address
+		       * is sent back into the bridge; without this the reply would come
+		       * straight from the other container (unless br_netfilter is loaded) */
+		      "-A DIYC-POSTROUTING -s %s -o %s -m conntrack --ctstate DNAT -m comment "
+		      "--comment diyc -j MASQUERADE\n",
+		      chain_exists("nat", "DIYC-DNAT") ? "" : ":DIYC-DNAT - [0:0]\n", sub, c.bridge,
+		      sub, c.bridge);
 	for (size_t i = 1; i < sizeof(jumps) / sizeof(jumps[0]); i++)
 		if (jump_cmd(&jumps[i], "-C") != 0)
 			n += snprintf(rules + n, sizeof(rules) - (size_t)n,

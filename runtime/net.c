@@ -109,6 +109,13 @@ int net_attach(const struct net_plan *p, pid_t pid, char *why, size_t len)
 	/* one request: the pair, eth0 inside the container, the host end on the bridge, up */
 	int e = rtnl_link_add(nl, p->host_if, "veth", "eth0", pid, p->bridge_if, true);
 	const char *step = "create veth";
+	if (!e) {
+		/* `ip link` shows whose it is */
+		char alias[64];
+		snprintf(alias, sizeof(alias), "diyc:%s", p->name);
+		step = "name the host end";
+		e = rtnl_link_alias(nl, p->host_if, alias);
+	}
 	rtnl_close(nl);
 	if (e) {
 		snprintf(why, len, "%s %s: %s", step, p->host_if, strerror(e));

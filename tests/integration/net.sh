@@ -129,6 +129,16 @@ d run --rm n3 busybox nc 192.0.2.2 9000
 expect "container to outside through NAT: the outside sees 192.0.2.1" 0 '^192\.0\.2\.1$'
 wait $srv 2>/dev/null
 
+# unsolicited traffic from outside into the subnet is dropped, even with a route
+ip -n "$OUT" route add 10.203.0.0/16 via 192.0.2.1 2>/dev/null
+if ip netns exec "$OUT" python3 -c 'import socket, sys; socket.create_connection((sys.argv[1], 8080), timeout=1)' "$ip1" 2>/dev/null; then
+	fail "unsolicited traffic let in"
+else
+	ok "outside cannot reach a container's address directly"
+fi
+ip -n "$OUT" route del 10.203.0.0/16 2>/dev/null
+ip -o link | grep -q "alias diyc:n1" && ok "the host end of n1's veth says whose it is" || fail "veth alias" "$(ip -o link | grep dv)"
+
 # --- published ports
 d run -d -p 8081:8080 n4 busybox httpd -f -p 8080 -h /etc
 expect "run -d -p 8081:8080" 0
