@@ -70,7 +70,7 @@ for t in tests/integration/probe.sh tests/integration/runtime.sh tests/integrati
 		1..*) ;;
 		*) echo "$line" ;;
 		esac
-	done < <(PROBE=./diyc-probe DIYC=./diyc NSEXEC=./nsexec NONS=./tests/tools/nons "$t" 2>&1)
+	done < <(PROBE=./diyc-probe DIYC=./diyc NSEXEC=./nsexec NONS=./tests/tools/nons NET_CONCURRENT=16 "$t" 2>&1)
 done
 
 # 3. nothing left
