@@ -214,9 +214,10 @@ static int status(void)
 		printf("not set up (diyc net setup)\n");
 		return 1;
 	}
+	int leases = ipam_count();
 	printf("bridge %s %s/%d (%s), %d lease%s\n", c.bridge, ip4_str(c.gw, ip, sizeof(ip)),
-	       c.prefix, if_nametoindex(c.bridge) ? "present" : "MISSING", ipam_count(),
-	       ipam_count() == 1 ? "" : "s");
+	       c.prefix, if_nametoindex(c.bridge) ? "present" : "MISSING", leases,
+	       leases == 1 ? "" : "s");
 	return 0;
 }
 

@@ -128,8 +128,9 @@ int ipam_alloc(const struct netconf *c, const char *name, uint32_t want, const c
 	uint32_t a = 0;
 	if (want) {
 		if ((want & mask) != c->net || want == c->net || want == c->gw || want == bcast) {
+			char net[32];
 			snprintf(why, len, "--ip %s is not a free host address of %s/%d",
-				 ip4_str(want, ip, sizeof(ip)), ip4_str(c->net, why + len / 2, 16),
+				 ip4_str(want, ip, sizeof(ip)), ip4_str(c->net, net, sizeof(net)),
 				 c->prefix);
 			goto out;
 		}
