@@ -30,6 +30,14 @@ int net_prepare(const struct run_opts *o, const struct features *f, struct net_p
 	memset(p, 0, sizeof(*p));
 	int r = o->net == NET_NONE || o->net == NET_HOST ? -ENOENT : netconf_load(G.root, &c);
 	bool bridge = o->net == NET_BRIDGE || (o->net == NET_AUTO && r == 0 && f->ns[NS_NET]);
+	if (bridge && o->net == NET_AUTO && !if_nametoindex(c.bridge)) {
+		/* set up once, but the bridge is gone (a reboot clears it): run unbridged */
+		warn(
+		    "bridge %s is gone (reboot?): running with --net none; diyc net setup restores "
+		    "it",
+		    c.bridge);
+		bridge = false;
+	}
 	if (!bridge && (o->ip || o->ports[0])) {
 		err("--ip and -p need a bridged network (diyc net setup, then --net bridge)");
 		return -1;

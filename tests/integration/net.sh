@@ -198,6 +198,16 @@ expect "--net bridge without network namespaces: a clear error" 125
 d run --rm --profile "$T/nonet.json" --net host n7 busybox true
 expect "--net host works without network namespaces" 0
 
+# --- the bridge vanished (as after a reboot): unbridged with a warning, or a clear error
+ip link del diyc0
+d run --rm n8 busybox true
+expect "bridge gone: the default run still works" 0
+case $errout in *"bridge diyc0 is gone"*) ok "and says the bridge is gone" ;; *) fail "no warning" "$errout" ;; esac
+d run --rm --net bridge n8 busybox true
+expect "bridge gone: --net bridge is a clear error" 125
+d net setup
+expect "setup again restores it" 0
+
 # --- clean
 d stop -t 1 n1; d rm n1
 d net clean
