@@ -211,39 +211,14 @@ static int mkdir_parent(const char *path)
 
 int dc_profile_write(struct dc_profile *p, const char *path)
 {
-	char tmp[PATH_MAX];
-	const char *s = dc_profile_json(p);
-	size_t len = strlen(s);
-	int r, fd;
-
-	if ((r = mkdir_parent(path)) < 0)
+	int r = mkdir_parent(path);
+	if (r < 0)
 		return r;
-	if (fmt(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid()) < 0)
-		return -ENAMETOOLONG;
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
-	if (fd < 0)
-		return -errno;
-	r = 0;
-	for (size_t off = 0; off < len;) {
-		ssize_t n = write(fd, s + off, len - off);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			r = -errno;
-			break;
-		}
-		off += (size_t)n;
-	}
-	if (!r && write(fd, "\n", 1) != 1)
-		r = -EIO;
-	if (!r && fsync(fd) < 0)
-		r = -errno;
-	if (close(fd) < 0 && !r)
-		r = -errno;
-	if (!r && rename(tmp, path) < 0)
-		r = -errno;
-	if (r)
-		unlink(tmp);
+	char *s;
+	if (asprintf(&s, "%s\n", dc_profile_json(p)) < 0)
+		return -ENOMEM;
+	r = write_file_atomic(path, s, 0644, true);
+	free(s);
 	return r;
 }
 

@@ -188,3 +188,33 @@ static int remove_at(int parent, const char *name)
 }
 
 int remove_tree(const char *path) { return remove_at(AT_FDCWD, path); }
+
+int write_file_atomic(const char *path, const char *data, unsigned mode, bool sync)
+{
+	char tmp[4096];
+	if (fmt(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid()) < 0)
+		return -ENAMETOOLONG;
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, (mode_t)mode);
+	if (fd < 0)
+		return -errno;
+	int r = 0;
+	for (size_t off = 0, len = strlen(data); off < len;) {
+		ssize_t n = write(fd, data + off, len - off);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			r = -errno;
+			break;
+		}
+		off += (size_t)n;
+	}
+	if (!r && sync && fsync(fd) < 0)
+		r = -errno;
+	if (close(fd) < 0 && !r)
+		r = -errno;
+	if (!r && rename(tmp, path) < 0)
+		r = -errno;
+	if (r)
+		unlink(tmp);
+	return r;
+}

@@ -28,6 +28,10 @@ int read_long(const char *path, long *out);
 /* Write a string to an existing file (cgroup and proc knobs). Returns 0 or -errno. */
 int write_file(const char *path, const char *s);
 
+/* Replace PATH with DATA atomically: write PATH.tmp.PID (O_EXCL, O_NOFOLLOW, MODE),
+ * fsync it when SYNC, rename it over PATH. 0, or -errno with no temporary left. */
+int write_file_atomic(const char *path, const char *data, unsigned mode, bool sync);
+
 /* snprintf that reports truncation: returns 0, or -ENAMETOOLONG. */
 int fmt(char *buf, size_t size, const char *f, ...) __attribute__((format(printf, 3, 4)));
 

@@ -89,20 +89,7 @@ int netconf_save(const char *root, const struct netconf *c)
 	conf_path(root, p, sizeof(p));
 	snprintf(data, sizeof(data), "subnet=%s/%d\nbridge=%s\nforward_was=%d\n",
 		 ip4_str(c->net, ip, sizeof(ip)), c->prefix, c->bridge, c->fwd_was_on);
-	char tmp[4100];
-	snprintf(tmp, sizeof(tmp), "%s.tmp", p);
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return -errno;
-	size_t n = strlen(data);
-	int r = write(fd, data, n) == (ssize_t)n ? 0 : -EIO;
-	if (close(fd) < 0 && !r)
-		r = -errno;
-	if (!r && rename(tmp, p) < 0)
-		r = -errno;
-	if (r)
-		unlink(tmp);
-	return r;
+	return write_file_atomic(p, data, 0644, false);
 }
 
 int netconf_remove(const char *root)

@@ -59,7 +59,7 @@ static void put_str(json_object *o, const char *k, const char *v)
 
 int state_save(const struct state *st)
 {
-	char p[PATH_MAX], tmp[PATH_MAX + 8];
+	char p[PATH_MAX];
 	json_object *o = json_object_new_object(), *cg = json_object_new_array();
 	put_str(o, "name", st->name);
 	put_str(o, "image", st->image);
@@ -80,22 +80,8 @@ int state_save(const struct state *st)
 	put_str(o, "degraded", st->degraded);
 	put_str(o, "command", st->command);
 	path_of(st->name, "state.json", p, sizeof(p));
-	snprintf(tmp, sizeof(tmp), "%s.tmp", p);
-	const char *s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY);
-	int r = 0, fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0)
-		r = -errno;
-	else {
-		size_t len = strlen(s);
-		if (write(fd, s, len) != (ssize_t)len)
-			r = -EIO;
-		if (close(fd) < 0 && !r)
-			r = -errno;
-		if (!r && rename(tmp, p) < 0)
-			r = -errno;
-		if (r)
-			unlink(tmp);
-	}
+	int r = write_file_atomic(p, json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY),
+				  0600, false);
 	json_object_put(o);
 	return r;
 }
