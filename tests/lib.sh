@@ -9,3 +9,14 @@ check() { local d=$1; shift; local out; if out=$("$@" 2>&1); then ok "$d"; else 
 done_testing() { echo "1..$n"; [ "$failed" -eq 0 ]; }
 # jq-like lookup with python3: jget FILE 'd["a"]["b"]'
 jget() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print($2)" "$1"; }
+# d ARGS...: run $DIYC, its stdout/stderr/status in $out $errout $rc (scratch file in $T)
+d() { out=$("$DIYC" "$@" 2>"$T/err"); rc=$?; errout=$(cat "$T/err"); }
+# expect DESC RC [PATTERN]: check the last d's exit code and that stdout matches PATTERN
+expect() {
+	local desc=$1 want=$2 pat=${3:-}
+	if [ "$rc" = "$want" ] && { [ -z "$pat" ] || printf '%s\n' "$out" | grep -Eq -- "$pat"; }; then
+		ok "$desc"
+	else
+		fail "$desc" "rc=$rc (want $want) out=$out err=$errout"
+	fi
+}

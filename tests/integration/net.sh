@@ -44,18 +44,9 @@ if [ "$(jget "$T/full.json" 'd["namespaces"]["net"]["status"]')" != yes ]; then
 	done_testing
 	exit
 fi
-d() { out=$("$DIYC" "$@" 2>"$T/err"); rc=$?; errout=$(cat "$T/err"); }
 # the host name container NAME sees: its own, or the host's on a kernel without UTS ns
 host=$(hostname)
 cname() { if [ "$(jget "$T/full.json" 'd["namespaces"]["uts"]["status"]')" = yes ]; then echo "$1"; else echo "$host"; fi; }
-expect() {
-	local desc=$1 want=$2 pat=${3:-}
-	if [ "$rc" = "$want" ] && { [ -z "$pat" ] || printf '%s\n' "$out" | grep -Eq -- "$pat"; }; then
-		ok "$desc"
-	else
-		fail "$desc" "rc=$rc (want $want) out=$out err=$errout"
-	fi
-}
 # rules and user chains (an empty table appears once iptables has touched it: ignored)
 # fetch URL: the body, retrying for up to 5 s while the server starts
 fetch() { python3 -c '

@@ -23,17 +23,6 @@ trap 'rm -rf "$T"' EXIT
 host=$(hostname)
 runtime/mkimage-busybox.sh "$DIYC_ROOT" >/dev/null
 
-# d ARGS...: run diyc, capture stdout/stderr/rc in $out $errout $rc
-d() { out=$("$DIYC" "$@" 2>"$T/err"); rc=$?; errout=$(cat "$T/err"); }
-# expect DESC RC [PATTERN]: check the last d's exit code and that stdout matches PATTERN
-expect() {
-	local desc=$1 want=$2 pat=${3:-}
-	if [ "$rc" = "$want" ] && { [ -z "$pat" ] || printf '%s\n' "$out" | grep -Eq -- "$pat"; }; then
-		ok "$desc"
-	else
-		fail "$desc" "rc=$rc (want $want) out=$out err=$errout"
-	fi
-}
 # nothing of container NAME left: state, container dir, cgroups
 gone() {
 	local c=$1 left
