@@ -41,11 +41,16 @@ LIB_OBJ    := $(LIB_SRC:%.c=$(B)/%.o)
 PROBE_OBJ  := $(PROBE_SRC:%.c=$(B)/%.o)
 RUNTIME_OBJ := $(RUNTIME_SRC:%.c=$(B)/%.o)
 UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
+# fuzz targets (tests/fuzz): replayed over their corpus by make check, fuzzed by make fuzz
+FUZZ_NAMES := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BIN   := $(FUZZ_NAMES:%=$(B)/tests/fuzz_%)
+RUNTIME_LIB_OBJ = $(filter-out $(B)/runtime/main.o,$(RUNTIME_OBJ)) $(B)/runtime/init/blob.o
+FUZZ_TIME  ?= 20
 
 # Debian packages: build, test, and what later parts of diyc run (see README).
 DEB_PKGS = build-essential pkg-config libcap-dev libkmod-dev libcmocka-dev libjson-c-dev \
 	libmnl-dev zlib1g-dev libarchive-dev kmod iproute2 iptables busybox-static python3 hyperfine \
-	qemu-system-x86 linux-source-6.1 flex bison libelf-dev bc libssl-dev cpio runc bubblewrap time
+	qemu-system-x86 linux-source-6.1 flex bison libelf-dev bc libssl-dev cpio runc bubblewrap crun time clang valgrind gnuplot-nox
 
 DIYC_ROOT ?= /var/lib/diyc
 
@@ -53,9 +58,9 @@ KERNEL ?=
 
 SUBNET ?=
 
-.PHONY: setup net-clean ci-qemu image all deps demo check test unit integration asan bench install uninstall clean format
+.PHONY: fuzz setup net-clean ci-qemu image all deps demo check test unit integration asan bench install uninstall clean format
 
-all: $(OUT)/diyc-probe $(OUT)/diyc $(OUT)/nsexec $(OUT)/tests/tools/nons
+all: $(OUT)/diyc-probe $(OUT)/diyc $(OUT)/nsexec $(OUT)/tests/tools/nons $(OUT)/tests/tools/hostile
 
 $(B)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -71,7 +76,18 @@ $(OUT)/diyc-probe: $(B)/probe/main.o $(B)/libprobe.a $(B)/libdiyc.a
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(DEPS_LIBS)
 
-$(OUT)/diyc: $(RUNTIME_OBJ) $(B)/libprobe.a $(B)/libdiyc.a
+# diyc-init (runtime/execcmd.c): freestanding, static, no sanitizer; carried inside diyc
+$(B)/diyc-init: runtime/init/diyc-init.c
+	@mkdir -p $(dir $@)
+	$(CC) -static -nostdlib -ffreestanding -fno-pie -fno-stack-protector \
+		-fno-asynchronous-unwind-tables -fcf-protection=none -O2 -Wall -Wextra -Werror \
+		-Wl,--build-id=none -Wl,-z,noexecstack -s -o $@ $<
+
+$(B)/runtime/init/blob.o: runtime/init/blob.S $(B)/diyc-init
+	@mkdir -p $(dir $@)
+	$(CC) -c -DDIYC_INIT='"$(B)/diyc-init"' -o $@ $<
+
+$(OUT)/diyc: $(RUNTIME_OBJ) $(B)/runtime/init/blob.o $(B)/libprobe.a $(B)/libdiyc.a
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(DEPS_LIBS)
 
@@ -82,6 +98,18 @@ $(OUT)/nsexec: $(B)/runtime/nsexec/nsexec.o $(B)/libdiyc.a
 $(OUT)/tests/tools/nons: $(B)/tests/tools/nons.o
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^
+
+# static, so that any test image can carry it (tests/integration/hostile.sh)
+$(OUT)/tests/tools/hostile: tests/tools/hostile.c
+	@mkdir -p $(dir $@)
+	$(CC) -static -O2 -Wall -Wextra -Werror -o $@ $<
+
+$(B)/tests/fuzz_%: $(B)/tests/fuzz/fuzz_%.o $(B)/tests/fuzz/replay.o $(RUNTIME_LIB_OBJ) $(B)/libprobe.a $(B)/libdiyc.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(DEPS_LIBS)
+
+$(B)/fuzz/fuzz_%: $(B)/tests/fuzz/fuzz_%.o $(RUNTIME_LIB_OBJ) $(B)/libprobe.a $(B)/libdiyc.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -fsanitize=fuzzer -o $@ $^ $(DEPS_LIBS)
 
 $(B)/tests/%: $(B)/tests/unit/%.o $(B)/libprobe.a $(B)/libdiyc.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(DEPS_LIBS) -lcmocka
@@ -115,14 +143,24 @@ unit: $(UNIT_BIN)
 integration: all
 
 # The whole suite: unit tests and integration tests, normal build then ASan+UBSan.
-check: all $(UNIT_BIN)
+check: all $(UNIT_BIN) $(FUZZ_BIN)
 	@$(MAKE) --no-print-directory asan
 	@tests/run.sh --build $(B) --asan build/asan
 
 asan:
 	@$(MAKE) --no-print-directory B=build/asan OUT=build/asan \
 		SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
-		CFLAGS="-O1 -g" all $(UNIT_SRC:tests/unit/%.c=build/asan/tests/%)
+		CFLAGS="-O1 -g" all $(UNIT_SRC:tests/unit/%.c=build/asan/tests/%) \
+		$(FUZZ_NAMES:%=build/asan/tests/fuzz_%)
+
+# libFuzzer (clang) on every target for FUZZ_TIME seconds each, from the corpus in
+# tests/fuzz/corpus/NAME; a crash leaves build/fuzz/crash-NAME-* and fails.  Copy
+# such an input into the corpus directory after the fix: make check replays it.
+fuzz:
+	@$(MAKE) --no-print-directory B=build/fuzz OUT=build/fuzz CC=clang \
+		SAN="-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all" \
+		CFLAGS="-O1 -g -Wno-unknown-warning-option" $(FUZZ_NAMES:%=build/fuzz/fuzz/fuzz_%)
+	@tests/fuzz/run.sh $(FUZZ_TIME) $(FUZZ_NAMES)
 
 # Boot the kernel profiles of qemu/ under QEMU and run the suites inside
 # (make ci-qemu KERNEL=legacy-4.4.74 for one).  Kernels are cached in
@@ -135,6 +173,7 @@ bench: all
 	@tests/bench/probe.sh
 	@tests/bench/run.sh
 	@tests/bench/net.sh
+	@tests/bench/report.py
 
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man8
@@ -152,6 +191,6 @@ format:
 	clang-format -i lib/*.[ch] probe/*.[ch] runtime/*.[ch] runtime/nsexec/*.c netsetup/*.[ch] tests/unit/*.c tests/tools/*.c
 
 clean:
-	rm -rf build diyc-probe diyc nsexec tests/tools/nons
+	rm -rf build diyc-probe diyc nsexec tests/tools/nons tests/tools/hostile
 
 -include $(shell find build -name '*.d' 2>/dev/null)

@@ -30,6 +30,8 @@ copy() {
 	done
 }
 copy /bin/bash /usr/bin/python3.11 /usr/lib/x86_64-linux-gnu/libkmod.so.2
+# script(1): the hostile suite's TIOCSTI test needs a terminal
+copy /usr/bin/script
 # the networking tests' host tools: iproute2 (netns) and iptables (nf_tables backend)
 copy /usr/bin/ip /usr/bin/ss /usr/sbin/xtables-nft-multi
 for t in ip ss; do ln -sf /usr/bin/$t "$S/ci/bin/$t"; done
@@ -51,7 +53,7 @@ rsync_like() { (cd /usr/lib/python3.11 && find . -type d \( -name test -o -name 
 rsync_like
 
 # the project: binaries, tests, profiles, the image builder
-for b in diyc diyc-probe nsexec tests/tools/nons; do
+for b in diyc diyc-probe nsexec tests/tools/nons tests/tools/hostile; do
 	mkdir -p "$S/ci/$(dirname $b)"
 	cp "$b" "$S/ci/$b"
 	for l in $(libs "$b"); do copy "$l"; done

@@ -63,6 +63,8 @@ int rtnl_link_add(struct mnl_socket *nl, const char *name, const char *kind, con
 		  int peer_ns_pid, const char *master, bool up)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
+	/* zeroed: the nests leave alignment bytes that would go to the kernel unset (valgrind) */
+	memset(buf, 0, sizeof(buf));
 	struct nlmsghdr *nlh = link_msg(buf, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, 0);
 	if (up) {
 		struct ifinfomsg *ifm = mnl_nlmsg_get_payload(nlh);

@@ -67,15 +67,19 @@ static void worker_main(struct probe_ctx *c, int stream, int fd)
 			       json_object_get(dc_profile_find(c->prof, "probe.timings_us")));
 	const char *txt = json_object_to_json_string_ext(out, JSON_C_TO_STRING_PLAIN);
 	size_t len = strlen(txt);
+	int code = 0;
 	for (size_t off = 0; off < len;) {
 		ssize_t n = write(fd, txt + off, len - off);
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n <= 0)
-			_exit(3);
+		if (n <= 0) {
+			code = 3;
+			break;
+		}
 		off += (size_t)n;
 	}
-	_exit(0);
+	json_object_put(out); /* (valgrind checks the worker too) */
+	_exit(code);
 }
 
 /* Read everything a worker sends; NULL-terminated text, or NULL on error. */

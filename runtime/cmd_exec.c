@@ -22,7 +22,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-extern char **environ;
 static volatile pid_t exec_child;
 static bool joined_pidns;
 
@@ -67,6 +66,7 @@ int cmd_exec(int argc, char **argv)
 		err("container %s is not running", argv[1]);
 		return EXIT_DIYC;
 	}
+	prctl(PR_SET_DUMPABLE, 0); /* our child is visible in the container until its exec */
 	/* open every namespace before joining any: /proc changes meaning on the way */
 	static const struct {
 		const char *ns;
@@ -114,6 +114,11 @@ int cmd_exec(int argc, char **argv)
 		err("cannot enter the container's root");
 		return EXIT_DIYC;
 	}
+	int errp[2];
+	if (pipe2(errp, O_CLOEXEC) < 0) {
+		err("pipe: %s", strerror(errno));
+		return EXIT_DIYC;
+	}
 	fflush(NULL);
 	pid_t pid = fork();
 	if (pid < 0) {
@@ -126,7 +131,7 @@ int cmd_exec(int argc, char **argv)
 		    "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
 		    "HOME=/root", NULL};
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		close_fds_from(3, -1);
+		close_fds_from(3, errp[1], -1);
 		if (security_apply(&f, has_ns(st.namespaces, "pid"), why, sizeof(why)) < 0) {
 			err("%s", why);
 			_exit(EXIT_DIYC);
@@ -136,12 +141,22 @@ int cmd_exec(int argc, char **argv)
 		sigset_t none;
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
-		environ = env;
-		execvp(argv[2], argv + 2);
+		close(errp[0]);
+		int init_fd = init_memfd();
+		if (init_fd < 0)
+			warn("degraded: no sealed memfd for diyc-init (%s)", strerror(-init_fd));
+		int r = exec_command(init_fd, errp[1], argv + 2, env);
 		int e = errno;
-		err("%s: %s", argv[2], e == ENOENT ? "command not found" : strerror(e));
-		_exit(e == ENOENT ? EXIT_NOTFOUND : EXIT_CANNOT);
+		if (r == -2) {
+			err("cannot execute diyc-init: %s", strerror(e));
+			_exit(EXIT_DIYC);
+		}
+		_exit(exec_failure(argv[2], e));
 	}
+	close(errp[1]);
+	int e = 0;
+	bool failed = read(errp[0], &e, sizeof(e)) == sizeof(e); /* diyc-init's errno */
+	close(errp[0]);
 	exec_child = pid;
 	struct sigaction sa = {.sa_handler = forward};
 	sigemptyset(&sa.sa_mask);
@@ -152,6 +167,8 @@ int cmd_exec(int argc, char **argv)
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)
 			return EXIT_DIYC;
+	if (failed)
+		return exec_failure(argv[2], e);
 	if (WIFEXITED(status))
 		return WEXITSTATUS(status);
 	return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : EXIT_DIYC;

@@ -71,8 +71,6 @@ static char **make_env(const struct launch *l)
 	return env;
 }
 
-extern char **environ;
-
 static void child_main(struct launch *l, int syncfd, int errfd, const sigset_t *oldmask)
 {
 	const struct run_opts *o = l->o;
@@ -123,7 +121,7 @@ static void child_main(struct launch *l, int syncfd, int errfd, const sigset_t *
 	/* a private network: lo up (and eth0 on the bridge), still with CAP_NET_ADMIN */
 	if (l->f->ns[NS_NET] && net_child(l->net, why, sizeof(why)) < 0)
 		child_fail(errfd, EXIT_DIYC, why);
-	close_fds_from(3, errfd);
+	close_fds_from(3, errfd, l->init_fd);
 	if (security_apply(f, f->ns[NS_PID], why, sizeof(why)) < 0)
 		child_fail(errfd, EXIT_DIYC, why);
 	/* the container starts like a fresh process: default dispositions, nothing blocked
@@ -136,9 +134,12 @@ static void child_main(struct launch *l, int syncfd, int errfd, const sigset_t *
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	static char *const sh[] = {"/bin/sh", NULL};
 	char *const *argv = o->argv ? o->argv : sh;
-	environ = env; /* execvp searches the container's PATH */
-	execvp(argv[0], argv);
+	int r = exec_command(l->init_fd, errfd, argv, env);
 	int e = errno;
+	if (r == -2) {
+		snprintf(why, sizeof(why), "cannot execute diyc-init: %s", strerror(e));
+		child_fail(errfd, EXIT_DIYC, why);
+	}
 	snprintf(why, sizeof(why), "%s: %s", argv[0],
 		 e == ENOENT ? "command not found" : strerror(e));
 	child_fail(errfd, e == ENOENT ? EXIT_NOTFOUND : EXIT_CANNOT, why);
@@ -191,7 +192,13 @@ pid_t container_spawn(struct launch *l, int *sync_fd, int *err_fd)
 	return pid;
 }
 
-int container_release(pid_t pid, int sync_fd, int err_fd)
+int exec_failure(const char *cmd, int e)
+{
+	err("%s: %s", cmd, e == ENOENT ? "command not found" : strerror(e));
+	return e == ENOENT ? EXIT_NOTFOUND : EXIT_CANNOT;
+}
+
+int container_release(pid_t pid, int sync_fd, int err_fd, const char *cmd)
 {
 	struct child_error e;
 	(void)pid;
@@ -214,11 +221,15 @@ int container_release(pid_t pid, int sync_fd, int err_fd)
 	close(err_fd);
 	if (got == 0)
 		return 0; /* end of file: exec succeeded */
+	if (got == sizeof(int))
+		return exec_failure(cmd, e.code); /* diyc-init's errno */
 	if (got < sizeof(e)) {
 		err("the container process failed during setup");
 		return EXIT_DIYC;
 	}
 	e.msg[sizeof(e.msg) - 1] = '\0';
+	if (!strncmp(e.msg, FAILPOINT_MSG, strlen(FAILPOINT_MSG)))
+		failpoint(e.msg + strlen(FAILPOINT_MSG));
 	err("%s", e.msg);
 	return e.code;
 }

@@ -1,6 +1,7 @@
 /*
  * diyc: the runtime.  One file per concern:
  *   main.c       command dispatch, global options, usage
+ *   log.c        globals, err/warn/info messages
  *   cmd_run.c    `diyc run` options -> struct run_opts
  *   features.c   profile -> what this kernel lets us use, what is degraded
  *   state.c      /run/diyc/NAME: lock, state.json, liveness
@@ -10,6 +11,8 @@
  *   container.c  the container process: clone, setup, exec
  *   supervise.c  the supervisor: subreaper, signals, exit status, cleanup
  *   image.c      images: list, import (libarchive), remove
+ *   execcmd.c    the command's exec through diyc-init (init/) from a sealed memfd
+ *   failpoint.c  crash injection for the tests (DIYC_FAILPOINT)
  *   cmd_*.c      ps, stop, kill, rm, gc, exec, logs, images, profile
  */
 #ifndef DIYC_RUNTIME_H
@@ -169,12 +172,15 @@ struct launch {
 	char imagedir[PATH_MAX];
 	const struct net_plan *net;
 	int tty_slave; /* -1 without --tty */
+	int init_fd;   /* sealed memfd of diyc-init, -1 if the kernel gave none */
 	int log_fd;    /* -1 unless detached */
 };
 /* Clone the container process (held until container_release). Returns pid or -1. */
 pid_t container_spawn(struct launch *l, int *sync_fd, int *err_fd);
 /* Let it run; returns 0, or an exit code (126/127/125) with the message printed. */
-int container_release(pid_t pid, int sync_fd, int err_fd);
+int container_release(pid_t pid, int sync_fd, int err_fd, const char *cmd);
+/* The message and exit code for a command diyc-init could not execute. */
+int exec_failure(const char *cmd, int e);
 
 /* ---- rootfs (inside the container process) ---- */
 /* Everything from the private mount namespace to pivot_root. Returns 0 or -1, why filled. */
@@ -182,7 +188,7 @@ int rootfs_setup(const struct launch *l, char *why, size_t len);
 
 /* ---- security (inside the container process, last step before exec) ---- */
 int security_apply(const struct features *f, bool pidns, char *why, size_t len);
-void close_fds_from(int lowfd, int keep);
+void close_fds_from(int lowfd, int keep1, int keep2);
 
 /* ---- supervisor ---- */
 int run_container(const struct run_opts *o);
@@ -190,6 +196,23 @@ int run_container(const struct run_opts *o);
 /* ---- images ---- */
 int image_dir(const char *name, char *out, size_t len);
 bool image_exists(const char *name);
+
+/* ---- execcmd.c: the command's exec, through diyc-init in a sealed memfd ---- */
+/* A sealed memfd holding diyc-init, or -errno. */
+int init_memfd(void);
+/* Resolve argv[0] on envp's PATH and exec it through diyc-init (init_fd < 0: directly).
+ * Returns only on failure, errno set: -1 the command (ENOENT, EACCES ...), -2 diyc-init.
+ * A failure of the command's own execve is reported by diyc-init on errfd (4 bytes). */
+int exec_command(int init_fd, int errfd, char *const argv[], char **envp);
+
+/* ---- failpoint.c: crash injection for the tests (DIYC_FAILPOINT=STAGE) ---- */
+void failpoint_init(void);
+/* Whether DIYC_FAILPOINT names this stage (aborts on a stage not in the list). */
+bool failpoint_armed(const char *stage);
+/* Die here with SIGKILL when DIYC_FAILPOINT names this stage. */
+void failpoint(const char *stage);
+/* The container process's setup error at an armed stage: the supervisor then dies. */
+#define FAILPOINT_MSG "failpoint: "
 
 /* ---- commands ---- */
 int cmd_run(int argc, char **argv);

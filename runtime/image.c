@@ -95,6 +95,13 @@ static int extract(const char *tarball, char *why, size_t len)
 				 A->archive_error_string(a));
 			goto out;
 		}
+		const char *name = A->archive_entry_pathname(e);
+		if (!name || strlen(name) >= PATH_MAX) {
+			/* no process could open it; refuse rather than build 100 KB deep trees */
+			snprintf(why, len, "refused an entry whose name is %s",
+				 name ? "longer than PATH_MAX" : "missing");
+			goto out;
+		}
 		if (A->archive_write_header(w, e) < ARCHIVE_WARN) {
 			snprintf(why, len, "refused entry '%s': %s", A->archive_entry_pathname(e),
 				 A->archive_error_string(w));

@@ -4,46 +4,10 @@
 #include "util.h"
 #include "version.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-struct globals G = {.root = DC_DATA_ROOT, .state_dir = DC_STATE_DIR};
-
-static void vmsg(const char *prefix, const char *f, va_list ap)
-{
-	char buf[1024];
-	vsnprintf(buf, sizeof(buf), f, ap);
-	fprintf(stderr, "diyc: %s%s\n", prefix, buf);
-}
-
-void err(const char *f, ...)
-{
-	va_list ap;
-	va_start(ap, f);
-	vmsg("", f, ap);
-	va_end(ap);
-}
-
-void warn(const char *f, ...)
-{
-	va_list ap;
-	va_start(ap, f);
-	vmsg("warning: ", f, ap);
-	va_end(ap);
-}
-
-void info(const char *f, ...)
-{
-	if (!G.verbose)
-		return;
-	va_list ap;
-	va_start(ap, f);
-	vmsg("", f, ap);
-	va_end(ap);
-}
 
 static const struct {
 	const char *name;
@@ -114,6 +78,7 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return EXIT_DIYC;
 	}
+	failpoint_init();
 	for (size_t c = 0; c < ARRAY_SIZE(commands); c++)
 		if (!strcmp(argv[i], commands[c].name))
 			return commands[c].fn(argc - i, argv + i);

@@ -129,8 +129,11 @@ int net_attach(const struct net_plan *p, pid_t pid, char *why, size_t len)
 		snprintf(why, len, "%s %s: %s", step, p->host_if, strerror(e));
 		return -1;
 	}
+	failpoint("veth");
 	if (p->ports[0] && port_rules("-A", p->name, p->ip, p->ports, why, len) < 0)
 		return -1;
+	if (p->ports[0])
+		failpoint("portrule");
 	return 0;
 }
 

@@ -281,6 +281,8 @@ int rootfs_setup(const struct launch *l, char *why, size_t len)
 	/* nodev: device nodes shipped in an image never open; /dev is diyc's own tmpfs */
 	if (mount("overlay", merged, "overlay", MS_NODEV, opts) < 0)
 		FAIL("mount overlay on %s: %s", merged, strerror(errno));
+	if (failpoint_armed("overlay"))
+		FAIL(FAILPOINT_MSG "overlay");
 	rootfd = open(merged, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (rootfd < 0)
 		FAIL("open %s: %s", merged, strerror(errno));
@@ -309,6 +311,8 @@ int rootfs_setup(const struct launch *l, char *why, size_t len)
 		FAIL("detach the old root: %s", strerror(errno));
 	if (chdir("/") < 0)
 		FAIL("chdir /: %s", strerror(errno));
+	if (failpoint_armed("pivot"))
+		FAIL(FAILPOINT_MSG "pivot");
 	r = 0;
 out:
 	if (rootfd >= 0)

@@ -106,20 +106,25 @@ static int kill_guard(char *why, size_t len)
 	return 0;
 }
 
-void close_fds_from(int lowfd, int keepfd)
+/* Close every descriptor from lowfd up except keep1 and keep2 (-1: none). */
+void close_fds_from(int lowfd, int keep1, int keep2)
 {
-	/* close_range(2) (5.9) when there, else walk /proc/self/fd */
-	if (keepfd < lowfd) {
-		if (syscall(SYS_close_range, lowfd, ~0U, 0) == 0)
-			return;
-	} else if (syscall(SYS_close_range, lowfd, keepfd - 1, 0) == 0 &&
-		   syscall(SYS_close_range, keepfd + 1, ~0U, 0) == 0) {
+	int k[2] = {keep1 < keep2 ? keep1 : keep2, keep1 < keep2 ? keep2 : keep1};
+	/* close_range(2) (5.9) between the kept ones when there, else walk /proc/self/fd */
+	unsigned lo = (unsigned)lowfd;
+	bool ok = true;
+	for (int i = 0; i < 2 && ok; i++)
+		if (k[i] >= lowfd && (unsigned)k[i] >= lo) {
+			ok = (unsigned)k[i] == lo ||
+			     syscall(SYS_close_range, lo, (unsigned)k[i] - 1, 0) == 0;
+			lo = (unsigned)k[i] + 1;
+		}
+	if (ok && syscall(SYS_close_range, lo, ~0U, 0) == 0)
 		return;
-	}
 	DIR *d = opendir("/proc/self/fd");
 	if (!d) {
 		for (int fd = lowfd; fd < 1024; fd++)
-			if (fd != keepfd)
+			if (fd != keep1 && fd != keep2)
 				close(fd);
 		return;
 	}
@@ -128,7 +133,7 @@ void close_fds_from(int lowfd, int keepfd)
 	int fds[1024], n = 0;
 	while ((de = readdir(d)) && n < 1024) {
 		int fd = atoi(de->d_name);
-		if (de->d_name[0] != '.' && fd >= lowfd && fd != keepfd && fd != self)
+		if (de->d_name[0] != '.' && fd >= lowfd && fd != keep1 && fd != keep2 && fd != self)
 			fds[n++] = fd;
 	}
 	closedir(d);

@@ -251,12 +251,16 @@ int run_container(const struct run_opts *o)
 	struct state st;
 	struct cg_plan cg = {.kill_idx = -1, .v1_freezer_idx = -1};
 	struct net_plan net = {0};
-	struct launch l = {.o = o, .f = &f, .net = &net, .tty_slave = -1, .log_fd = -1};
+	struct launch l = {
+	    .o = o, .f = &f, .net = &net, .tty_slave = -1, .log_fd = -1, .init_fd = -1};
 	int lockfd = -1, master = -1, notify = -1, code = EXIT_DIYC;
 	bool made_dir = false;
 
 	if (features_decide(o, &f) < 0)
 		return EXIT_DIYC;
+	/* not dumpable: no container process may open our /proc files (selfexe.c); the
+	 * container process inherits this until its exec */
+	prctl(PR_SET_DUMPABLE, 0);
 	int r = state_create(o->name, &lockfd);
 	if (r == -EEXIST) {
 		bool running = false;
@@ -293,15 +297,19 @@ int run_container(const struct run_opts *o)
 	for (int i = 0; cmd && cmd[i]; i++)
 		strappend(st.command, sizeof(st.command), " ", "%s", cmd[i]);
 	state_save(&st);
+	failpoint("state");
 
 	if (net_prepare(o, &f, &net) < 0)
 		goto out;
+	if (net.bridge)
+		failpoint("lease");
 	r = make_container_dir(o->name, l.rootdir, sizeof(l.rootdir));
 	if (r < 0) {
 		err("cannot create the container directory in %s: %s", G.root, strerror(-r));
 		goto out;
 	}
 	made_dir = true;
+	failpoint("dir");
 	image_dir(o->image, l.imagedir, sizeof(l.imagedir));
 	if (cg_setup(o->name, o, &f, &cg) < 0)
 		goto out;
@@ -310,6 +318,7 @@ int run_container(const struct run_opts *o)
 	if (cg.kill_idx >= 0)
 		snprintf(st.kill_dir, sizeof(st.kill_dir), "%s", cg.dirs[cg.kill_idx]);
 	state_save(&st);
+	failpoint("cgroup");
 
 	if (o->detach) {
 		char logp[PATH_MAX];
@@ -347,7 +356,15 @@ int run_container(const struct run_opts *o)
 		warn("no time namespace after all: %s", strerror(errno));
 
 	int syncfd, errfd;
+	l.init_fd = init_memfd();
+	if (l.init_fd < 0)
+		warn("degraded: no sealed memfd for diyc-init (%s): the command is executed "
+		     "directly, and an image could reach the host's diyc binary through "
+		     "/proc/self/exe",
+		     strerror(-l.init_fd));
 	pid_t pid = container_spawn(&l, &syncfd, &errfd);
+	if (l.init_fd >= 0)
+		close(l.init_fd);
 	if (pid < 0) {
 		err("cannot create the container process: %s", strerror(errno));
 		goto out_sig;
@@ -358,8 +375,12 @@ int run_container(const struct run_opts *o)
 	}
 	st.pid = pid;
 	st.start = proc_start_time(pid);
+	failpoint("clone");
 	char why[300];
-	if (cg_attach(&cg, pid) < 0 ||
+	bool attached = cg_attach(&cg, pid) == 0;
+	if (attached)
+		failpoint("attach");
+	if (!attached ||
 	    (net_attach(&net, pid, why, sizeof(why)) < 0 && (err("network: %s", why), true))) {
 		kill(pid, SIGKILL);
 		close(syncfd);
@@ -373,7 +394,7 @@ int run_container(const struct run_opts *o)
 		tty_resize(master);
 		tty_raw();
 	}
-	code = container_release(pid, syncfd, errfd);
+	code = container_release(pid, syncfd, errfd, o->argv ? o->argv[0] : "/bin/sh");
 	if (code != 0) {
 		waitpid(pid, NULL, 0);
 		tty_restore();
@@ -381,6 +402,7 @@ int run_container(const struct run_opts *o)
 		goto out_sig;
 	}
 	notify_parent(&notify, 0);
+	failpoint("running");
 	code = status_code(wait_main(pid, sfd, master));
 	tty_restore();
 out_sig:

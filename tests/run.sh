@@ -40,10 +40,15 @@ for dir in "$build" ${asan:+"$asan"}; do
 	for t in "$dir"/tests/test_*; do
 		[ -x "$t" ] && run "$(basename "$t")$tag" "$t"
 	done
+	# the fuzz targets over their corpus (seeds and inputs that once crashed)
+	for t in "$dir"/tests/fuzz_*; do
+		[ -x "$t" ] && run "$(basename "$t")$tag" "$t" "tests/fuzz/corpus/${t##*/fuzz_}"
+	done
 	bin=.
 	[ "$dir" = "$asan" ] && bin=$asan
 	for t in tests/integration/*.sh; do
-		run "$(basename "$t" .sh)$tag" env PROBE=$bin/diyc-probe DIYC=$bin/diyc NSEXEC=$bin/nsexec NONS=./tests/tools/nons "$t"
+		run "$(basename "$t" .sh)$tag" env PROBE=$bin/diyc-probe DIYC=$bin/diyc NSEXEC=$bin/nsexec NONS=./tests/tools/nons \
+			HOSTILE=./tests/tools/hostile LOAD_RUNS=$([ -n "$tag" ] && echo 200 || echo 1000) "$t"
 	done
 done
 after=$(tests/leftovers.sh)

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Benchmark of diyc-probe (make bench): a full probe against a files-only floor
-# (the same probe reading /proc, /sys and the kernel config with every syscall
-# test skipped), side by side in one hyperfine run so machine noise cancels out.
+# Benchmark of diyc-probe (make bench): a full probe against the same probe reading
+# only /proc, /sys and the kernel config (every syscall test skipped), and against
+# the floor of what config-only checkers (lxc-checkconfig) do: read the kernel
+# config and grep it; side by side in one hyperfine run so machine noise cancels out.
 # Prints medians and ratios; writes the raw numbers to build/bench/probe.json.
 set -eu
 cd "$(dirname "$0")/../.."
@@ -11,7 +12,8 @@ command -v hyperfine >/dev/null || { echo "bench: hyperfine missing (make deps)"
 hyperfine -N --warmup 10 --runs "$runs" --export-json build/bench/probe.json \
 	-n "diyc-probe (full)" "./diyc-probe -q -n" \
 	-n "diyc-probe --serial" "./diyc-probe -q -n --serial" \
-	-n "files only (floor)" "./diyc-probe -q -n --sysroot /" >/dev/null
+	-n "files only" "./diyc-probe -q -n --sysroot /" \
+	-n "kernel config only (floor)" "tests/bench/config-only.sh" >/dev/null
 python3 - build/bench/probe.json <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1]))["results"]

@@ -5,14 +5,17 @@
 #   runc run               bundle from `runc spec`: same rootfs, rlimits dropped (this
 #                          root cannot raise them), cgroup relative to our own
 #   bwrap --unshare-all    same rootfs read-only, proc, dev
+#   crun run               the same bundle, when crun can run on this host at all (on a
+#                          hybrid cgroup host it may refuse: build/bench/crun.txt says why)
 #   unshare -fmpiun true   the floor: namespaces and a fork, no rootfs, no cgroup
-# Then diyc's peak RSS (GNU time -v). Prints medians and ratios; raw numbers in
-# build/bench/run.json. Everything it creates lives in a temporary directory and
+# Then 50 containers started at once (wall time, diyc vs bwrap), diyc's peak RSS
+# (GNU time -v) and where its time goes (strace -c -f). Prints medians and ratios;
+# raw numbers in build/bench/{run,conc}.json, rss.txt, strace.txt. Everything it creates lives in a temporary directory and
 # below this process's own cgroup, and is removed at the end.
 set -eu
 cd "$(dirname "$0")/../.."
 runs=${RUNS:-100}
-for t in hyperfine runc bwrap /usr/bin/time; do
+for t in hyperfine runc bwrap /usr/bin/time strace; do
 	command -v $t >/dev/null || { echo "bench: $t missing (make deps)" >&2; exit 1; }
 done
 [ "$(id -u)" = 0 ] || { echo "bench: needs root" >&2; exit 1; }
@@ -44,13 +47,35 @@ json.dump(c, open(p, "w"), indent=1)
 PY
 
 rootfs=$DIYC_ROOT/images/busybox
+crun=()
+if command -v crun >/dev/null; then
+	if out=$(crun --root "$T/crun" run -b "$T/bundle" diyc-bench-crun 2>&1); then
+		crun=(-n "crun run" "crun --root $T/crun run -b $T/bundle diyc-bench-crun")
+		echo "crun $(crun --version | head -1): runs here" >build/bench/crun.txt
+	else
+		echo "crun $(crun --version | head -1): cannot run here: $(echo "$out" | tail -1)" >build/bench/crun.txt
+	fi
+	crun --root "$T/crun" delete -f diyc-bench-crun >/dev/null 2>&1 || true
+else
+	echo "crun: not installed" >build/bench/crun.txt
+fi
 hyperfine -N --warmup 10 --runs "$runs" --export-json build/bench/run.json \
 	-n "diyc run --rm" "./diyc run --rm bench busybox /bin/true" \
 	-n "runc run" "runc --root $T/runc run -b $T/bundle diyc-bench" \
+	"${crun[@]}" \
 	-n "bwrap --unshare-all" "bwrap --unshare-all --ro-bind $rootfs / --proc /proc --dev /dev /bin/true" \
 	-n "unshare -fmpiun (floor)" "unshare -fmpiun true" >/dev/null
 
+# 50 at once: wall time until all have exited
+hyperfine -N --warmup 1 --runs "${CONC_RUNS:-10}" --export-json build/bench/conc.json \
+	-n "diyc: 50 at once" "tests/bench/conc.sh 50 ./diyc run --rm --net none c@ busybox /bin/true" \
+	-n "bwrap: 50 at once" "tests/bench/conc.sh 50 bwrap --unshare-all --ro-bind $rootfs / --proc /proc --dev /dev /bin/true" >/dev/null
+
 rss=$(/usr/bin/time -v ./diyc run --rm bench busybox /bin/true 2>&1 | awk -F': ' '/Maximum resident/ {print $2}')
+echo "$rss" >build/bench/rss.txt
+# where the time goes: system calls of diyc and its children (strace slows it down)
+strace -f -c -w -o build/bench/strace.txt ./diyc run --rm bench busybox /bin/true
+strace -f -tt -o build/bench/strace-timeline.txt ./diyc run --rm bench busybox /bin/true
 python3 - build/bench/run.json "$rss" <<'PY'
 import json, sys
 r = {x["command"]: x for x in json.load(open(sys.argv[1]))["results"]}
@@ -67,4 +92,8 @@ rss = int(sys.argv[2]) / 1024
 print(f"goal: diyc <= 0.5x runc: {'met' if runc <= 0.5 else 'NOT met'} ({runc:.2f}x)")
 print(f"goal: diyc <= 1.5x bwrap: {'met' if bwrap <= 1.5 else 'NOT met'} ({bwrap:.2f}x)")
 print(f"goal: peak RSS <= 3 MB: {'met' if rss <= 3 else 'NOT met'} ({rss:.2f} MB, GNU time -v)")
+c = {x["command"]: x for x in json.load(open("build/bench/conc.json"))["results"]}
+for n, x in c.items():
+    print(f"{n:<26} {x['median']*1e3:8.1f}ms wall")
 PY
+cat build/bench/crun.txt

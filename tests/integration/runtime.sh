@@ -94,8 +94,6 @@ printf '%s' "$out" | grep -q 'sysrq=1' && printf '%s' "$out" | grep -q 'sys=1' &
 	&& ok "sysrq-trigger, /proc/sys, /sys and mount refused" || fail "read-only paths" "$out"
 d run --rm t2 busybox sh -c 'grep -E "^(CapInh|CapPrm|CapEff|CapBnd|CapAmb|NoNewPrivs)" /proc/self/status | tr -s "\t\n" "  "'
 expect "capabilities cut, no_new_privs set" 0 'CapInh: 0000000000000000 CapPrm: 00000000a00425fb CapEff: 00000000a00425fb CapBnd: 00000000a00425fb CapAmb: 0000000000000000 NoNewPrivs: 1'
-out=$(exec 7</ 8</etc; "$DIYC" run --rm t2 busybox ls /proc/self/fd 2>/dev/null | tr '\n' ' '); rc=$?
-[ "$out" = "0 1 2 3 " ] && ok "caller's extra fds are not inherited" || fail "fds" "$out"
 out=$(SECRET=leak "$DIYC" run --rm -e A=1 -e PATH=/bin:/usr/bin t2 busybox env | sort | tr '\n' ' ')
 [ "$out" = "A=1 HOME=/root HOSTNAME=$(cname t2) PATH=/bin:/usr/bin " ] && ok "clean environment plus -e" || fail "environment" "$out"
 d run --rm -w /tmp t2 busybox pwd
@@ -124,17 +122,6 @@ d run --rm --profile "$T/nonet.json" --net host t2 busybox true
 expect "--net host works without network namespaces" 0
 case $errout in *degraded*network*) fail "--net host warned as degraded" "$errout" ;; *) ok "--net host is a choice, not a degradation" ;; esac
 gone t2 "network modes"
-
-# --- an image whose /etc files are symlinks to host files
-echo precious >"$T/target"
-cp -a "$DIYC_ROOT/images/busybox" "$DIYC_ROOT/images/evil"
-ln -sf "$T/target" "$DIYC_ROOT/images/evil/etc/resolv.conf"
-ln -sf ../../../../../../../../"$T/target" "$DIYC_ROOT/images/evil/etc/hosts"
-ln -sf /proc/self/root"$T/target" "$DIYC_ROOT/images/evil/etc/hostname"
-d run --rm t2 evil cat /etc/hostname
-expect "symlinked /etc files in the image are replaced, not followed" 0 "^$(cname t2)\$"
-[ "$(cat "$T/target")" = precious ] && [ -L "$DIYC_ROOT/images/evil/etc/hosts" ] && ok "the host file and the image are unchanged" || fail "write through a symlink" "$(cat "$T/target")"
-rm -rf "$DIYC_ROOT/images/evil"
 
 # --- cgroups and limits
 d run --rm -m 16m t3 busybox sh -c 'x=$(head -c 64m /dev/zero | tr "\\0" a); echo survived'
@@ -230,7 +217,8 @@ d gc
 expect "gc removes it" 0 'removed container t7'
 gone t7 "kill -9 + gc"
 
-# --- images (the QEMU guests carry no libarchive: the import tests skip there)
+# --- images (the QEMU guests carry no libarchive: the import tests skip there;
+# hostile tarballs are in hostile.sh)
 tar -C "$DIYC_ROOT/images/busybox" -cf "$T/bb.tar" .
 d image import bb2 "$T/bb.tar"
 case $errout in
@@ -246,23 +234,6 @@ case $errout in
 	d image import cut "$T/cut.tar"
 	expect "a truncated tarball is refused" 125
 	[ ! -e "$DIYC_ROOT/images/cut" ] && [ -z "$(ls -a "$DIYC_ROOT/images" | grep import)" ] && ok "no half image left" || fail "half image" "$(ls -a "$DIYC_ROOT/images")"
-	python3 - "$T" <<'PY'
-import io, sys, tarfile
-t = sys.argv[1]
-for name, member in (("dotdot", "../../escape"), ("abs", "/tmp/diyc-escape-abs")):
-    with tarfile.open(f"{t}/{name}.tar", "w") as tf:
-        data = b"x"
-        ti = tarfile.TarInfo("ok"); ti.size = 1; tf.addfile(ti, io.BytesIO(data))
-        ti = tarfile.TarInfo(member); ti.size = 1; tf.addfile(ti, io.BytesIO(data))
-with tarfile.open(f"{t}/symlink.tar", "w") as tf:
-    ti = tarfile.TarInfo("link"); ti.type = tarfile.SYMTYPE; ti.linkname = t; tf.addfile(ti)
-    ti = tarfile.TarInfo("link/through"); ti.size = 1; tf.addfile(ti, io.BytesIO(b"x"))
-PY
-	for bad in dotdot abs symlink; do
-		d image import "$bad" "$T/$bad.tar"
-		expect "tarball with a '$bad' entry is refused" 125
-	done
-	[ ! -e "$T/through" ] && [ ! -e /tmp/diyc-escape-abs ] && [ ! -e "$DIYC_ROOT/escape" ] && ok "nothing written outside the image" || fail "escape" "$(ls "$T")"
 	d image rm bb2
 	expect "image rm" 0
 	d image rm busybox2

@@ -1,0 +1,26 @@
+/* Option parsers: sizes, CPU counts, counts, signals, names, addresses, subnets. */
+#include "fuzz.h"
+#include "names.h"
+#include "netconf.h"
+#include "parse.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	char *s = fuzz_str(data, size), why[256];
+	if (!s)
+		return 0;
+	uint64_t u;
+	long l;
+	int sig;
+	uint32_t a;
+	struct netconf c;
+	parse_size(s, &u);
+	parse_cpus(s, &u);
+	parse_count(s, 1, 4194304, &l);
+	parse_signal(s, &sig);
+	name_check("container", s, 12, why, sizeof(why));
+	ip4_parse(s, &a);
+	netconf_parse_subnet(s, &c, why, sizeof(why));
+	free(s);
+	return 0;
+}

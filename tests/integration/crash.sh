@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# Crash injection (root, TAP): diyc killed with SIGKILL right after each setup stage
+# (DIYC_FAILPOINT, runtime/failpoint.c), and while a container runs; after each,
+# `diyc gc` must leave zero state directories, container directories, cgroups,
+# processes, leases, veths, port rules and mounts. Every stage diyc lists
+# (DIYC_FAILPOINT=list) must have a case here. Runs in a harness with its own
+# network, UTS, IPC, PID and mount namespaces: the bridge and rules live there.
+set -u
+cd "$(dirname "$0")/../.."
+. tests/lib.sh
+if [ "$(id -u)" != 0 ]; then
+	skip "crash tests" "need root"
+	done_testing
+	exit
+fi
+if [ -z "${DIYC_CRASH_HARNESS:-}" ]; then
+	iso=(unshare --net --uts --ipc --pid --mount --fork --mount-proc)
+	# a QEMU guest is a harness already (the bridge and rules may live in it), and its
+	# kernel may lack some namespaces
+	[ -n "${DIYC_HARNESS:-}" ] && iso=()
+	exec env DIYC_CRASH_HARNESS=1 DIYC_HARNESS=1 "${iso[@]}" "$0" "$@"
+fi
+DIYC=${DIYC:-./diyc}
+PROBE=${PROBE:-./diyc-probe}
+NONS=${NONS:-./tests/tools/nons}
+T=$(mktemp -d /tmp/diyc-crash.XXXXXX)
+export DIYC_ROOT=$T/root
+trap '"$DIYC" net clean >/dev/null 2>&1; rm -rf "$T"' EXIT
+runtime/mkimage-busybox.sh "$DIYC_ROOT" >/dev/null
+ip link set lo up 2>/dev/null
+$PROBE -q -o "$T/full.json"
+$NONS --pid --uts -- $PROBE -q -o "$T/nopid.json"
+
+# the stages this file tests, in diyc's order
+tested="state lease dir cgroup clone attach veth portrule overlay pivot running"
+listed=$(DIYC_FAILPOINT=list "$DIYC" ps | tr '\n' ' ')
+missing=$(for s in $listed; do case " $tested " in *" $s "*) ;; *) echo "$s" ;; esac; done)
+[ -z "$missing" ] && ok "every failpoint diyc lists has a test ($(echo $listed | wc -w) stages)" || fail "stages without a test" "$missing"
+DIYC_FAILPOINT=nosuch "$DIYC" ps >/dev/null 2>&1
+[ $? = 125 ] && ok "an unknown failpoint is an error" || fail "unknown failpoint accepted"
+
+net=no
+if [ "$(jget "$T/full.json" 'd["namespaces"]["net"]["status"]')" = yes ] &&
+	command -v iptables-restore >/dev/null && "$DIYC" net setup --subnet 10.231.0.0/24 >/dev/null 2>"$T/err"; then
+	net=yes
+else
+	echo "# no bridged network here: $(cat "$T/err" 2>/dev/null)"
+fi
+
+# leftovers NAME: everything of container NAME still there, one per line
+leftovers() {
+	ls -d /run/diyc/"$1" "$DIYC_ROOT/containers/$1" 2>/dev/null
+	find /sys/fs/cgroup -name "diyc-$1" 2>/dev/null
+	grep -s " $1 " "$DIYC_ROOT/net/leases"
+	iptables-save 2>/dev/null | grep "diyc:$1 "
+	grep -F "$DIYC_ROOT" /proc/self/mountinfo | awk '{print "mount " $5}'
+	local p
+	for p in /proc/[0-9]*; do # (busybox ps in the QEMU guests has no -e)
+		tr '\0' ' ' <"$p/cmdline" 2>/dev/null | grep -qE '^sleep 3[01]7' && echo "process ${p#/proc/}"
+	done
+	local i v
+	for i in $(seq 30); do # an exited container's veth goes with its namespace
+		v=$(ip -o link 2>/dev/null | awk -F': ' '$2 ~ /^dv[0-9a-f]{8}@/ {print $2}')
+		[ -z "$v" ] && return
+		sleep 0.1
+	done
+	echo "veth $v"
+}
+# after NAME DESC: gc, then nothing of NAME may be left
+after() {
+	local before gc_rc left
+	before=$(leftovers "$1" | grep -vc '^veth') # (a veth may still be going by itself)
+	d gc
+	gc_rc=$rc
+	left=$(leftovers "$1")
+	if [ "$gc_rc" = 0 ] && [ -z "$left" ] && [ "$before" -gt 0 ]; then
+		ok "$2: diyc gc removes all $before things left"
+	else
+		fail "$2: diyc gc leaves nothing" "gc rc=$gc_rc, $before left before; $errout
+$left"
+	fi
+}
+
+crash() { # crash PROFILE-TAG PROFILE
+	local tag=$1 prof=$2 st net_args
+	for st in $listed; do
+		net_args=(--net none)
+		case $st in lease|veth) net_args=(--net bridge) ;; portrule) net_args=(--net bridge -p 18080:80) ;; esac
+		if [ "${net_args[1]}" = bridge ] && [ $net = no ]; then
+			skip "$tag crash after '$st'" "no bridged network"
+			continue
+		fi
+		# the main process leaves a grandchild behind (found by cgroup in the no-pid case)
+		DIYC_FAILPOINT=$st "$DIYC" run --rm --profile "$prof" "${net_args[@]}" -m 64m cr busybox \
+			sh -c 'sleep 317 & exec sleep 307' >/dev/null 2>"$T/err" &
+		local pid=$! i
+		if [ "$st" = running ]; then
+			for i in $(seq 50); do pgrep -f 'sleep 307' >/dev/null && break; sleep 0.1; done
+		fi
+		wait $pid
+		rc=$?
+		[ "$rc" = 137 ] || { fail "$tag crash after '$st'" "diyc exited $rc, not killed: $(cat "$T/err")"; continue; }
+		after cr "$tag crash after '$st'"
+	done
+	# kill -9 of the supervisor while the container runs (networked when possible)
+	net_args=(--net none)
+	[ $net = yes ] && net_args=(--net bridge -p 18081:80)
+	"$DIYC" run -d --profile "$prof" "${net_args[@]}" cr busybox sh -c 'sleep 317 & exec sleep 307' >/dev/null 2>&1
+	sleep 0.5
+	local sup
+	sup=$(jget /run/diyc/cr/state.json 'd["supervisor"]' 2>/dev/null)
+	[ -n "$sup" ] && kill -9 "$sup"
+	sleep 0.3
+	after cr "$tag kill -9 of a running container's supervisor"
+}
+crash "[live]" "$T/full.json"
+if [ "$(jget "$T/full.json" 'd["namespaces"]["pid"]["status"]')" = yes ]; then
+	crash "[no pid/uts]" "$T/nopid.json"
+fi
+done_testing

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# valgrind (memcheck) on the CLI paths that do not start a container: help texts,
+# bad input, listings, the probe. Any memory error or definite leak fails (TAP).
+# Skipped for the ASan build (the two do not mix) and where valgrind is missing.
+set -u
+cd "$(dirname "$0")/../.."
+. tests/lib.sh
+DIYC=${DIYC:-./diyc}
+PROBE=${PROBE:-./diyc-probe}
+if ! command -v valgrind >/dev/null || nm -u "$DIYC" 2>/dev/null | grep -q __asan_init; then
+	skip "valgrind" "no valgrind here, or an ASan build"
+	done_testing
+	exit
+fi
+T=$(mktemp -d /tmp/diyc-vg.XXXXXX)
+trap 'rm -rf "$T"' EXIT
+export DIYC_ROOT=$T/root
+mkdir -p "$DIYC_ROOT"
+vg() { # vg DESC WANT-RC CMD...
+	local desc=$1 want=$2; shift 2
+	valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \
+		--log-file="$T/vg.log" "$@" >/dev/null 2>"$T/err"
+	local r=$?
+	if [ "$r" = "$want" ] && [ ! -s "$T/vg.log" ]; then ok "valgrind: $desc"; else fail "valgrind: $desc" "rc=$r (want $want) $(head -20 "$T/vg.log") $(head -3 "$T/err")"; fi
+}
+vg "diyc --help" 0 "$DIYC" --help
+vg "diyc --version" 0 "$DIYC" --version
+vg "diyc run --help" 0 "$DIYC" run --help
+vg "diyc ps" 0 "$DIYC" ps
+vg "diyc images" 0 "$DIYC" images
+vg "diyc gc (nothing to do)" 0 "$DIYC" gc
+vg "diyc net status (not set up: 1)" 1 "$DIYC" net status
+for args in "run" "run -m abc c1 busybox" "run --cpus x c1 busybox" "run bad/name busybox" \
+	"run c1 nosuchimage" "run -p 99999:1 c1 busybox" "run --net bogus c1 busybox" "kill c1" \
+	"stop -t x c1" "exec c1 true" "rm c1" "logs c1" "bogus" "--root relative ps" \
+	"image import bad/name x.tar" "net setup --subnet 10.0.0.0/33"; do
+	vg "diyc $args (bad input)" 125 "$DIYC" $args
+done
+vg "diyc profile --profile (a fixture)" 0 "$DIYC" profile --profile tests/fuzz/corpus/profile/live.json
+vg "diyc-probe --help" 0 "$PROBE" --help
+vg "diyc-probe --sysroot fixture (files only)" 0 "$PROBE" -q --sysroot tests/fixtures/hybrid -o "$T/p.json"
+done_testing
