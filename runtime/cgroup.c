@@ -287,15 +287,15 @@ int cg_kill_all(const struct cg_plan *p)
 	if (p->kill_idx < 0)
 		return 0;
 	const char *dir = p->dirs[p->kill_idx];
-	if (p->v2_kill) {
-		int n = procs(dir, pids, (int)ARRAY_SIZE(pids));
-		if (n > 0 && write_file_in(dir, "cgroup.kill", "1") == 0)
-			return n;
-	}
+	int n = procs(dir, pids, (int)ARRAY_SIZE(pids));
+	if (n == 0)
+		return 0; /* the usual end of a container: nothing left, nothing to freeze */
+	if (p->v2_kill && n > 0 && write_file_in(dir, "cgroup.kill", "1") == 0)
+		return n;
 	/* Freeze first so nothing can fork while we kill, then SIGKILL each, then thaw. */
 	for (int round = 0; round < 100; round++) {
 		bool frozen = freeze(p, true) == 0;
-		int n = procs(dir, pids, (int)ARRAY_SIZE(pids));
+		n = procs(dir, pids, (int)ARRAY_SIZE(pids));
 		for (int i = 0; i < n; i++)
 			if (kill(pids[i], SIGKILL) == 0)
 				total++;

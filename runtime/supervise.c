@@ -317,7 +317,8 @@ int run_container(const struct run_opts *o)
 		snprintf(st.cgroups[st.ncgroups++], sizeof(st.cgroups[0]), "%s", cg.dirs[i]);
 	if (cg.kill_idx >= 0)
 		snprintf(st.kill_dir, sizeof(st.kill_dir), "%s", cg.dirs[cg.kill_idx]);
-	state_save(&st);
+	/* not saved yet: until "running" below, a crash leaves cgroups that diyc gc finds
+	 * by their name (diyc-NAME below our own) */
 	failpoint("cgroup");
 
 	if (o->detach) {

@@ -20,3 +20,17 @@ expect() {
 		fail "$desc" "rc=$rc (want $want) out=$out err=$errout"
 	fi
 }
+# probe_json FILE [NONS-OPTION...]: the live profile (or, with --pid/--uts/--net, a
+# simulated kernel without them) written to FILE. Inside QEMU guests the probe is
+# slow: there DIYC_PROFILE_CACHE names a directory that keeps each kind once.
+probe_json() {
+	local out=$1; shift
+	local key="live${*// /}" c=${DIYC_PROFILE_CACHE:-}
+	if [ -n "$c" ] && [ -s "$c/$key.json" ]; then
+		cp "$c/$key.json" "$out"
+		return
+	fi
+	if [ $# -gt 0 ]; then $NONS "$@" -- $PROBE -q -o "$out"; else $PROBE -q -o "$out"; fi
+	[ -n "$c" ] && mkdir -p "$c" && cp "$out" "$c/$key.json"
+	return 0
+}

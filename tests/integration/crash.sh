@@ -28,8 +28,7 @@ export DIYC_ROOT=$T/root
 trap '"$DIYC" net clean >/dev/null 2>&1; rm -rf "$T"' EXIT
 runtime/mkimage-busybox.sh "$DIYC_ROOT" >/dev/null
 ip link set lo up 2>/dev/null
-$PROBE -q -o "$T/full.json"
-$NONS --pid --uts -- $PROBE -q -o "$T/nopid.json"
+probe_json "$T/full.json"
 
 # the stages this file tests, in diyc's order
 tested="state lease dir cgroup clone attach veth portrule overlay pivot running"
@@ -115,6 +114,7 @@ crash() { # crash PROFILE-TAG PROFILE
 }
 crash "[live]" "$T/full.json"
 if [ "$(jget "$T/full.json" 'd["namespaces"]["pid"]["status"]')" = yes ]; then
+	probe_json "$T/nopid.json" --pid --uts
 	crash "[no pid/uts]" "$T/nopid.json"
 fi
 done_testing

@@ -25,8 +25,7 @@ trap 'rm -rf "$T"' EXIT
 runtime/mkimage-busybox.sh "$DIYC_ROOT" >/dev/null
 I=$DIYC_ROOT/images
 # PROFILE: the live kernel, or (HOSTILE_PROFILE=nopid) one without PID/UTS namespaces
-$PROBE -q -o "$T/full.json"
-$NONS --pid --uts -- $PROBE -q -o "$T/nopid.json"
+probe_json "$T/full.json"
 prof=(--profile "$T/full.json")
 
 # mkimg NAME: a copy of busybox with /hostile in it
@@ -142,6 +141,7 @@ cases
 # the same without PID and UTS namespaces, unless this kernel already lacks them
 if [ "$(jget "$T/full.json" 'd["namespaces"]["pid"]["status"]')" = yes ]; then
 	tag="[no pid/uts]"
+	probe_json "$T/nopid.json" --pid --uts
 	prof=(--profile "$T/nopid.json")
 	cases 2>/dev/null
 fi

@@ -38,7 +38,7 @@ T=$(mktemp -d /tmp/diyc-net.XXXXXX)
 export DIYC_ROOT=$T/root
 trap 'rm -rf "$T"' EXIT
 runtime/mkimage-busybox.sh "$DIYC_ROOT" >/dev/null
-$PROBE -q -o "$T/full.json"
+probe_json "$T/full.json"
 if [ "$(jget "$T/full.json" 'd["namespaces"]["net"]["status"]')" != yes ]; then
 	skip "bridged networking" "this kernel has no usable network namespace"
 	done_testing
@@ -183,7 +183,7 @@ left=$(grep ' m[0-9]' "$DIYC_ROOT/net/leases"; leftover m1)
 [ -z "$left" ] && ok "nothing left of the $N" || fail "leftovers of the $N" "$left"
 
 # --- no network namespace: bridge is an error, host works
-$NONS --net -- $PROBE -q -o "$T/nonet.json"
+probe_json "$T/nonet.json" --net
 d run --rm --profile "$T/nonet.json" --net bridge n7 busybox true
 expect "--net bridge without network namespaces: a clear error" 125
 d run --rm --profile "$T/nonet.json" --net host n7 busybox true

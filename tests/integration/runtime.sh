@@ -31,8 +31,8 @@ gone() {
 }
 
 # --- profiles: the live one, and simulated kernels
-$PROBE -q -o "$T/full.json"
-$NONS --pid --uts -- $PROBE -q -o "$T/nopid.json"
+probe_json "$T/full.json"
+probe_json "$T/nopid.json" --pid --uts
 python3 - "$T" <<'PY'
 import json, sys
 t = sys.argv[1]
@@ -104,7 +104,7 @@ gone t2 "isolation tests"
 
 # --- network modes (bridged networking is not built yet)
 have_net=$(jget "$T/full.json" 'd["namespaces"]["net"]["status"]')
-$NONS --net -- $PROBE -q -o "$T/nonet.json"
+probe_json "$T/nonet.json" --net
 if [ "$have_net" = yes ]; then
 	d run --rm --net none t2 busybox sh -c 'ls /sys/class/net; ping -c1 -W2 127.0.0.1 >/dev/null && echo ping-ok'
 	expect "--net none: only lo, and it is up" 0 '^ping-ok$'

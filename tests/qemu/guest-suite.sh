@@ -12,6 +12,7 @@ prof=${1:?profile}
 . "qemu/$prof.profile"
 export DIYC_HARNESS=1 # the guest is the harness: it dies with the test
 export DIYC_ROOT=/var/lib/diyc
+export DIYC_PROFILE_CACHE=/tmp/diyc-profiles # each simulated profile probed once (tests/lib.sh)
 T=$(mktemp -d)
 ./diyc-probe -n --json >"$T/p.json"
 
