@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -145,6 +146,32 @@ static void child_main(struct launch *l, int syncfd, int errfd, const sigset_t *
 	child_fail(errfd, e == ENOENT ? EXIT_NOTFOUND : EXIT_CANNOT, why);
 }
 
+/*
+ * clone3(2) with CLONE_INTO_CGROUP (5.7): the child is born in the cgroup, so it
+ * never runs outside it and nobody writes cgroup.procs for it (cgroup.c says why
+ * that matters).  -1 on a kernel without it (ENOSYS before 5.3; E2BIG or EINVAL
+ * from 5.3 to 5.6, which do not know the cgroup field) or where a seccomp filter
+ * hides clone3: the caller then uses clone(2) and writes the pid itself.
+ */
+struct clone3_args { /* struct clone_args of linux/sched.h, CLONE_ARGS_SIZE_VER2 */
+	uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls,
+	    set_tid, set_tid_size, cgroup;
+};
+#ifndef CLONE_INTO_CGROUP
+#define CLONE_INTO_CGROUP 0x200000000ULL
+#endif
+#ifndef SYS_clone3
+#define SYS_clone3 435
+#endif
+
+static pid_t clone_into_cgroup(unsigned long flags, int cgroup_fd)
+{
+	struct clone3_args a = {.flags = (flags & ~(unsigned long)0xff) | CLONE_INTO_CGROUP,
+				.exit_signal = flags & 0xff,
+				.cgroup = (uint64_t)cgroup_fd};
+	return (pid_t)syscall(SYS_clone3, &a, sizeof(a));
+}
+
 pid_t container_spawn(struct launch *l, int *sync_fd, int *err_fd)
 {
 	int syncp[2], errp[2];
@@ -170,7 +197,14 @@ pid_t container_spawn(struct launch *l, int *sync_fd, int *err_fd)
 	sigfillset(&all);
 	sigprocmask(SIG_BLOCK, &all, &old);
 	fflush(NULL);
-	pid_t pid = (pid_t)syscall(SYS_clone, flags, NULL, NULL, NULL, NULL);
+	pid_t pid = -1;
+	l->born_in_cgroup = false;
+	if (l->cgroup_fd >= 0) {
+		pid = clone_into_cgroup(flags, l->cgroup_fd);
+		l->born_in_cgroup = pid >= 0;
+	}
+	if (pid < 0)
+		pid = (pid_t)syscall(SYS_clone, flags, NULL, NULL, NULL, NULL);
 	if (pid == 0) {
 		close(syncp[1]);
 		close(errp[0]);

@@ -157,7 +157,10 @@ struct cg_plan {
  */
 int cg_setup(const char *name, const struct run_opts *o, const struct features *f,
 	     struct cg_plan *p);
-int cg_attach(const struct cg_plan *p, pid_t pid);
+/* Put pid into every directory of the plan except the v2 one when it was born there. */
+int cg_attach(const struct cg_plan *p, pid_t pid, bool born_in_v2);
+/* The v2 directory opened for clone3(CLONE_INTO_CGROUP), or -1 when there is none. */
+int cg_open_v2(const struct cg_plan *p);
 /* Kill every process in the container's cgroup; returns how many were signalled. */
 int cg_kill_all(const struct cg_plan *p);
 /* Remove the directories (retrying while busy). 0 or -errno of the first failure. */
@@ -174,6 +177,8 @@ struct launch {
 	int tty_slave; /* -1 without --tty */
 	int init_fd;   /* sealed memfd of diyc-init, -1 if the kernel gave none */
 	int log_fd;    /* -1 unless detached */
+	int cgroup_fd; /* the v2 cgroup to be born in (clone3), -1 for none */
+	bool born_in_cgroup; /* set by container_spawn: clone3 put the child in cgroup_fd */
 };
 /* Clone the container process (held until container_release). Returns pid or -1. */
 pid_t container_spawn(struct launch *l, int *sync_fd, int *err_fd);

@@ -264,6 +264,35 @@ out:
 	return r;
 }
 
+/*
+ * --rm: the container's writable layer lives in a tmpfs mounted over containers/ in
+ * its own mount namespace, so it vanishes with the container and nothing is written
+ * to (or removed from) the disk: on a host whose /var is a disk that is most of the
+ * file system work of a short run.  Its pages are charged to the container's memory
+ * cgroup like any tmpfs write.
+ */
+static int ephemeral_layer(const char *rootdir, char *why, size_t len)
+{
+	char base[PATH_MAX], p[PATH_MAX];
+	int r = -1;
+	snprintf(base, sizeof(base), "%s", rootdir);
+	char *slash = strrchr(base, '/');
+	if (!slash)
+		FAIL("bad container directory %s", rootdir);
+	*slash = '\0';
+	if (mount("tmpfs", base, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0700") < 0)
+		FAIL("mount tmpfs on %s: %s", base, strerror(errno));
+	static const char *const sub[] = {"", "/upper", "/work", "/merged"};
+	for (size_t i = 0; i < ARRAY_SIZE(sub); i++) {
+		snprintf(p, sizeof(p), "%s%s", rootdir, sub[i]);
+		if (mkdir(p, i ? 0755 : 0700) < 0)
+			FAIL("mkdir %s: %s", p, strerror(errno));
+	}
+	r = 0;
+out:
+	return r;
+}
+
 int rootfs_setup(const struct launch *l, char *why, size_t len)
 {
 	char merged[PATH_MAX], opts[PATH_MAX * 3 + 64], resolv[4096];
@@ -274,6 +303,8 @@ int rootfs_setup(const struct launch *l, char *why, size_t len)
 		resolv[0] = '\0';
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 		FAIL("make / private: %s", strerror(errno));
+	if (l->o->rm && ephemeral_layer(l->rootdir, why, len) < 0)
+		goto out;
 	if (fmt(merged, sizeof(merged), "%s/merged", l->rootdir) < 0 ||
 	    fmt(opts, sizeof(opts), "lowerdir=%s,upperdir=%s/upper,workdir=%s/work", l->imagedir,
 		l->rootdir, l->rootdir) < 0)

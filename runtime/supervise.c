@@ -7,8 +7,9 @@
  * cgroups and exits with the container's status (N, or 128+S for signal S).
  *
  * Order of a start (each step undone if a later one fails):
- *   features -> state dir + lock -> container dir -> cgroups -> clone (held)
- *   -> cgroup attach -> state.json -> release -> wait.
+ *   features -> state dir + lock -> container dir -> cgroups -> clone (held; born
+ *   in its v2 cgroup where clone3 allows) -> v1 cgroup attach -> state.json ->
+ *   release -> wait.
  */
 #define _GNU_SOURCE
 #include "diyc.h"
@@ -44,8 +45,12 @@ static int mkdir_p2(const char *a, const char *b)
 	return 0;
 }
 
-/* containers/NAME/{upper,work,merged}; a leftover without state is stale and replaced. */
-static int make_container_dir(const char *name, char *dir, size_t len)
+/*
+ * containers/NAME/{upper,work,merged}; a leftover without state is stale and replaced.
+ * A --rm container's are made later, by the container process, in a tmpfs of its own
+ * mount namespace (rootfs.c): only containers/ must exist here.
+ */
+static int make_container_dir(const char *name, bool on_disk, char *dir, size_t len)
 {
 	char base[PATH_MAX], p[PATH_MAX];
 	if (fmt(base, sizeof(base), "%s/containers", G.root) < 0 ||
@@ -56,6 +61,8 @@ static int make_container_dir(const char *name, char *dir, size_t len)
 		return r;
 	if (path_exists(dir))
 		remove_tree(dir);
+	if (!on_disk)
+		return 0;
 	if (mkdir(dir, 0700) < 0)
 		return -errno;
 	static const char *const sub[] = {"upper", "work", "merged"};
@@ -252,7 +259,8 @@ int run_container(const struct run_opts *o)
 	struct cg_plan cg = {.kill_idx = -1, .v1_freezer_idx = -1};
 	struct net_plan net = {0};
 	struct launch l = {
-	    .o = o, .f = &f, .net = &net, .tty_slave = -1, .log_fd = -1, .init_fd = -1};
+	    .o = o, .f = &f, .net = &net, .tty_slave = -1, .log_fd = -1, .init_fd = -1,
+	    .cgroup_fd = -1};
 	int lockfd = -1, master = -1, notify = -1, code = EXIT_DIYC;
 	bool made_dir = false;
 
@@ -303,7 +311,7 @@ int run_container(const struct run_opts *o)
 		goto out;
 	if (net.bridge)
 		failpoint("lease");
-	r = make_container_dir(o->name, l.rootdir, sizeof(l.rootdir));
+	r = make_container_dir(o->name, !o->rm, l.rootdir, sizeof(l.rootdir));
 	if (r < 0) {
 		err("cannot create the container directory in %s: %s", G.root, strerror(-r));
 		goto out;
@@ -363,9 +371,12 @@ int run_container(const struct run_opts *o)
 		     "directly, and an image could reach the host's diyc binary through "
 		     "/proc/self/exe",
 		     strerror(-l.init_fd));
+	l.cgroup_fd = cg_open_v2(&cg);
 	pid_t pid = container_spawn(&l, &syncfd, &errfd);
 	if (l.init_fd >= 0)
 		close(l.init_fd);
+	if (l.cgroup_fd >= 0)
+		close(l.cgroup_fd);
 	if (pid < 0) {
 		err("cannot create the container process: %s", strerror(errno));
 		goto out_sig;
@@ -378,7 +389,7 @@ int run_container(const struct run_opts *o)
 	st.start = proc_start_time(pid);
 	failpoint("clone");
 	char why[300];
-	bool attached = cg_attach(&cg, pid) == 0;
+	bool attached = cg_attach(&cg, pid, l.born_in_cgroup) == 0;
 	if (attached)
 		failpoint("attach");
 	if (!attached ||

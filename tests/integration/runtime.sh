@@ -140,6 +140,46 @@ for d in s['cgroups']:
 [ "$cpu" = 50000 ] && ok "--cpus 0.5 writes a 50% quota" || fail "cpu quota" "$cpu"
 kill -TERM $bg; wait $bg
 gone t3 "limits"
+# born in its cgroup: clone3(CLONE_INTO_CGROUP) where the kernel has it; with clone3
+# hidden (nons gives it ENOSYS, as before 5.3) clone(2) and a write of the pid. Either
+# way the container's processes are in every cgroup diyc made for it.
+in_cgroups() { # in_cgroups NAME: the main pid listed in each of its cgroups
+	python3 - "$1" <<'PY'
+import json, sys
+s = json.load(open(f"/run/diyc/{sys.argv[1]}/state.json"))
+dirs = s["cgroups"]
+pids = [open(d + "/cgroup.procs").read().split() for d in dirs]
+print("yes" if dirs and all(str(s["pid"]) in p for p in pids) else f"no {dirs} {pids} {s['pid']}")
+PY
+}
+for how in clone3 fallback; do
+	pre=()
+	[ $how = fallback ] && pre=("$NONS" --user --)
+	"${pre[@]}" "$DIYC" run --rm t3 busybox sleep 30 2>/dev/null &
+	bg=$!
+	for i in $(seq 50); do grep -qs running /run/diyc/t3/state.json && break; sleep 0.1; done
+	r=$(in_cgroups t3)
+	[ "$r" = yes ] && ok "[$how] the container is in its cgroups" || fail "[$how] in its cgroups" "$r"
+	"$DIYC" stop -t 1 t3 >/dev/null 2>&1
+	wait $bg
+done
+gone t3 "cgroup join"
+if command -v strace >/dev/null; then
+	strace -f -qq -e trace=clone3,clone,openat -o "$T/st" "$DIYC" run --rm t3 busybox true 2>/dev/null
+	v2mnt=$(awk '$(NF-2) == "cgroup2" {print $5; exit}' /proc/self/mountinfo)
+	if grep -q 'clone3(.*CLONE_INTO_CGROUP.*) = [0-9]' "$T/st"; then
+		if ! grep 'diyc-t3/cgroup.procs' "$T/st" | grep 'O_WRONLY' | grep -q "\"$v2mnt/"; then
+			ok "clone3(CLONE_INTO_CGROUP): born in its v2 cgroup, whose cgroup.procs nobody writes"
+		else
+			fail "clone3 without a write" "$(grep cgroup.procs "$T/st")"
+		fi
+	else
+		skip "clone3(CLONE_INTO_CGROUP)" "not on this kernel: $(grep -m1 clone "$T/st")"
+	fi
+	gone t3 "strace run"
+else
+	skip "clone3(CLONE_INTO_CGROUP)" "no strace here"
+fi
 d run --rm -m 16m --profile "$T/nomem.json" t3 busybox true
 expect "a limit the host cannot enforce is an error" 125
 d run --rm -m abc t3 busybox true
