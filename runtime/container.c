@@ -154,8 +154,8 @@ static void child_main(struct launch *l, int syncfd, int errfd, const sigset_t *
  * hides clone3: the caller then uses clone(2) and writes the pid itself.
  */
 struct clone3_args { /* struct clone_args of linux/sched.h, CLONE_ARGS_SIZE_VER2 */
-	uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls,
-	    set_tid, set_tid_size, cgroup;
+	uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls, set_tid,
+	    set_tid_size, cgroup;
 };
 #ifndef CLONE_INTO_CGROUP
 #define CLONE_INTO_CGROUP 0x200000000ULL

@@ -174,10 +174,10 @@ struct launch {
 	char rootdir[PATH_MAX]; /* containers/NAME */
 	char imagedir[PATH_MAX];
 	const struct net_plan *net;
-	int tty_slave; /* -1 without --tty */
-	int init_fd;   /* sealed memfd of diyc-init, -1 if the kernel gave none */
-	int log_fd;    /* -1 unless detached */
-	int cgroup_fd; /* the v2 cgroup to be born in (clone3), -1 for none */
+	int tty_slave;	     /* -1 without --tty */
+	int init_fd;	     /* sealed memfd of diyc-init, -1 if the kernel gave none */
+	int log_fd;	     /* -1 unless detached */
+	int cgroup_fd;	     /* the v2 cgroup to be born in (clone3), -1 for none */
 	bool born_in_cgroup; /* set by container_spawn: clone3 put the child in cgroup_fd */
 };
 /* Clone the container process (held until container_release). Returns pid or -1. */

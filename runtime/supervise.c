@@ -258,9 +258,13 @@ int run_container(const struct run_opts *o)
 	struct state st;
 	struct cg_plan cg = {.kill_idx = -1, .v1_freezer_idx = -1};
 	struct net_plan net = {0};
-	struct launch l = {
-	    .o = o, .f = &f, .net = &net, .tty_slave = -1, .log_fd = -1, .init_fd = -1,
-	    .cgroup_fd = -1};
+	struct launch l = {.o = o,
+			   .f = &f,
+			   .net = &net,
+			   .tty_slave = -1,
+			   .log_fd = -1,
+			   .init_fd = -1,
+			   .cgroup_fd = -1};
 	int lockfd = -1, master = -1, notify = -1, code = EXIT_DIYC;
 	bool made_dir = false;
 
