@@ -188,6 +188,8 @@ int container_release(pid_t pid, int sync_fd, int err_fd, const char *cmd);
 int exec_failure(const char *cmd, int e);
 
 /* ---- rootfs (inside the container process) ---- */
+/* DIR and DIR/{upper,work,merged}, the overlay's writable layer. 0 or -errno. */
+int layer_dirs(const char *dir);
 /* Everything from the private mount namespace to pivot_root. Returns 0 or -1, why filled. */
 int rootfs_setup(const struct launch *l, char *why, size_t len);
 

@@ -264,6 +264,21 @@ out:
 	return r;
 }
 
+int layer_dirs(const char *dir)
+{
+	char p[PATH_MAX];
+	if (mkdir(dir, 0700) < 0)
+		return -errno;
+	static const char *const sub[] = {"upper", "work", "merged"};
+	for (size_t i = 0; i < ARRAY_SIZE(sub); i++) {
+		if (fmt(p, sizeof(p), "%s/%s", dir, sub[i]) < 0)
+			return -ENAMETOOLONG;
+		if (mkdir(p, 0755) < 0)
+			return -errno;
+	}
+	return 0;
+}
+
 /*
  * --rm: the container's writable layer lives in a tmpfs mounted over containers/ in
  * its own mount namespace, so it vanishes with the container and nothing is written
@@ -273,7 +288,7 @@ out:
  */
 static int ephemeral_layer(const char *rootdir, char *why, size_t len)
 {
-	char base[PATH_MAX], p[PATH_MAX];
+	char base[PATH_MAX];
 	int r = -1;
 	snprintf(base, sizeof(base), "%s", rootdir);
 	char *slash = strrchr(base, '/');
@@ -282,12 +297,9 @@ static int ephemeral_layer(const char *rootdir, char *why, size_t len)
 	*slash = '\0';
 	if (mount("tmpfs", base, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0700") < 0)
 		FAIL("mount tmpfs on %s: %s", base, strerror(errno));
-	static const char *const sub[] = {"", "/upper", "/work", "/merged"};
-	for (size_t i = 0; i < ARRAY_SIZE(sub); i++) {
-		snprintf(p, sizeof(p), "%s%s", rootdir, sub[i]);
-		if (mkdir(p, i ? 0755 : 0700) < 0)
-			FAIL("mkdir %s: %s", p, strerror(errno));
-	}
+	int e = layer_dirs(rootdir);
+	if (e < 0)
+		FAIL("cannot create the layer in %s: %s", rootdir, strerror(-e));
 	r = 0;
 out:
 	return r;

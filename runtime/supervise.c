@@ -52,7 +52,7 @@ static int mkdir_p2(const char *a, const char *b)
  */
 static int make_container_dir(const char *name, bool on_disk, char *dir, size_t len)
 {
-	char base[PATH_MAX], p[PATH_MAX];
+	char base[PATH_MAX];
 	if (fmt(base, sizeof(base), "%s/containers", G.root) < 0 ||
 	    container_dir(name, dir, len) < 0)
 		return -ENAMETOOLONG;
@@ -61,17 +61,7 @@ static int make_container_dir(const char *name, bool on_disk, char *dir, size_t 
 		return r;
 	if (path_exists(dir))
 		remove_tree(dir);
-	if (!on_disk)
-		return 0;
-	if (mkdir(dir, 0700) < 0)
-		return -errno;
-	static const char *const sub[] = {"upper", "work", "merged"};
-	for (size_t i = 0; i < ARRAY_SIZE(sub); i++) {
-		fmt(p, sizeof(p), "%s/%s", dir, sub[i]);
-		if (mkdir(p, 0755) < 0)
-			return -errno;
-	}
-	return 0;
+	return on_disk ? layer_dirs(dir) : 0;
 }
 
 static void now_iso(char *out, size_t len)
