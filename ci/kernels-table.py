@@ -16,9 +16,6 @@ for tap in sorted(glob.glob("build/ci-qemu/*/results.tap")):
     if feats:
         cols[prof] = feats
 
-live = json.loads(subprocess.run(["./diyc-probe", "-n", "--json"], capture_output=True,
-                                 text=True, check=True).stdout)
-feats = {}
 def walk(node, path):
     if isinstance(node, dict) and "status" in node:
         feats[path] = node["status"]
@@ -26,12 +23,23 @@ def walk(node, path):
         for k, v in node.items():
             if k not in ("kernel", "probe", "summary", "timings_us"):
                 walk(v, f"{path}.{k}" if path else k)
-walk(live, "")
-feats["kernel.release"] = live["kernel"]["release"]
-feats["cgroups.mode"] = live["cgroups"].get("mode")
-cols[sys.argv[1] if len(sys.argv) > 1 else "this host"] = feats
+def profile_column(d):
+    global feats
+    feats = {}
+    walk(d, "")
+    feats["kernel.release"] = d["kernel"]["release"]
+    feats["cgroups.mode"] = d["cgroups"].get("mode")
+    feats["network.iptables_backend"] = d.get("network", {}).get("iptables_backend") or "–"
+    return feats
 
-keys = ["kernel.release", "cgroups.mode"]
+live = json.loads(subprocess.run(["./diyc-probe", "-n", "--json"], capture_output=True,
+                                 text=True, check=True).stdout)
+cols[sys.argv[1] if len(sys.argv) > 1 else "this host"] = profile_column(live)
+# measured by hand on a genuine 4.4.178 (../shared/notes/linux-4.4.md): not produced by CI
+genuine = "tests/fixtures/profiles/linux-4.4.178-guest.profile.json"
+cols["genuine 4.4.178 (by hand, not CI)"] = profile_column(json.load(open(genuine)))
+
+keys = ["kernel.release", "cgroups.mode", "network.iptables_backend"]
 for c in cols.values():
     for k in c:
         if k not in keys and not k.startswith(("cgroups.controllers.net_", "cgroups.controllers.perf")):

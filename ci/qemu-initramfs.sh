@@ -32,9 +32,16 @@ copy() {
 copy /bin/bash /usr/bin/python3.11 /usr/lib/x86_64-linux-gnu/libkmod.so.2
 # script(1): the hostile suite's TIOCSTI test needs a terminal
 copy /usr/bin/script
-# the networking tests' host tools: iproute2 (netns) and iptables (nf_tables backend)
-copy /usr/bin/ip /usr/bin/ss /usr/sbin/xtables-nft-multi
+# the networking tests' host tools: iproute2 (netns) and iptables, both backends as
+# Debian installs them (iptables-nft-* and iptables-legacy-* in /usr/sbin), the plain
+# names pointing at nf_tables as Debian's default does; the probe picks what works
+copy /usr/bin/ip /usr/bin/ss /usr/sbin/xtables-nft-multi /usr/sbin/xtables-legacy-multi
 for t in ip ss; do ln -sf /usr/bin/$t "$S/ci/bin/$t"; done
+for b in nft legacy; do
+	for t in iptables iptables-save iptables-restore; do
+		ln -sf xtables-$b-multi "$S/usr/sbin/${t/iptables/iptables-$b}"
+	done
+done
 for t in iptables iptables-save iptables-restore; do ln -sf /usr/sbin/xtables-nft-multi "$S/ci/bin/$t"; done
 mkdir -p "$S/usr/lib/x86_64-linux-gnu/xtables"
 for f in /usr/lib/x86_64-linux-gnu/xtables/*.so; do

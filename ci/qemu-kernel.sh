@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Build (or take from the cache) a kernel for make ci-qemu.
 #   ci/qemu-kernel.sh FRAGMENT          -> prints the path of its bzImage
+#   ci/qemu-kernel.sh --key FRAGMENT    -> prints the cache key and source dir, builds nothing
+# KTAR=FILE: another kernel source tarball (default Debian's linux-source-6.1);
+# KPATCHES="qemu/patches/a.patch ...": applied (patch -p1) to a fresh unpack.
 # tinyconfig (ARCH=x86_64: without it tinyconfig silently makes a 32-bit kernel)
 # + qemu/base.config + FRAGMENT, olddefconfig, then a check that every option the
 # fragments ask for survived (Kconfig drops an option with unmet dependencies with
@@ -9,24 +12,44 @@
 # nothing.  Logs: $CACHE/kernel-KEY/build.log.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-frag=qemu/$1
+keyonly=
+[ "${1:-}" = --key ] && { keyonly=1; shift; }
+frag=qemu/${1:?usage: ci/qemu-kernel.sh [--key] FRAGMENT}
 [ -f "$frag" ] || { echo "qemu-kernel: no fragment $frag" >&2; exit 2; }
 CACHE=${DIYC_CI_CACHE:-/var/cache/diyc-ci}
-KTAR=${KTAR:-/usr/src/linux-source-6.1.tar.xz}
+DEFAULT_KTAR=/usr/src/linux-source-6.1.tar.xz
+KTAR=${KTAR:-$DEFAULT_KTAR}
 [ -f "$KTAR" ] || { echo "qemu-kernel: $KTAR missing (make deps installs linux-source-6.1)" >&2; exit 2; }
-ver=$(dpkg-query -W -f='${Version}' linux-source-6.1 2>/dev/null || stat -c %s "$KTAR")
-key=$( { echo "$ver"; cat qemu/base.config "$frag"; } | sha256sum | cut -c1-16)
+# the source's identity: Debian's package version, or a user's tarball by name, size and time
+if [ "$KTAR" = "$DEFAULT_KTAR" ]; then
+	ver=$(dpkg-query -W -f='${Version}' linux-source-6.1 2>/dev/null || stat -c %s "$KTAR")
+else
+	ver=user-$(basename "$KTAR" | sed 's/\.tar.*$//; s/[^A-Za-z0-9._-]/_/g')-$(stat -c %s-%Y "$KTAR")
+fi
+for p in ${KPATCHES:-}; do
+	[ -f "$p" ] || { echo "qemu-kernel: patch $p missing" >&2; exit 2; }
+done
+phash=$([ -n "${KPATCHES:-}" ] && cat ${KPATCHES} | sha256sum | cut -c1-8 || true)
+key=$( { echo "$ver${phash:+ $phash}"; cat qemu/base.config "$frag"; } | sha256sum | cut -c1-16)
 out=$CACHE/kernel-$key
+src=$CACHE/linux-source-$ver${phash:+-p$phash}
+if [ -n "$keyonly" ]; then
+	echo "$key $src"
+	exit 0
+fi
 if [ -f "$out/bzImage" ]; then
 	echo "$out/bzImage"
 	exit 0
 fi
 mkdir -p "$CACHE"
-src=$CACHE/linux-source-$ver
 if [ ! -f "$src/Makefile" ]; then
 	echo "qemu-kernel: unpacking $KTAR" >&2
 	rm -rf "$src.tmp" && mkdir -p "$src.tmp"
 	tar -C "$src.tmp" --strip-components=1 -xf "$KTAR"
+	for p in ${KPATCHES:-}; do
+		echo "qemu-kernel: applying $p" >&2
+		patch -d "$src.tmp" -p1 --quiet <"$p"
+	done
 	mv "$src.tmp" "$src"
 fi
 rm -rf "$out.tmp" && mkdir -p "$out.tmp"

@@ -25,7 +25,8 @@ for p in "${profiles[@]}"; do
 		t0=$(date +%s)
 		case $KERNEL in
 		build)
-			kernel=$(ci/qemu-kernel.sh "$FRAGMENT") || exit 3
+			# a profile may name its own source tarball and patches (docs/qemu.md)
+			kernel=$(KTAR=${KTAR:-} KPATCHES=${KPATCHES:-} ci/qemu-kernel.sh "$FRAGMENT") || exit 3
 			ci/qemu-initramfs.sh "$B/initrd-built.cpio.gz" >/dev/null || exit 3
 			initrd=$B/initrd-built.cpio.gz ;;
 		debian-cloud)
@@ -48,17 +49,18 @@ for line in open(sys.argv[1]):
     if line.startswith("PROBE-JSON "):
         d = json.loads(line[11:])
         ns = d["namespaces"]
-        print(f"pid={ns['pid']['status']} uts={ns['uts']['status']} cg={d['cgroups']['mode']} ov={d['overlay']['mount']['status']}")
+        ipt = d["network"].get("iptables_backend") or "-"
+        print(f"pid={ns['pid']['status']} uts={ns['uts']['status']} cg={d['cgroups']['mode']} ov={d['overlay']['mount']['status']} ipt={ipt}")
         break
 PY
 )
 	secs=$(sed -n 's/.*seconds=\([0-9.]*\).*/\1/p' "$B/$p/run.info" 2>/dev/null)
 	prep=$(cat "$B/$p.prep" 2>/dev/null)
 	[ $rc = 0 ] || fails=$((fails + 1))
-	rows+=("$(printf '%-15s %-44s %5s %5s %8s %8s  %s' "$p" "${verdicts:-no probe output}" "${pass:-0}" "${failn:-0}" "${prep:--}" "${secs:--}" "$([ $rc = 0 ] && echo PASS || echo "FAIL($rc)")")")
+	rows+=("$(printf '%-15s %-54s %5s %5s %8s %8s  %s' "$p" "${verdicts:-no probe output}" "${pass:-0}" "${failn:-0}" "${prep:--}" "${secs:--}" "$([ $rc = 0 ] && echo PASS || echo "FAIL($rc)")")")
 	grep -E '^not ok ' "$r" 2>/dev/null | sed "s/^/  $p: /" >&2
 done
 echo
-printf '%-15s %-44s %5s %5s %8s %8s  %s\n' profile "probe verdicts" pass fail "prep s" "guest s" result
+printf '%-15s %-54s %5s %5s %8s %8s  %s\n' profile "probe verdicts" pass fail "prep s" "guest s" result
 printf '%s\n' "${rows[@]}"
 [ $fails = 0 ]

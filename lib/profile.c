@@ -258,3 +258,9 @@ struct dc_profile *dc_profile_load(const char *path, char *err, size_t errlen)
 	p->root = root;
 	return p;
 }
+
+const char *dc_default_profile(void)
+{
+	const char *e = getenv("DIYC_PROFILE");
+	return e && e[0] == '/' ? e : DC_DEFAULT_PROFILE;
+}

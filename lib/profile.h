@@ -14,6 +14,10 @@
 
 #define DC_SCHEMA_VERSION 1
 #define DC_DEFAULT_PROFILE "/run/diyc/profile.json"
+/* The profile diyc reads and diyc-probe writes by default: $DIYC_PROFILE when it is
+ * an absolute path (tests keep a private one: a harness whose /sys differs, such as
+ * `ip netns exec`, must not write the machine's), else DC_DEFAULT_PROFILE. */
+const char *dc_default_profile(void);
 
 enum dc_status { DC_UNKNOWN = 0, DC_YES, DC_NO, DC_PARTIAL, DC_NA };
 

@@ -1,3 +1,3 @@
 #ifndef DIYC_VERSION
-#define DIYC_VERSION "0.1.0"
+#define DIYC_VERSION "0.2.0"
 #endif

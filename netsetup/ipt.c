@@ -1,98 +1,48 @@
 /*
- * iptables, run as a program without a shell: rule changes go through one batched
- * `iptables-restore --noflush` (atomic per table, and the same tool whatever the
- * backend: legacy or nf_tables).  Used by `diyc net setup/clean` and for published
- * ports; never to create a container's veth (that is rtnetlink).
+ * iptables, run as a program without a shell (lib/spawn.c): rule changes go through
+ * one batched `iptables-restore --noflush` (atomic per table).  Which binary: the
+ * one the network configuration names, i.e. the backend the probe found able to
+ * program this kernel (a 4.4 kernel takes iptables-legacy but not Debian's default
+ * iptables-nft), recorded by `diyc net setup` so that every later rule, and `net
+ * clean`, goes through the same backend.  Used by `diyc net setup/clean` and for
+ * published ports; never to create a container's veth (that is rtnetlink).
  */
 #define _GNU_SOURCE
 #include "netconf.h"
+#include "spawn.h"
 
-#include <errno.h>
-#include <fcntl.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
-static const char *tool(const char *env, const char *dflt)
+/* $ENV (tests), else the configured path, else the plain name looked up in PATH */
+static const char *tool(const char *env, const char *configured, const char *dflt)
 {
 	const char *t = getenv(env);
-	return t && *t ? t : dflt;
+	if (t && *t)
+		return t;
+	return configured && *configured ? configured : dflt;
 }
 
-/* fork+exec argv with in (or /dev/null) as stdin and err captured; exit status or -1 */
-static int run(char *const argv[], const char *in, char *err, size_t errlen)
+int ipt_restore(const struct netconf *c, const char *rules, char *why, size_t len)
 {
-	int ip[2], ep[2];
-	if (pipe2(ip, O_CLOEXEC) < 0)
-		return -1;
-	if (pipe2(ep, O_CLOEXEC) < 0) {
-		close(ip[0]);
-		close(ip[1]);
-		return -1;
-	}
-	pid_t pid = fork();
-	if (pid < 0)
-		return -1;
-	if (pid == 0) {
-		int null = open("/dev/null", O_WRONLY);
-		if (dup2(ip[0], 0) < 0 || dup2(null, 1) < 0 || dup2(ep[1], 2) < 0)
-			_exit(127);
-		execvp(argv[0], argv);
-		fprintf(stderr, "%s: %s\n", argv[0], strerror(errno));
-		_exit(127);
-	}
-	close(ip[0]);
-	close(ep[1]);
-	void (*old)(int) = signal(SIGPIPE, SIG_IGN);
-	if (in) {
-		size_t n = strlen(in), off = 0;
-		while (off < n) {
-			ssize_t w = write(ip[1], in + off, n - off);
-			if (w <= 0)
-				break;
-			off += (size_t)w;
-		}
-	}
-	close(ip[1]);
-	signal(SIGPIPE, old);
-	size_t got = 0;
-	ssize_t r;
-	char sink[256];
-	while ((r = read(ep[0], got + 1 < errlen ? err + got : sink,
-			 got + 1 < errlen ? errlen - got - 1 : sizeof(sink))) > 0)
-		if (got + 1 < errlen)
-			got += (size_t)r;
-	if (errlen)
-		err[got] = '\0';
-	close(ep[0]);
-	int st;
-	while (waitpid(pid, &st, 0) < 0)
-		if (errno != EINTR)
-			return -1;
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
-int ipt_restore(const char *rules, char *why, size_t len)
-{
-	char *argv[] = {(char *)tool("DIYC_IPTABLES_RESTORE", "iptables-restore"), "--noflush",
-			"-w", NULL};
-	char err[512] = "";
-	int r = run(argv, rules, err, sizeof(err));
+	char *argv[] = {
+	    (char *)tool("DIYC_IPTABLES_RESTORE", c ? c->ipt_restore : NULL, "iptables-restore"),
+	    "--noflush", "-w", NULL};
+	char err[2048] = "", line[400];
+	int r = spawn_run(argv, rules, err, sizeof(err));
 	if (r == 0)
 		return 0;
-	err[strcspn(err, "\n")] = '\0';
-	snprintf(why, len, "iptables-restore failed (%d): %s", r, err[0] ? err : "no message");
+	tool_error_line(err, line, sizeof(line));
+	snprintf(why, len, "%s failed (%d): %s", argv[0], r, line[0] ? line : "no message");
 	return -1;
 }
 
-int ipt_run(const char *const argv[])
+int ipt_run(const struct netconf *c, const char *const argv[])
 {
 	char *a[32];
 	int n = 0;
-	a[n++] = (char *)tool("DIYC_IPTABLES", "iptables");
+	a[n++] = (char *)tool("DIYC_IPTABLES", c ? c->ipt : NULL, "iptables");
 	a[n++] = "-w";
 	for (int i = 0; argv[i]; i++) {
 		if (n >= 31)
@@ -101,5 +51,5 @@ int ipt_run(const char *const argv[])
 	}
 	a[n] = NULL;
 	char err[64];
-	return run(a, NULL, err, sizeof(err));
+	return spawn_run(a, NULL, err, sizeof(err));
 }

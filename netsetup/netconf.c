@@ -50,6 +50,7 @@ int netconf_parse_subnet(const char *s, struct netconf *c, char *why, size_t len
 			 ip4_str(a & mask, ip, sizeof(ip)), p);
 		return -1;
 	}
+	memset(c, 0, sizeof(*c));
 	snprintf(c->bridge, sizeof(c->bridge), "%s", DC_BRIDGE);
 	c->net = a;
 	c->prefix = (int)p;
@@ -62,33 +63,50 @@ static void conf_path(const char *root, char *p, size_t len)
 	snprintf(p, len, "%s/net/config", root);
 }
 
+/* The value of "KEY=value\n" in text, or "" */
+static void conf_value(const char *text, const char *key, char *out, size_t len)
+{
+	size_t k = strlen(key);
+	for (const char *l = text; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL)
+		if (!strncmp(l, key, k) && l[k] == '=') {
+			snprintf(out, len, "%.*s", (int)strcspn(l + k + 1, "\n"), l + k + 1);
+			return;
+		}
+	snprintf(out, len, "%s", "");
+}
+
 int netconf_load(const char *root, struct netconf *c)
 {
-	char p[4096], buf[256], why[128];
+	char p[4096], buf[1024], why[128], subnet[64];
 	conf_path(root, p, sizeof(p));
-	if (read_file(p, buf, sizeof(buf)) < 0)
-		return -errno;
-	/* "subnet=A.B.C.D/N\n" */
-	char *v = strstr(buf, "subnet=");
-	if (!v)
+	ssize_t n = read_file(p, buf, sizeof(buf));
+	if (n < 0)
+		return (int)n;
+	conf_value(buf, "subnet", subnet, sizeof(subnet));
+	if (!subnet[0] || netconf_parse_subnet(subnet, c, why, sizeof(why)) < 0)
 		return -EINVAL;
 	c->fwd_was_on = !strstr(buf, "forward_was=0");
-	v += 7;
-	v[strcspn(v, "\n")] = '\0';
-	return netconf_parse_subnet(v, c, why, sizeof(why)) < 0 ? -EINVAL : 0;
+	/* written by setup since the iptables backend became a choice; absent before */
+	conf_value(buf, "iptables_backend", c->ipt_backend, sizeof(c->ipt_backend));
+	conf_value(buf, "iptables", c->ipt, sizeof(c->ipt));
+	conf_value(buf, "iptables_restore", c->ipt_restore, sizeof(c->ipt_restore));
+	return 0;
 }
 
 int netconf_save(const char *root, const struct netconf *c)
 {
-	char p[4096], dir[4096], ip[32], data[128];
+	char p[4096], dir[4096], ip[32], data[1024];
 	snprintf(dir, sizeof(dir), "%s/net", root);
 	if (mkdir(root, 0711) < 0 && errno != EEXIST)
 		return -errno;
 	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
 		return -errno;
 	conf_path(root, p, sizeof(p));
-	snprintf(data, sizeof(data), "subnet=%s/%d\nbridge=%s\nforward_was=%d\n",
-		 ip4_str(c->net, ip, sizeof(ip)), c->prefix, c->bridge, c->fwd_was_on);
+	snprintf(data, sizeof(data),
+		 "subnet=%s/%d\nbridge=%s\nforward_was=%d\niptables_backend=%s\niptables=%s\n"
+		 "iptables_restore=%s\n",
+		 ip4_str(c->net, ip, sizeof(ip)), c->prefix, c->bridge, c->fwd_was_on,
+		 c->ipt_backend, c->ipt, c->ipt_restore);
 	return write_file_atomic(p, data, 0644, false);
 }
 

@@ -20,6 +20,9 @@ struct netconf {
 	int prefix;	 /* 8..30 */
 	uint32_t gw;	 /* net + 1: the bridge's address */
 	bool fwd_was_on; /* net.ipv4.ip_forward before setup: clean restores it */
+	/* the iptables backend chosen at setup (profile network.iptables*): its binaries,
+	 * "" for the plain names in PATH */
+	char ipt_backend[8], ipt[256], ipt_restore[256];
 };
 
 /* Parse "A.B.C.D/N" into c (network, prefix, gateway): 0, or -1 with a reason. */
@@ -33,10 +36,10 @@ const char *ip4_str(uint32_t a, char *buf, size_t len);
 /* a host-order address, or false */
 bool ip4_parse(const char *s, uint32_t *a);
 
-/* Run iptables-restore --noflush (from $DIYC_IPTABLES_RESTORE or PATH) with RULES on
- * its stdin; no shell.  0, or -1 with its first line of error in why. */
-int ipt_restore(const char *rules, char *why, size_t len);
-/* Run iptables ARGS... quietly; its exit status (0 = ok) or -1. */
-int ipt_run(const char *const argv[]);
+/* Run C's iptables-restore --noflush ($DIYC_IPTABLES_RESTORE, C's, or PATH's) with
+ * RULES on its stdin; no shell.  0, or -1 with what failed in why. */
+int ipt_restore(const struct netconf *c, const char *rules, char *why, size_t len);
+/* Run C's iptables ARGS... quietly; its exit status (0 = ok) or -1. */
+int ipt_run(const struct netconf *c, const char *const argv[]);
 
 #endif

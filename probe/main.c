@@ -139,7 +139,7 @@ int main(int argc, char **argv)
 			print_table(c.prof, isatty(STDOUT_FILENO) && !getenv("NO_COLOR"));
 	}
 	if (!output && !no_write && c.live && geteuid() == 0)
-		output = DC_DEFAULT_PROFILE;
+		output = dc_default_profile();
 	if (output && !no_write) {
 		int r = dc_profile_write(c.prof, output);
 		if (r < 0) {

@@ -222,22 +222,20 @@ static int child_user(struct child_result *res, void *arg)
 	return tmpfs_on_private_dir(res);
 }
 
-static const char *errno_meaning(int err, const struct ns_info *ns, bool filtered, char *buf,
-				 size_t len)
+static const char *errno_meaning(struct probe_ctx *c, int err, const struct ns_info *ns,
+				 bool filtered, char *buf, size_t len)
 {
+	char what[64], how[256];
+	snprintf(what, sizeof(what), "the %s namespace", ns->name);
 	switch (err) {
 	case EINVAL:
-		if (filtered)
+		if (filtered && !kernel_before(c, ns->since))
 			snprintf(buf, len,
 				 "EINVAL: not built into this kernel, or refused by the "
 				 "seccomp filter this process runs under");
-		else if (ns->kopt)
-			snprintf(buf, len,
-				 "EINVAL: not built into this kernel: rebuild it with "
-				 "CONFIG_%s=y",
-				 ns->kopt);
 		else
-			snprintf(buf, len, "EINVAL: not supported by this kernel");
+			snprintf(buf, len, "EINVAL: %s",
+				 missing_hint(c, what, ns->kopt, ns->since, how, sizeof(how)));
 		break;
 	case ENOSPC:
 	case EUSERS:
@@ -348,7 +346,7 @@ static void one(struct probe_ctx *c, const struct ns_info *ns, const struct chil
 						  errno_name(res->err));
 				dc_check_hint(
 				    &k, "%s",
-				    errno_meaning(res->err, ns, filtered, hint, sizeof(hint)));
+				    errno_meaning(c, res->err, ns, filtered, hint, sizeof(hint)));
 			} else {
 				dc_check_evidence(&k, "unshare(%s) ok; %s=%s", ns->flag_name,
 						  res->step, errno_name(res->err));
@@ -359,10 +357,11 @@ static void one(struct probe_ctx *c, const struct ns_info *ns, const struct chil
 		}
 		k.status = k.usable;
 	}
-	if (k.status == DC_NO && !k.hint[0]) {
-		if (k.compiled == DC_NO && ns->kopt)
-			dc_check_hint(&k, "rebuild the kernel with CONFIG_%s=y (since %s)",
-				      ns->kopt, ns->since);
+	if (k.status == DC_NO && !k.hint[0] && k.compiled == DC_NO) {
+		char what[64];
+		snprintf(what, sizeof(what), "the %s namespace", ns->name);
+		dc_check_hint(&k, "%s",
+			      missing_hint(c, what, ns->kopt, ns->since, hint, sizeof(hint)));
 	}
 	fmt(path, sizeof(path), "namespaces.%s", ns->name);
 	dc_profile_add_check(c->prof, path, &k);

@@ -1,6 +1,7 @@
 /*
- * Network: veth and bridge creation through rtnetlink, the iptables nat
- * table (userspace tool and kernel side) and net.ipv4.ip_forward.  The
+ * Network: veth and bridge creation through rtnetlink (and which request puts a
+ * veth on a bridge), the iptables backends (probe/iptables.c) and
+ * net.ipv4.ip_forward.  The
  * interfaces are created inside a throw-away network namespace that dies
  * with the test process, so nothing can remain on the host.
  */
@@ -16,8 +17,6 @@
 #include <sys/socket.h>
 #include <libmnl/libmnl.h>
 #include <linux/if_link.h>
-#include <linux/netfilter/nfnetlink.h>
-#include <linux/netfilter/nf_tables.h>
 #include <linux/rtnetlink.h>
 #include <linux/veth.h>
 #include <sched.h>
@@ -37,14 +36,16 @@ struct ipt_getinfo_ {
 
 struct net_test {
 	bool veth, bridge; /* which kinds to try */
-	bool ipt, nft;	   /* which netfilter kernels to try */
 };
 
-/* Results travel back in res->detail as "veth=OK bridge=OK master=OK ipt=ENOENT nft=OK". */
+/*
+ * Results travel back in res->detail as "veth=OK bridge=OK onestep=OK master=OK ...".
+ * onestep is the request diyc run makes (a veth created with IFLA_MASTER naming the
+ * bridge, up); 4.4 answers it EOPNOTSUPP while create-then-enslave (master) works.
+ */
 static int child_net(struct child_result *res, void *arg)
 {
 	struct net_test *t = arg;
-	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct mnl_socket *nl;
 	int r;
 
@@ -66,43 +67,16 @@ static int child_net(struct child_result *res, void *arg)
 			  rb ? errno_name(rb) : "OK");
 	}
 	if (rv == 0 && rb == 0) {
+		r = rtnl_link_add(nl, "diyc-probe2", "veth", "diyc-probe3", 0, "diyc-probebr",
+				  true);
+		strappend(res->detail, sizeof(res->detail), " ", "onestep=%s",
+			  r ? errno_name(r) : "OK");
 		r = rtnl_link_set_master(nl, "diyc-probe0", "diyc-probebr");
 		strappend(res->detail, sizeof(res->detail), " ", "master=%s",
 			  r ? errno_name(r) : "OK");
 	}
 	rtnl_close(nl);
 
-	if (t->ipt) {
-		int s = socket(AF_INET, SOCK_RAW, IPPROTO_RAW);
-		struct ipt_getinfo_ info;
-		socklen_t len = sizeof(info);
-		memset(&info, 0, sizeof(info));
-		snprintf(info.name, sizeof(info.name), "nat");
-		r = s < 0							   ? errno
-		    : getsockopt(s, IPPROTO_IP, IPT_SO_GET_INFO_, &info, &len) < 0 ? errno
-										   : 0;
-		if (s >= 0)
-			close(s);
-		strappend(res->detail, sizeof(res->detail), " ", "ipt=%s",
-			  r ? errno_name(r) : "OK");
-	}
-	if (t->nft) {
-		struct mnl_socket *nf = mnl_socket_open(NETLINK_NETFILTER);
-		r = (!nf || mnl_socket_bind(nf, 0, MNL_SOCKET_AUTOPID) < 0) ? errno : 0;
-		if (!r) {
-			struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-			nlh->nlmsg_type = (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_GETGEN;
-			nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
-			struct nfgenmsg *g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
-			g->nfgen_family = AF_UNSPEC;
-			g->version = NFNETLINK_V0;
-			r = nl_request(nf, nlh);
-		}
-		if (nf)
-			mnl_socket_close(nf);
-		strappend(res->detail, sizeof(res->detail), " ", "nft=%s",
-			  r ? errno_name(r) : "OK");
-	}
 	return 0;
 }
 
@@ -115,25 +89,6 @@ static const char *result(const char *detail, const char *key, char *out, size_t
 	if (!s || sscanf(s + strlen(pat), "%31s", out) != 1 || len < 32)
 		return NULL;
 	return out;
-}
-
-/* Find the iptables binary and which backend it is (no process is started). */
-static const char *iptables_variant(char *path, size_t len)
-{
-	static const char *const dirs[] = {"/usr/sbin", "/sbin", "/usr/bin", "/bin"};
-	char cand[PATH_MAX], real[PATH_MAX];
-	for (size_t i = 0; i < ARRAY_SIZE(dirs); i++) {
-		snprintf(cand, sizeof(cand), "%s/iptables", dirs[i]);
-		if (access(cand, X_OK) < 0 || !realpath(cand, real))
-			continue;
-		snprintf(path, len, "%s", cand);
-		if (strstr(real, "nft"))
-			return "nf_tables";
-		if (strstr(real, "legacy"))
-			return "legacy";
-		return "unknown";
-	}
-	return NULL;
 }
 
 static void link_check(struct probe_ctx *c, const char *kind, const char *module,
@@ -176,11 +131,52 @@ static void link_check(struct probe_ctx *c, const char *kind, const char *module
 	dc_profile_add_check(c->prof, key, &k);
 }
 
+/*
+ * network.veth_on_bridge: which request puts a new veth on a bridge here.  "one-step"
+ * (IFLA_MASTER in the RTM_NEWLINK that creates it, what diyc run sends first) or
+ * "two-step" (create, then set the master: 4.4 refuses the one-step form with
+ * EOPNOTSUPP), in the fact "form".  The runtime reads it and skips a request bound
+ * to fail.
+ */
+static void veth_on_bridge_check(struct probe_ctx *c, const char *detail, bool ran)
+{
+	struct dc_check k;
+	char one[32], two[32];
+	const char *r1 = ran ? result(detail, "onestep", one, sizeof(one)) : NULL;
+	const char *r2 = ran ? result(detail, "master", two, sizeof(two)) : NULL;
+	const char *method = NULL;
+
+	dc_check_init(&k, "netlink", NULL);
+	k.enabled = DC_YES;
+	if (r1)
+		dc_check_evidence(&k, "RTM_NEWLINK veth with IFLA_MASTER=%s", r1);
+	if (r2)
+		dc_check_evidence(&k, "create then IFLA_MASTER=%s", r2);
+	if (r1 && !strcmp(r1, "OK"))
+		method = "one-step";
+	else if (r2 && !strcmp(r2, "OK"))
+		method = "two-step";
+	if (method) {
+		k.status = k.usable = k.compiled = DC_YES;
+	} else if (r1 || r2) {
+		k.status = k.usable = DC_NO;
+		snprintf(k.err, sizeof(k.err), "%s", r2 ? r2 : r1);
+		dc_check_hint(&k, "the kernel cannot put a veth on a bridge: bridged containers "
+				  "are not possible, use --net none or host");
+	} else {
+		k.status = k.usable = DC_UNKNOWN;
+		dc_check_evidence(&k, "not tested (veth or bridge not testable)");
+	}
+	json_object *o = dc_profile_add_check(c->prof, "network.veth_on_bridge", &k);
+	if (method)
+		json_object_object_add(o, "form", json_object_new_string(method));
+}
+
 void probe_network(struct probe_ctx *c)
 {
 	struct net_test t = {0};
 	struct child_result res = {0};
-	char fail[256] = "", ipt_path[PATH_MAX] = "", v[32];
+	char fail[256] = "", v[32];
 	bool ran = false;
 	long fwd;
 
@@ -193,11 +189,6 @@ void probe_network(struct probe_ctx *c)
 	/* Test only what will not autoload a module behind the user's back. */
 	t.veth = strcmp(module_state(c, "veth"), "loadable") != 0;
 	t.bridge = strcmp(module_state(c, "bridge"), "loadable") != 0;
-	/* Only the kernel side the installed iptables uses: the other costs a hook registration. */
-	const char *variant = c->live ? iptables_variant(ipt_path, sizeof(ipt_path)) : NULL;
-	bool legacy = variant && !strcmp(variant, "legacy");
-	t.ipt = legacy && strcmp(module_state(c, "iptable_nat"), "loadable") != 0;
-	t.nft = !legacy && strcmp(module_state(c, "nf_tables"), "loadable") != 0;
 	if (c->live) {
 		if (run_child(child_net, &t, &res, 5) < 0)
 			snprintf(fail, sizeof(fail), "%s", res.detail);
@@ -210,39 +201,12 @@ void probe_network(struct probe_ctx *c)
 	link_check(c, "bridge", "bridge", "BRIDGE", res.detail, ran, fail[0] ? fail : NULL);
 	if (ran && result(res.detail, "master", v, sizeof(v)))
 		dc_profile_set_str(c->prof, "network", "veth_enslaved_to_bridge", v);
+	veth_on_bridge_check(c, res.detail, ran);
 
-	/* iptables: the userspace tool decides which kernel side matters */
+	/* iptables: each backend tried for real (probe/iptables.c) */
+	probe_iptables(c);
+
 	struct dc_check k;
-	dc_check_init(&k, c->live ? "syscall" : "config", NULL);
-	dc_profile_set_str(c->prof, "network", "iptables", ipt_path[0] ? ipt_path : NULL);
-	dc_profile_set_str(c->prof, "network", "iptables_backend", variant);
-	kopt_evidence(c, &k, "NF_NAT");
-	const char *key = legacy ? "ipt" : "nft";
-	kopt_evidence(c, &k, !strcmp(key, "ipt") ? "IP_NF_NAT" : "NFT_NAT");
-	if (variant)
-		dc_check_evidence(&k, "%s is iptables-%s", ipt_path, variant);
-	const char *r = ran ? result(res.detail, key, v, sizeof(v)) : NULL;
-	k.enabled = DC_YES;
-	if (!variant && c->live) {
-		k.status = k.usable = DC_NO;
-		dc_check_hint(&k, "install iptables (make deps)");
-	} else if (r && !strcmp(r, "OK")) {
-		k.status = k.usable = k.compiled = DC_YES;
-		dc_check_evidence(&k, "%s answered in a private netns",
-				  !strcmp(key, "ipt") ? "IPT_SO_GET_INFO(nat)" : "NFT_MSG_GETGEN");
-	} else if (r) {
-		k.status = k.usable = DC_NO;
-		snprintf(k.err, sizeof(k.err), "%s", r);
-		dc_check_evidence(&k, "%s=%s", key, r);
-		dc_check_hint(&k, "the kernel lacks the %s NAT support iptables uses here",
-			      !strcmp(key, "ipt") ? "legacy (ip_tables)" : "nf_tables");
-	} else {
-		k.status = k.usable = DC_UNKNOWN;
-		if (fail[0])
-			dc_check_evidence(&k, "%s", fail);
-	}
-	dc_profile_add_check(c->prof, "network.iptables_nat", &k);
-
 	dc_check_init(&k, "procfs", NULL);
 	if (read_long(sr(c, "/proc/sys/net/ipv4/ip_forward"), &fwd) == 0) {
 		k.compiled = DC_YES;

@@ -26,3 +26,21 @@ bool kernel_before(struct probe_ctx *c, const char *xy)
 {
 	return c->have_version && version_cmp(xy, c->kmajor, c->kminor) > 0;
 }
+
+const char *missing_hint(struct probe_ctx *c, const char *what, const char *kopt_name,
+			 const char *since, char *buf, size_t len)
+{
+	if (since && kernel_before(c, since))
+		snprintf(buf, len,
+			 "%s came with Linux %s and this kernel is %s: it needs a newer kernel "
+			 "(no configuration option brings it)",
+			 what, since, c->release);
+	else if (kopt_name && since)
+		snprintf(buf, len, "rebuild the kernel with CONFIG_%s=y (since %s)", kopt_name,
+			 since);
+	else if (kopt_name)
+		snprintf(buf, len, "rebuild the kernel with CONFIG_%s=y", kopt_name);
+	else
+		snprintf(buf, len, "not supported by this kernel");
+	return buf;
+}

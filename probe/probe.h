@@ -42,6 +42,13 @@ bool sr_exists(struct probe_ctx *c, const char *path);
 
 /* Whether the running kernel is older than X.Y (false when the version is unknown). */
 bool kernel_before(struct probe_ctx *c, const char *xy);
+/*
+ * The hint for a feature the kernel lacks: when the kernel predates SINCE, which
+ * version brings it (no configuration option can); otherwise the CONFIG_ option to
+ * turn on (KOPT without "CONFIG_", may be NULL).  Written into buf; returns buf.
+ */
+const char *missing_hint(struct probe_ctx *c, const char *what, const char *kopt, const char *since,
+			 char *buf, size_t len);
 
 /* A kernel config option, as a string "y"/"m"/"n"/value, or NULL (absent / no config). */
 const char *kopt(struct probe_ctx *c, const char *name);
@@ -76,6 +83,8 @@ void probe_namespaces(struct probe_ctx *c);
 void probe_cgroups(struct probe_ctx *c);
 void probe_overlay(struct probe_ctx *c);
 void probe_network(struct probe_ctx *c);
+/* Part of the network area: which iptables backend programs this kernel. */
+void probe_iptables(struct probe_ctx *c);
 void probe_hardening(struct probe_ctx *c);
 /* Fills "summary"; returns the exit code (0 all required usable, 1 something missing). */
 int probe_summary(struct probe_ctx *c);

@@ -27,9 +27,11 @@ static const struct {
     {"cgroups.controllers.pids", "no pids controller: --pids-limit refused"},
     {"network.veth", "no veth: --net bridge unavailable"},
     {"network.bridge", "no bridge: --net bridge unavailable"},
+    {"network.veth_on_bridge", "no veth on a bridge: --net bridge unavailable"},
     {"network.iptables_nat", "no NAT: bridged containers cannot reach outside, -p refused"},
     {"hardening.seccomp", "no seccomp: the runtime's syscall filter is not applied"},
     {"hardening.no_new_privs", "no no_new_privs: setuid binaries in an image keep their power"},
+    {"hardening.devpts_newinstance", "one devpts for everyone: containers get no ptys, -t refused"},
 };
 
 int probe_summary(struct probe_ctx *c)

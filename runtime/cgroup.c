@@ -131,6 +131,10 @@ int cg_setup(const char *name, const struct run_opts *o, const struct features *
 	}
 	const struct mnt_entry *v2 = cg_v2_mount(&mi);
 	const struct cg_member *own2 = cg_membership_v2(&own);
+	/* a profile of a legacy (v1-only) host: its cgroup2 mount, if any, is not used,
+	 * as long as a v1 hierarchy can track the container */
+	if (f->cg_legacy && (cg_v1_mount(&mi, "freezer") || cg_v1_mount(&mi, "pids")))
+		v2 = NULL;
 	char v2parent[PATH_MAX] = "";
 	if (v2 && own2 && cg_own_dir(v2, own2->path, v2parent, sizeof(v2parent)) == 0) {
 		snprintf(buf, sizeof(buf), "%s/cgroup.controllers", v2parent);

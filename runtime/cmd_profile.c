@@ -10,7 +10,7 @@
 
 int cmd_profile(int argc, char **argv)
 {
-	const char *path = DC_DEFAULT_PROFILE;
+	const char *path = dc_default_profile();
 	bool explicit = false;
 	if (argc >= 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
 		puts("Usage: diyc profile [--profile FILE]\nShow the kernel profile diyc run uses "

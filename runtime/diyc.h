@@ -71,6 +71,7 @@ struct net_plan {
 	uint32_t ip, gw; /* host byte order */
 	int prefix;
 	char name[32], host_if[20], bridge_if[16], ports[256];
+	bool veth_two_step; /* the profile: this kernel refuses IFLA_MASTER at creation */
 };
 struct lease {
 	uint32_t ip;
@@ -101,6 +102,9 @@ struct features {
 	bool seccomp, nnp;
 	bool cg_tracking;
 	bool cg_ctrl_memory, cg_ctrl_cpu, cg_ctrl_pids;
+	bool cg_legacy;		/* cgroups.mode = legacy: v1 hierarchies only */
+	bool veth_two_step;	/* network.veth_on_bridge.form = two-step */
+	bool devpts;		/* a private devpts instance (hardening.devpts_newinstance) */
 	char degraded[16][200]; /* warnings printed once at start */
 	int ndegraded;
 	char profile_path[PATH_MAX];
@@ -218,6 +222,9 @@ void failpoint_init(void);
 bool failpoint_armed(const char *stage);
 /* Die here with SIGKILL when DIYC_FAILPOINT names this stage. */
 void failpoint(const char *stage);
+/* The errno a kernel would answer when DIYC_FAULT names this fault, else 0 (aborts on
+ * a fault not in the list). */
+int fault_errno(const char *name);
 /* The container process's setup error at an armed stage: the supervisor then dies. */
 #define FAILPOINT_MSG "failpoint: "
 

@@ -10,11 +10,16 @@
  * does not test.  The container process cannot reach the supervisor with a
  * signal (it may be in another PID namespace): at its stages it fails with the
  * message FAILPOINT_MSG STAGE, and the supervisor dies on reading it.
+ *
+ * DIYC_FAULT=NAME is the other half: a kernel refusal that the development kernels
+ * never give, injected where diyc makes the request, so the fallback that answers
+ * it runs in every test kernel (the faults below, each with what it simulates).
  */
 #define _GNU_SOURCE
 #include "diyc.h"
 #include "util.h"
 
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,10 +39,26 @@ static const char *const stages[] = {
     "running",	/* the command runs */
 };
 
+static const struct {
+	const char *name;
+	int err;
+} faults[] = {
+    /* 4.4: a veth created with IFLA_MASTER in the same RTM_NEWLINK */
+    {"veth_onestep", EOPNOTSUPP},
+};
+
 static const char *armed;
 
 void failpoint_init(void)
 {
+	const char *f = getenv("DIYC_FAULT");
+	bool known = !f || !*f;
+	for (size_t i = 0; i < ARRAY_SIZE(faults) && !known; i++)
+		known = !strcmp(f, faults[i].name);
+	if (!known) {
+		err("DIYC_FAULT: no fault '%s' (known: veth_onestep)", f);
+		exit(EXIT_DIYC);
+	}
 	const char *e = getenv("DIYC_FAILPOINT");
 	if (!e || !*e)
 		return;
@@ -53,6 +74,15 @@ void failpoint_init(void)
 		err("DIYC_FAILPOINT: no stage '%s' (DIYC_FAILPOINT=list lists them)", e);
 		exit(EXIT_DIYC);
 	}
+}
+
+int fault_errno(const char *name)
+{
+	const char *e = getenv("DIYC_FAULT");
+	for (size_t i = 0; i < ARRAY_SIZE(faults); i++)
+		if (!strcmp(faults[i].name, name))
+			return e && !strcmp(e, name) ? faults[i].err : 0;
+	abort(); /* a fault missing from the list above */
 }
 
 bool failpoint_armed(const char *stage)

@@ -9,6 +9,7 @@
 #include "kmodapi.h"
 #include "probe.h"
 #include "util.h"
+#include "version.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -35,6 +36,13 @@ static bool stale(const struct dc_profile *p, char *why, size_t len)
 	read_line("/proc/sys/kernel/random/boot_id", boot, sizeof(boot));
 	const char *pr = dc_profile_str(p, "kernel", "release");
 	const char *pb = dc_profile_str(p, "kernel", "boot_id");
+	const char *pg = dc_profile_str(p, NULL, "generator");
+	/* another diyc measured other things, or named them otherwise */
+	if (!pg || strcmp(pg, "diyc-probe " DIYC_VERSION)) {
+		snprintf(why, len, "made by %s, this is diyc %s", pg ? pg : "an unknown probe",
+			 DIYC_VERSION);
+		return true;
+	}
 	if (!pr || strcmp(pr, rel)) {
 		snprintf(why, len, "made for kernel %s, running %s", pr ? pr : "?", rel);
 		return true;
@@ -84,7 +92,7 @@ static void degrade(struct features *f, const char *msg)
 int features_decide(const struct run_opts *o, struct features *f)
 {
 	char why[300];
-	const char *path = o->profile ? o->profile : DC_DEFAULT_PROFILE;
+	const char *path = o->profile ? o->profile : dc_default_profile();
 	memset(f, 0, sizeof(*f));
 	snprintf(f->profile_path, sizeof(f->profile_path), "%s", path);
 	/* An explicit --profile is used as it is (tests force degraded modes with it). */
@@ -138,11 +146,16 @@ int features_decide(const struct run_opts *o, struct features *f)
 		return -1;
 	}
 	f->cg_tracking = dc_profile_status(p, "cgroups.tracking") == DC_YES;
+	const char *mode = dc_profile_str(p, "cgroups", "mode");
+	f->cg_legacy = mode && !strcmp(mode, "legacy");
 	f->cg_ctrl_memory = dc_profile_status(p, "cgroups.controllers.memory") == DC_YES;
 	f->cg_ctrl_cpu = dc_profile_status(p, "cgroups.controllers.cpu") == DC_YES;
 	f->cg_ctrl_pids = dc_profile_status(p, "cgroups.controllers.pids") == DC_YES;
 	f->seccomp = dc_profile_status(p, "hardening.seccomp") == DC_YES;
 	f->nnp = dc_profile_status(p, "hardening.no_new_privs") == DC_YES;
+	f->devpts = dc_profile_status(p, "hardening.devpts_newinstance") == DC_YES;
+	const char *vm = dc_profile_str(p, "network.veth_on_bridge", "form");
+	f->veth_two_step = vm && !strcmp(vm, "two-step");
 	if (!f->cg_tracking)
 		degrade(f, f->ns[NS_PID] ? "no usable cgroup: processes are not tracked and limits "
 					   "are unavailable"
@@ -152,6 +165,9 @@ int features_decide(const struct run_opts *o, struct features *f)
 		degrade(f, "no seccomp filter support: system calls are not filtered");
 	if (!f->nnp)
 		degrade(f, "no no_new_privs: setuid binaries in the image keep their power");
+	if (!f->devpts)
+		degrade(f, "no private devpts instance: the container gets no ptys (an empty "
+			   "/dev/pts, so the host's stay out of sight; -t is refused)");
 	dc_profile_free(p);
 
 	/* A requested limit the host cannot enforce is an error, never a silent no-op. */
@@ -168,6 +184,12 @@ int features_decide(const struct run_opts *o, struct features *f)
 			    lim[i].opt, lim[i].ctrl);
 			return -1;
 		}
+	if (o->tty && !f->devpts) {
+		err("-t needs a private devpts instance, which this kernel does not offer "
+		    "(CONFIG_DEVPTS_MULTIPLE_INSTANCES=y before 4.7); its only instance is the "
+		    "host's");
+		return -1;
+	}
 	if (o->hostname && !f->ns[NS_UTS]) {
 		err("--hostname needs a UTS namespace, which this kernel does not offer");
 		return -1;

@@ -63,10 +63,12 @@ int net_prepare(const struct run_opts *o, const struct features *f, struct net_p
 	 * IFNAMSIZ, whatever the container's name), not one derived from the name: the
 	 * end of a container that just exited may still exist while the kernel destroys
 	 * its namespace (see net_teardown), and a rerun of the same name must not wait
-	 * for it.  The lease records which container it belongs to.
+	 * for it.  The lease records which container it belongs to.  GRND_NONBLOCK: on a
+	 * freshly booted machine the pool may stay uninitialised for minutes (4.4 under
+	 * QEMU), and a blocking call would hang the run; these names need no secrecy.
 	 */
 	uint32_t rnd;
-	if (getrandom(&rnd, sizeof(rnd), 0) != sizeof(rnd))
+	if (getrandom(&rnd, sizeof(rnd), GRND_NONBLOCK) != sizeof(rnd))
 		rnd = (uint32_t)getpid() * 2654435761u ^ (uint32_t)time(NULL);
 	snprintf(p->host_if, sizeof(p->host_if), "dv%08x", rnd);
 	if (ipam_alloc(&c, o->name, o->ip, o->ports[0] ? o->ports : "-", p->host_if, &p->ip, why,
@@ -75,6 +77,7 @@ int net_prepare(const struct run_opts *o, const struct features *f, struct net_p
 		return -1;
 	}
 	p->bridge = true;
+	p->veth_two_step = f->veth_two_step;
 	p->gw = c.gw;
 	p->prefix = c.prefix;
 	snprintf(p->bridge_if, sizeof(p->bridge_if), "%s", c.bridge);
@@ -102,7 +105,42 @@ static int port_rules(const char *op, const char *name, uint32_t ip, const char 
 			      op, proto, hp, name, addr, cp);
 	}
 	snprintf(rules + n, sizeof(rules) - (size_t)n, "COMMIT\n");
-	return ipt_restore(rules, why, len);
+	/* the backend net setup chose (the rules must go where its chains are) */
+	struct netconf c;
+	bool have = netconf_load(G.root, &c) == 0;
+	return ipt_restore(have ? &c : NULL, rules, why, len);
+}
+
+/*
+ * The veth pair with eth0 born in the container and the host end on the bridge, up.
+ * One request where the kernel takes IFLA_MASTER at creation; 4.4 refuses that with
+ * EOPNOTSUPP (network.veth_on_bridge in the profile says so in advance), and then
+ * the pair is created first and enslaved in a second request.
+ */
+static int veth_create(struct mnl_socket *nl, const struct net_plan *p, pid_t pid,
+		       const char **step)
+{
+	int e = EOPNOTSUPP;
+	*step = "create veth";
+	if (!p->veth_two_step) {
+		e = fault_errno("veth_onestep");
+		if (!e)
+			e = rtnl_link_add(nl, p->host_if, "veth", "eth0", pid, p->bridge_if, true);
+		if (e != EOPNOTSUPP)
+			return e;
+		info("the kernel refused a veth created on the bridge: create, then enslave");
+		rtnl_link_del(nl, p->host_if); /* nothing should exist; make sure */
+	}
+	e = rtnl_link_add(nl, p->host_if, "veth", "eth0", pid, NULL, false);
+	if (!e) {
+		*step = "put on the bridge";
+		e = rtnl_link_set_master(nl, p->host_if, p->bridge_if);
+	}
+	if (!e) {
+		*step = "bring up";
+		e = rtnl_link_up(nl, p->host_if);
+	}
+	return e;
 }
 
 int net_attach(const struct net_plan *p, pid_t pid, char *why, size_t len)
@@ -114,9 +152,8 @@ int net_attach(const struct net_plan *p, pid_t pid, char *why, size_t len)
 		snprintf(why, len, "rtnetlink: %s", strerror(errno));
 		return -1;
 	}
-	/* one request: the pair, eth0 inside the container, the host end on the bridge, up */
-	int e = rtnl_link_add(nl, p->host_if, "veth", "eth0", pid, p->bridge_if, true);
-	const char *step = "create veth";
+	const char *step;
+	int e = veth_create(nl, p, pid, &step);
 	if (!e) {
 		/* `ip link` shows whose it is */
 		char alias[64];

@@ -79,7 +79,38 @@ static const struct node nodes[] = {
     {"random", 1, 8}, {"urandom", 1, 9}, {"tty", 5, 0},
 };
 
-static int setup_dev(int rootfd, char *why, size_t len)
+/*
+ * /dev/pts: a devpts instance of the container's own, its ptmx linked from /dev/ptmx.
+ * Without private instances (CONFIG_DEVPTS_MULTIPLE_INSTANCES off, before 4.7) every
+ * devpts mount is the host's single instance: the container would list and open
+ * the host's ptys, and the options of the mount would change the host's instance
+ * (4.4: new host ptys became root:root 0600).  Then /dev/pts stays an empty
+ * directory with no ptmx: no pty at all rather than the host's (features.c refuses
+ * -t and announces the degraded mode; the container cannot mount devpts itself,
+ * having no CAP_SYS_ADMIN).
+ */
+static int setup_pts(int devfd, bool private_devpts, char *why, size_t len)
+{
+	int r = -1;
+	if (!private_devpts) {
+		int fd = real_dir(devfd, "pts");
+		if (fd < 0)
+			FAIL("mkdir /dev/pts: %s", strerror(-fd));
+		close(fd);
+		return 0;
+	}
+	int e = mount_on(devfd, "pts", "devpts", "devpts", MS_NOSUID | MS_NOEXEC,
+			 "newinstance,ptmxmode=0666,mode=0620");
+	if (e < 0)
+		FAIL("mount a new devpts instance on /dev/pts: %s", strerror(-e));
+	if (symlinkat("pts/ptmx", devfd, "ptmx") < 0)
+		FAIL("symlink /dev/ptmx: %s", strerror(errno));
+	r = 0;
+out:
+	return r;
+}
+
+static int setup_dev(int rootfd, bool private_devpts, char *why, size_t len)
 {
 	int devfd = -1, r = -1;
 	int e = mount_on(rootfd, "dev", "tmpfs", "tmpfs", MS_NOSUID | MS_NOEXEC | MS_STRICTATIME,
@@ -96,17 +127,16 @@ static int setup_dev(int rootfd, char *why, size_t len)
 		if (fchmodat(devfd, nodes[i].name, 0666, 0) < 0)
 			FAIL("chmod /dev/%s: %s", nodes[i].name, strerror(errno));
 	}
-	e = mount_on(devfd, "pts", "devpts", "devpts", MS_NOSUID | MS_NOEXEC,
-		     "newinstance,ptmxmode=0666,mode=0620");
-	if (e < 0)
-		FAIL("mount a new devpts instance on /dev/pts: %s", strerror(-e));
+	if (setup_pts(devfd, private_devpts, why, len) < 0)
+		goto out;
 	e = mount_on(devfd, "shm", "shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
 		     "mode=1777,size=65536k");
 	if (e < 0)
 		FAIL("mount tmpfs on /dev/shm: %s", strerror(-e));
 	static const char *const links[][2] = {
-	    {"pts/ptmx", "ptmx"},	   {"/proc/self/fd", "fd"},
-	    {"/proc/self/fd/0", "stdin"},  {"/proc/self/fd/1", "stdout"},
+	    {"/proc/self/fd", "fd"},
+	    {"/proc/self/fd/0", "stdin"},
+	    {"/proc/self/fd/1", "stdout"},
 	    {"/proc/self/fd/2", "stderr"},
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(links); i++)
@@ -329,7 +359,7 @@ int rootfs_setup(const struct launch *l, char *why, size_t len)
 	rootfd = open(merged, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (rootfd < 0)
 		FAIL("open %s: %s", merged, strerror(errno));
-	if (setup_dev(rootfd, why, len) < 0)
+	if (setup_dev(rootfd, l->f->devpts, why, len) < 0)
 		goto out;
 	e = mount_on(rootfd, "proc", "proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
 	if (e < 0)

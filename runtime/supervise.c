@@ -109,14 +109,36 @@ static void tty_resize(int master)
 		ioctl(master, TIOCSWINSZ, &ws);
 }
 
+/*
+ * The container's terminal: a pty of the host, its slave handed to the container.
+ * Through /dev/pts/ptmx first: the ptmx of the very instance where ptsname() names
+ * the slave.  /dev/ptmx may belong to another instance: on 4.4 it is always the
+ * initial one, even where /dev/pts was mounted with newinstance, and then the slave
+ * is missing under /dev/pts, or is somebody else's pty of the same number.
+ * /dev/ptmx only where /dev/pts/ptmx cannot be opened.
+ */
+static int open_pty_at(const char *ptmx, int *master, int *slave)
+{
+	*slave = -1;
+	*master = open(ptmx, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (*master < 0)
+		return -1;
+	char *name = grantpt(*master) == 0 && unlockpt(*master) == 0 ? ptsname(*master) : NULL;
+	*slave = name ? open(name, O_RDWR | O_NOCTTY | O_CLOEXEC) : -1;
+	if (*slave >= 0)
+		return 0;
+	int e = errno;
+	close(*master);
+	*master = -1;
+	errno = e;
+	return -1;
+}
+
 static int open_pty(int *master, int *slave)
 {
-	*master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
-	if (*master < 0 || grantpt(*master) < 0 || unlockpt(*master) < 0)
-		return -1;
-	char *name = ptsname(*master);
-	*slave = name ? open(name, O_RDWR | O_NOCTTY | O_CLOEXEC) : -1;
-	return *slave < 0 ? -1 : 0;
+	return open_pty_at("/dev/pts/ptmx", master, slave) == 0
+		   ? 0
+		   : open_pty_at("/dev/ptmx", master, slave);
 }
 
 static void copy(int from, int to, bool *open_)

@@ -9,5 +9,10 @@ set -u
 	ls -d /var/lib/.diyc-probe* /var/lib/diyc/.diyc-probe* /tmp/.diyc-probe* 2>/dev/null | sed 's/^/tmpdir: /'
 	ip -o link show 2>/dev/null | awk -F': ' '/diyc/ {print "link: " $2}'
 	ls /run/netns 2>/dev/null | grep -i diyc | sed 's/^/netns: /'
-	(iptables-save 2>/dev/null || true) | grep -i diyc | sed 's/^/rule: /'
+	# both iptables backends: diyc uses whichever programs this kernel
+	for s in iptables-nft-save iptables-legacy-save; do
+		command -v $s >/dev/null && $s 2>/dev/null | grep -i diyc | sed "s/^/rule($s): /"
+	done
+	command -v iptables-nft-save >/dev/null || command -v iptables-legacy-save >/dev/null ||
+		(iptables-save 2>/dev/null || true) | grep -i diyc | sed 's/^/rule: /'
 } | sort

@@ -32,6 +32,12 @@ run() {
 		echo "not ok - $name exited $rc"
 		failed=$((failed + 1))
 	fi
+	# a producer that printed no result at all checked nothing: that is a failure,
+	# a skip must say so (ok ... # SKIP reason)
+	if [ "$p" -eq 0 ] && [ "$f" -eq 0 ]; then
+		echo "not ok - $name reported no test"
+		failed=$((failed + 1))
+	fi
 }
 
 before=$(tests/leftovers.sh)

@@ -51,7 +51,7 @@ leftovers() {
 	ls -d /run/diyc/"$1" "$DIYC_ROOT/containers/$1" 2>/dev/null
 	find /sys/fs/cgroup -name "diyc-$1" 2>/dev/null
 	grep -s " $1 " "$DIYC_ROOT/net/leases"
-	iptables-save 2>/dev/null | grep "diyc:$1 "
+	ipt_save | grep -E "diyc:$1\"? "
 	grep -F "$DIYC_ROOT" /proc/self/mountinfo | awk '{print "mount " $5}'
 	local p
 	for p in /proc/[0-9]*; do # (busybox ps in the QEMU guests has no -e)
@@ -94,7 +94,7 @@ crash() { # crash PROFILE-TAG PROFILE
 			sh -c 'sleep 317 & exec sleep 307' >/dev/null 2>"$T/err" &
 		local pid=$! i
 		if [ "$st" = running ]; then
-			for i in $(seq 50); do pgrep -f 'sleep 307' >/dev/null && break; sleep 0.1; done
+			for i in $(seq 50); do [ -n "$(pids_by_cmdline 'sleep 307')" ] && break; sleep 0.1; done
 		fi
 		wait $pid
 		rc=$?

@@ -6,14 +6,7 @@
 set -u
 cd "$(dirname "$0")/../.."
 . tests/lib.sh
-if [ "$(id -u)" != 0 ]; then
-	skip "load tests" "need root"
-	done_testing
-	exit
-fi
-if [ -z "${DIYC_HARNESS:-}" ]; then
-	exec env DIYC_HARNESS=1 unshare --uts --ipc --pid --mount --fork --mount-proc "$0" "$@"
-fi
+harness "load tests" "$0" "$@"
 DIYC=${DIYC:-./diyc}
 RUNS=${LOAD_RUNS:-1000}
 CONC=${LOAD_CONCURRENT:-50}

@@ -39,6 +39,9 @@ export DIYC_ROOT=$T/root
 trap 'rm -rf "$T"' EXIT
 runtime/mkimage-busybox.sh "$DIYC_ROOT" >/dev/null
 probe_json "$T/full.json"
+# every diyc here reads (and, stale, rewrites) this profile, not the machine's:
+# `ip netns exec` mounts a sysfs of its own, without /sys/fs/cgroup
+export DIYC_PROFILE=$T/full.json
 if [ "$(jget "$T/full.json" 'd["namespaces"]["net"]["status"]')" != yes ]; then
 	skip "bridged networking" "this kernel has no usable network namespace"
 	done_testing
@@ -58,13 +61,13 @@ for i in range(50):
         err = e; time.sleep(0.1)
 else:
     print("fetch failed:", err)' "$1" 2>&1; }
-rules() { iptables-save | grep -E '^(-A |:[^ ]+ - )' | sed 's/\[[0-9:]*\]//'; }
+rules() { ipt_save | grep -E '^(-A |:[^ ]+ - )' | sed 's/\[[0-9:]*\]//'; }
 # leftover NAME: the lease or a port rule of a container, and any host veth end
 # that no lease owns (the kernel removes an exited container's pair while it
 # destroys the namespace, so that is waited for, up to 3 s)
 leftover() {
 	grep -s " $1 " "$DIYC_ROOT/net/leases"
-	iptables-save | grep "diyc:$1 "
+	ipt_save | grep -E "diyc:$1\"? "
 	local i extra
 	for i in $(seq 30); do
 		extra=$(ip -o link | awk -F': ' '$2 ~ /^dv[0-9a-f]{8}@/ {sub(/@.*/, "", $2); print $2}' |
@@ -92,6 +95,15 @@ second=$(rules)
 [ "$first" = "$second" ] && ok "setup twice gives the same rule set" || fail "setup not idempotent" "$(diff <(echo "$first") <(echo "$second"))"
 printf '%s\n' "$first" | grep -q -- '-A DIYC-POSTROUTING -s 10.203.0.0/16 ! -o diyc0 .*MASQUERADE' && ok "NAT rule in its own chain" || fail "nat rule" "$first"
 [ "$(cat /proc/sys/net/ipv4/ip_forward)" = 1 ] && ok "forwarding on (in the test namespace)" || fail "ip_forward"
+backend=$(jget "$T/full.json" 'd["network"]["iptables_backend"]')
+d net status
+expect "net status names the iptables backend the probe chose ($backend)" 0 "iptables $backend\$"
+if [ "$backend" = nft ] || [ "$backend" = legacy ]; then
+	"iptables-$backend-save" 2>/dev/null | grep -q '^-A DIYC-POSTROUTING' && ok "the rules live in iptables-$backend" ||
+		fail "rules not in iptables-$backend" "$(ipt_save)"
+else
+	fail "the probe chose a backend" "network.iptables_backend=$backend: $(jget "$T/full.json" 'd["network"]["iptables_nat"]')"
+fi
 d net setup --subnet 10.99.0.0/16
 expect "setup with another subnet is refused while set up" 125
 d net setup --subnet 10.99.0.1/16
@@ -130,6 +142,27 @@ fi
 ip -n "$OUT" route del 10.203.0.0/16 2>/dev/null
 ip -o link | grep -q "alias diyc:n1" && ok "the host end of n1's veth says whose it is" || fail "veth alias" "$(ip -o link | grep dv)"
 
+# --- a kernel that refuses IFLA_MASTER in the request creating the veth (4.4), injected
+out=$(DIYC_FAULT=veth_onestep "$DIYC" -v run --rm n9 busybox sh -c 'ping -c1 -W2 10.203.0.1 >/dev/null && echo gw-ok' 2>"$T/err"); rc=$?; errout=$(cat "$T/err")
+expect "veth refused on the bridge at creation (4.4): created, then enslaved; the gateway answers" 0 '^gw-ok$'
+case $errout in *"create, then enslave"*) ok "and -v says which form it took" ;; *) fail "no word of the fallback" "$errout" ;; esac
+python3 - "$T" <<'PY'
+import json, sys
+p = json.load(open(sys.argv[1] + "/full.json"))
+p["network"]["veth_on_bridge"]["form"] = "two-step"
+json.dump(p, open(sys.argv[1] + "/twostep.json", "w"))
+PY
+out=$(DIYC_FAULT=veth_onestep "$DIYC" -v run --rm --profile "$T/twostep.json" n9 busybox sh -c 'ping -c1 -W2 10.203.0.1 >/dev/null && echo gw-ok' 2>"$T/err"); rc=$?; errout=$(cat "$T/err")
+expect "a profile saying two-step: the veth is enslaved after creation" 0 '^gw-ok$'
+case $errout in *"refused a veth"*) fail "the one-step request was still tried" "$errout" ;; *) ok "and the request bound to fail is not made" ;; esac
+DIYC_FAULT=nonsense "$DIYC" run --rm n9 busybox true 2>/dev/null
+[ $? = 125 ] && ok "an unknown DIYC_FAULT is an error" || fail "unknown DIYC_FAULT accepted"
+[ -z "$(leftover n9)" ] && ok "the two-step runs leave no veth, lease or rule" || fail "n9 leftovers" "$(leftover n9)"
+
+# --- an uninitialised random pool (4.4 under QEMU for minutes): getrandom must not block
+out=$("$NONS" --entropy-starved -- "$DIYC" run --rm n10 busybox sh -c 'ip -4 -o addr show eth0' 2>"$T/err"); rc=$?; errout=$(cat "$T/err")
+expect "getrandom starved (a blocking call would kill): a bridged run still starts" 0 'inet 10\.203\.'
+
 # --- published ports
 d run -d -p 8081:8080 n4 busybox httpd -f -p 8080 -h /etc
 expect "run -d -p 8081:8080" 0
@@ -162,7 +195,7 @@ d run -d -p 8082:8080 n6 busybox httpd -f -p 8080
 sup=$(python3 -c 'import json; print(json.load(open("/run/diyc/n6/state.json"))["supervisor"])')
 kill -9 "$sup"
 sleep 0.5
-[ -n "$(leftover n6)" ] && ok "a killed diyc leaves its network behind" || ok "a killed diyc left nothing (already clean)"
+[ -n "$(leftover n6)" ] && ok "a killed diyc leaves its network behind (for gc)" || fail "a killed diyc left no lease" "$(cat "$DIYC_ROOT/net/leases")"
 d gc
 expect "gc after kill -9" 0
 [ -z "$(leftover n6)" ] && ok "after gc: no veth, lease or port rule" || fail "n6 leftovers" "$(leftover n6)"
@@ -207,4 +240,63 @@ after=$(rules)
 [ "$after" = "$before" ] && ok "clean leaves the rule set as before setup" || fail "rules after clean" "$(diff <(echo "$before") <(echo "$after"))"
 ip link show diyc0 >/dev/null 2>&1 && fail "bridge left" || ok "bridge removed"
 [ "$(cat /proc/sys/net/ipv4/ip_forward)" = 0 ] && ok "forwarding restored" || fail "ip_forward not restored"
+
+# --- each iptables backend the probe found able to program this kernel, chosen by profile
+for b in nft legacy; do
+	other=$([ $b = nft ] && echo legacy || echo nft)
+	st=$(jget "$T/full.json" "d['network']['iptables_$b']['status']")
+	if [ "$st" != yes ]; then
+		skip "net setup, -p and clean through iptables-$b" "the probe: $(jget "$T/full.json" "d['network']['iptables_$b']['evidence']")"
+		continue
+	fi
+	python3 - "$T" $b <<'PY'
+import json, sys
+t, b = sys.argv[1], sys.argv[2]
+p = json.load(open(t + "/full.json"))
+n = p["network"]
+n["iptables_backend"] = b
+n["iptables_restore"] = n["iptables_" + b]["restore"]
+n["iptables"] = n["iptables_restore"][: -len("-restore")]
+json.dump(p, open(f"{t}/ipt-{b}.json", "w"))
+PY
+	d net setup --profile "$T/ipt-$b.json"
+	expect "net setup through iptables-$b (profile)" 0
+	"iptables-$b-save" | grep -q '^-A DIYC-POSTROUTING' && ! { "iptables-$other-save" 2>/dev/null | grep -qi diyc; } &&
+		ok "its rules are in iptables-$b only" || fail "rules of $b" "$(ipt_save)"
+	d run -d -p 8083:8080 nb busybox httpd -f -p 8080 -h /etc
+	got=$(fetch http://192.0.2.1:8083/hostname)
+	[ "$got" = "$(cname nb)" ] && "iptables-$b-save" | grep -Eq 'diyc:nb"? ' && ok "a published port through iptables-$b" ||
+		fail "published port through $b" "$got $(ipt_save | grep diyc:nb)"
+	d stop -t 1 nb; d rm nb
+	d net clean
+	expect "net clean (iptables-$b)" 0
+	left=$(ipt_save | grep -i diyc)
+	[ -z "$left" ] && ok "clean removed every rule of iptables-$b" || fail "rules left in $b" "$left"
+done
+
+# --- no backend can program the kernel: refused before anything is made
+python3 - "$T" <<'PY'
+import json, sys
+t = sys.argv[1]
+p = json.load(open(t + "/full.json"))
+n = p["network"]
+n["iptables_backend"] = "none"
+n["iptables_nft"]["evidence"] = "TABLE_ADD failed (No such file or directory): table nat"
+n["iptables_legacy"]["evidence"] = "can't initialize iptables table `nat'"
+json.dump(p, open(t + "/ipt-none.json", "w"))
+PY
+d net setup --profile "$T/ipt-none.json"
+expect "no usable iptables backend: net setup refused" 125
+case $errout in *"TABLE_ADD failed"*"can't initialize"*) ok "the refusal keeps what each backend said" ;; *) fail "refusal text" "$errout" ;; esac
+ip link show diyc0 >/dev/null 2>&1 && fail "a bridge was made" || ok "no bridge made"
+
+# --- iptables-restore fails: the line that says what failed is kept, nothing half-made
+printf '#!/bin/sh\ncat >/dev/null\necho "iptables-restore v1.8.9 (nf_tables): " >&2\necho "line 4: RULE_INSERT failed (Invalid argument): rule in chain FORWARD" >&2\nexit 4\n' >"$T/fake-restore"
+chmod 755 "$T/fake-restore"
+out=$(DIYC_IPTABLES_RESTORE=$T/fake-restore "$DIYC" net setup 2>"$T/err"); rc=$?; errout=$(cat "$T/err")
+expect "a failing iptables-restore fails net setup" 125
+case $errout in *"(nf_tables): line 4: RULE_INSERT failed (Invalid argument): rule in chain FORWARD"*) ok "the error keeps the line that says what failed" ;; *) fail "error text" "$errout" ;; esac
+ip link show diyc0 >/dev/null 2>&1 && fail "the bridge was left" || ok "the failed setup removed its bridge"
+[ "$(cat /proc/sys/net/ipv4/ip_forward)" = 0 ] && ok "and restored forwarding" || fail "ip_forward left on"
+[ -e "$DIYC_ROOT/net/config" ] && fail "a config was written" || ok "and wrote no configuration"
 done_testing

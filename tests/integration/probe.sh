@@ -104,6 +104,41 @@ $PROBE --sysroot tests/fixtures/legacy-4.4.74 --json >"$T/legacy.json" 2>"$T/err
 got=$(jget "$T/legacy.json" 'd["namespaces"]["pid"]["status"] + " " + d["cgroups"]["mode"] + " " + str(d["probe"]["live"])')
 [ "$got" = "no legacy False" ] && ok "--sysroot legacy-4.4.74: pid no, cgroups legacy, not live" || fail "--sysroot" "rc=$rc $got"
 [ ! -e tests/fixtures/legacy-4.4.74/run ] && ok "--sysroot writes nothing without -o" || fail "--sysroot wrote"
+# a namespace younger than the kernel: the hint names the version, not a CONFIG_ option
+for ns in cgroup:4.6 time:5.6; do
+	h=$(jget "$T/legacy.json" "d['namespaces']['${ns%:*}']['hint']")
+	case $h in *"Linux ${ns#*:}"*CONFIG_* | *CONFIG_*"Linux ${ns#*:}"*) fail "${ns%:*} namespace hint on 4.4" "$h" ;;
+	*"came with Linux ${ns#*:}"*) ok "${ns%:*} namespace on 4.4: the hint says Linux ${ns#*:} brings it" ;;
+	*) fail "${ns%:*} namespace hint on 4.4" "$h" ;; esac
+done
+h=$(jget "$T/legacy.json" "d['namespaces']['pid']['hint']")
+case $h in *CONFIG_PID_NS=y*) ok "pid namespace on 4.4 (compiled out): the hint names CONFIG_PID_NS" ;; *) fail "pid hint" "$h" ;; esac
+
+# --- iptables: each backend tried for real in a private network namespace
+b=$(jget "$T/p.json" 'd["network"]["iptables_backend"]')
+u=$(jget "$T/p.json" 'd["network"]["iptables_usable"]')
+case $b:$u in nft:nft | nft:both | legacy:legacy | legacy:both | none:none) ok "iptables backend '$b' chosen among usable '$u'" ;;
+*) fail "iptables backend choice" "backend=$b usable=$u" ;; esac
+for x in nft legacy; do
+	st=$(jget "$T/p.json" "d['network']['iptables_$x']['status']")
+	ev=$(jget "$T/p.json" "d['network']['iptables_$x']['evidence']")
+	# an independent observation: the same backend in a throw-away namespace
+	if [ "$st" = unknown ]; then skip "iptables-$x verdict" "$ev"; continue; fi
+	if command -v "iptables-$x" >/dev/null && unshare --net "iptables-$x" -w -t nat -N DIYC-T 2>/dev/null; then want=yes; else want=no; fi
+	[ "$st" = "$want" ] && ok "iptables-$x: $st, as iptables-$x itself says ($ev)" || fail "iptables-$x verdict" "probe $st, tool $want: $ev"
+done
+# found through $PATH, not four fixed directories
+if command -v iptables-nft-restore >/dev/null; then
+	mkdir -p "$T/bin"
+	for t in iptables iptables-nft iptables-nft-restore iptables-legacy iptables-legacy-restore; do
+		command -v $t >/dev/null && ln -sf "$(command -v $t)" "$T/bin/$t"
+	done
+	PATH=$T/bin:$PATH $PROBE -n --json >"$T/path.json" 2>/dev/null
+	got=$(jget "$T/path.json" 'd["network"]["iptables_nft"].get("restore")')
+	[ "$got" = "$T/bin/iptables-nft-restore" ] && ok "iptables found through \$PATH first" || fail "iptables from PATH" "$got"
+else
+	skip "iptables found through \$PATH" "no iptables-nft-restore here"
+fi
 
 # --- modules: only with --load-modules, and harmless where there are none
 check "--load-modules runs" $PROBE -n -q --load-modules

@@ -6,17 +6,11 @@
 set -u
 cd "$(dirname "$0")/../.."
 . tests/lib.sh
-if [ "$(id -u)" != 0 ]; then
-	skip "runtime tests" "need root"
-	done_testing
-	exit
-fi
-if [ -z "${DIYC_HARNESS:-}" ]; then
-	exec env DIYC_HARNESS=1 unshare --uts --ipc --pid --mount --fork --mount-proc "$0" "$@"
-fi
+harness "runtime tests" "$0" "$@"
 DIYC=${DIYC:-./diyc}
 PROBE=${PROBE:-./diyc-probe}
 NONS=${NONS:-./tests/tools/nons}
+HOSTILE=${HOSTILE:-./tests/tools/hostile}
 T=$(mktemp -d /tmp/diyc-rt.XXXXXX)
 export DIYC_ROOT=$T/root
 trap 'rm -rf "$T"' EXIT
@@ -42,6 +36,10 @@ json.dump(p, open(t + "/nomem.json", "w"))
 p = json.load(open(t + "/full.json"))
 p["overlay"]["mount"]["status"] = "no"
 json.dump(p, open(t + "/noov.json", "w"))
+# a 4.4 kernel without CONFIG_DEVPTS_MULTIPLE_INSTANCES: one devpts, the host's
+p = json.load(open(t + "/full.json"))
+p["hardening"]["devpts_newinstance"]["status"] = "no"
+json.dump(p, open(t + "/nodevpts.json", "w"))
 PY
 # What this kernel really has (in QEMU guests some namespaces are missing): the
 # tests of full isolation expect the degraded behaviour where the kernel lacks it.
@@ -86,14 +84,44 @@ if [ "$have_uts" = yes ]; then expect "--hostname" 0 '^box$'; else expect "--hos
 [ "$(hostname)" = "$host" ] && ok "host name unchanged" || fail "host name changed to $(hostname)"
 d run --rm t2 busybox sh -c 'ls /dev | tr "\n" " "'
 expect "/dev holds only diyc's nodes" 0 '^fd full null ptmx pts random shm stderr stdin stdout tty urandom zero $'
+# --- -t where /dev/ptmx is not the ptmx of /dev/pts (4.4 with /dev/pts mounted
+# newinstance keeps /dev/ptmx on the initial instance): here /dev/ptmx is unusable
+if command -v script >/dev/null && command -v unshare >/dev/null; then
+	out=$(script -qec "unshare --mount sh -c 'mount --bind /dev/null /dev/ptmx && $DIYC run --rm -t t2 busybox sh -c \"test -t 0 && test -t 1 && echo on-a-tty\"'" /dev/null </dev/null 2>&1)
+	case $out in *on-a-tty*) ok "-t takes the pty of the instance on /dev/pts, not /dev/ptmx" ;; *) fail "-t with a foreign /dev/ptmx" "$out" ;; esac
+else
+	fail "-t with a foreign /dev/ptmx" "needs script(1) and unshare(1) (util-linux)"
+fi
+
+# --- a shared devpts (no private instances): never mounted, no ptys, -t refused
+pts_before=$(grep ' /dev/pts ' /proc/self/mountinfo | cut -d' ' -f3-)
+d run --rm --profile "$T/nodevpts.json" t2 busybox sh -c 'ls -A /dev/pts | wc -l; stat -f -c %T /dev/pts; ls /dev | tr "\n" " "'
+expect "shared devpts: /dev/pts is an empty directory, not a devpts mount" 0 '^0$'
+printf '%s\n' "$out" | grep -qx tmpfs && ! printf '%s\n' "$out" | grep -q ptmx && ok "and there is no /dev/ptmx" || fail "devpts mounted or ptmx present" "$out"
+case $errout in *"degraded: no private devpts instance"*) ok "the degraded mode is announced" ;; *) fail "no devpts warning" "$errout" ;; esac
+d run --rm -t --profile "$T/nodevpts.json" t2 busybox true
+expect "shared devpts: -t is refused" 125
+case $errout in *"-t needs a private devpts instance"*) ok "with the reason" ;; *) fail "-t refusal text" "$errout" ;; esac
+d run --rm --strict --profile "$T/nodevpts.json" t2 busybox true
+expect "shared devpts: --strict refuses" 125
+[ "$(grep ' /dev/pts ' /proc/self/mountinfo | cut -d' ' -f3-)" = "$pts_before" ] && ok "the host's /dev/pts mount is unchanged" || fail "host devpts changed"
+gone t2 "shared devpts runs"
 d run --rm t2 busybox sh -c 'mknod /tmp/sda b 8 0 2>&1; echo rc=$?'
 expect "mknod of a block device fails" 0 'rc=1'
 d run --rm t2 busybox sh -c 'cat /proc/kcore | wc -c; echo x > /proc/sysrq-trigger; echo sysrq=$?; echo 1 > /proc/sys/kernel/panic; echo sys=$?; touch /sys/x; echo sysfs=$?; mount -t tmpfs t /mnt; echo mount=$?'
 expect "masked /proc/kcore is empty" 0 '^0$'
 printf '%s' "$out" | grep -q 'sysrq=1' && printf '%s' "$out" | grep -q 'sys=1' && printf '%s' "$out" | grep -q 'sysfs=1' && printf '%s' "$out" | grep -Eq 'mount=[1-9]' \
 	&& ok "sysrq-trigger, /proc/sys, /sys and mount refused" || fail "read-only paths" "$out"
-d run --rm t2 busybox sh -c 'grep -E "^(CapInh|CapPrm|CapEff|CapBnd|CapAmb|NoNewPrivs)" /proc/self/status | tr -s "\t\n" "  "'
-expect "capabilities cut, no_new_privs set" 0 'CapInh: 0000000000000000 CapPrm: 00000000a00425fb CapEff: 00000000a00425fb CapBnd: 00000000a00425fb CapAmb: 0000000000000000 NoNewPrivs: 1'
+d run --rm t2 busybox sh -c 'grep -E "^(CapInh|CapPrm|CapEff|CapBnd|CapAmb)" /proc/self/status | tr -s "\t\n" "  "'
+expect "capabilities cut" 0 'CapInh: 0000000000000000 CapPrm: 00000000a00425fb CapEff: 00000000a00425fb CapBnd: 00000000a00425fb CapAmb: 0000000000000000'
+# no_new_privs asked of the kernel (prctl): 4.4's /proc/PID/status has no NoNewPrivs line
+if [ -x "${HOSTILE:-}" ]; then
+	cp -a "$DIYC_ROOT/images/busybox" "$DIYC_ROOT/images/tools" && cp "$HOSTILE" "$DIYC_ROOT/images/tools/hostile"
+	d run --rm t2 tools /hostile nnp
+	expect "no_new_privs set (prctl)" 0 '^nnp=1$'
+else
+	fail "no_new_privs set (prctl)" "HOSTILE (tests/tools/hostile) is not built: make"
+fi
 out=$(SECRET=leak "$DIYC" run --rm -e A=1 -e PATH=/bin:/usr/bin t2 busybox env | sort | tr '\n' ' ')
 [ "$out" = "A=1 HOME=/root HOSTNAME=$(cname t2) PATH=/bin:/usr/bin " ] && ok "clean environment plus -e" || fail "environment" "$out"
 d run --rm -w /tmp t2 busybox pwd

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
@@ -27,6 +28,15 @@ static int verdict(const char *what, int r)
 	}
 	printf("%s: SUCCEEDED\n", what);
 	return 1;
+}
+
+/* Write a marker into an executable opened for writing: the test then checks that
+ * neither the image nor the host's diyc changed (4.4's overlayfs lets the open
+ * succeed and copies the file up into the container's own layer). */
+static void scribble(int fd)
+{
+	if (write(fd, "#hostile", 8) != 8)
+		printf("exe-write: the write failed (%s)\n", strerror(errno));
 }
 
 /* every other process's executable, opened for writing directly and by reopening */
@@ -46,6 +56,7 @@ static int exe_write(void)
 		if (fd >= 0) {
 			printf("exe-write: opened %s for writing\n", p);
 			opened++;
+			scribble(fd);
 			close(fd);
 		}
 		fd = open(p, O_PATH);
@@ -55,6 +66,7 @@ static int exe_write(void)
 			if (w >= 0) {
 				printf("exe-write: reopened %s for writing\n", p);
 				opened++;
+				scribble(w);
 				close(w);
 			}
 			close(fd);
@@ -111,7 +123,8 @@ int main(int argc, char **argv)
 	if (!strcmp(c, "mount"))
 		return verdict("mount", mount("none", "/mnt", "tmpfs", 0, NULL));
 	if (!strcmp(c, "remount"))
-		return verdict("remount", mount(NULL, "/proc/sys", NULL, MS_REMOUNT | MS_BIND, NULL));
+		return verdict("remount",
+			       mount(NULL, "/proc/sys", NULL, MS_REMOUNT | MS_BIND, NULL));
 	if (!strcmp(c, "sysctl"))
 		return write_file("sysctl", "/proc/sys/kernel/domainname", "pwned\n");
 	if (!strcmp(c, "sysrq"))
@@ -119,11 +132,14 @@ int main(int argc, char **argv)
 	if (!strcmp(c, "module"))
 		return verdict("module", (int)syscall(SYS_init_module, "", 0UL, ""));
 	if (!strcmp(c, "reboot"))
-		return verdict("reboot", (int)syscall(SYS_reboot, LINUX_REBOOT_MAGIC1,
-						      LINUX_REBOOT_MAGIC2, LINUX_REBOOT_CMD_CAD_OFF,
-						      NULL));
+		return verdict("reboot",
+			       (int)syscall(SYS_reboot, LINUX_REBOOT_MAGIC1, LINUX_REBOOT_MAGIC2,
+					    LINUX_REBOOT_CMD_CAD_OFF, NULL));
 	if (!strcmp(c, "ids"))
 		return ids();
+	/* no_new_privs through prctl: /proc/PID/status has no NoNewPrivs line before 4.10 */
+	if (!strcmp(c, "nnp"))
+		return printf("nnp=%d\n", prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0)) < 0;
 	/* drop to uid 1000, then execute argv[2] (a setuid-root copy of us) */
 	if (!strcmp(c, "as-user") && argc > 2) {
 		if (setresgid(1000, 1000, 1000) < 0 || setresuid(1000, 1000, 1000) < 0)
@@ -132,6 +148,6 @@ int main(int argc, char **argv)
 		return verdict("exec", -1) + 2;
 	}
 	fprintf(stderr, "usage: hostile exe-write|tiocsti|mknod|mount|remount|sysctl|sysrq|"
-			"module|reboot|ids|as-user SETUIDPROG ARG...\n");
+			"module|reboot|ids|nnp|as-user SETUIDPROG ARG...\n");
 	return 2;
 }

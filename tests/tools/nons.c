@@ -1,7 +1,8 @@
 /*
  * nons: run a command as if the kernel lacked some namespaces.
  *
- *   nons [--pid] [--uts] [--ipc] [--net] [--user] [--cgroup] [--time] [--mnt] -- CMD [ARG...]
+ *   nons [--pid] [--uts] [--ipc] [--net] [--user] [--cgroup] [--time] [--mnt]
+ *        [--entropy-starved] -- CMD [ARG...]
  *
  * A seccomp filter makes unshare(2) and clone(2) fail with EINVAL, exactly
  * what a kernel built without CONFIG_<X>_NS answers, whenever the flags name
@@ -9,6 +10,11 @@
  * read its flags from memory; libc then falls back to clone(2).  Used by the
  * probe's and the runtime's tests to simulate e.g. the 4.4.74 VM without PID
  * and UTS namespaces on a full kernel.
+ *
+ * --entropy-starved simulates a freshly booted machine whose random pool is not
+ * initialised (4.4 under QEMU, for minutes): getrandom(GRND_NONBLOCK) fails with
+ * EAGAIN, and a getrandom() that would block kills the process with SIGSYS
+ * instead of hanging it forever, so a test sees the mistake at once.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -16,11 +22,13 @@
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include "nsflags.h"
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/random.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -48,13 +56,16 @@ static const struct {
 static void usage(FILE *f)
 {
 	fprintf(f, "Usage: nons [--mnt] [--uts] [--ipc] [--pid] [--net] [--user] [--cgroup] "
-		   "[--time] -- CMD [ARG...]\n"
-		   "Run CMD with unshare/clone of the chosen namespaces failing with EINVAL.\n");
+		   "[--time] [--entropy-starved] -- CMD [ARG...]\n"
+		   "Run CMD with unshare/clone of the chosen namespaces failing with EINVAL;\n"
+		   "--entropy-starved: getrandom(GRND_NONBLOCK) fails with EAGAIN and a\n"
+		   "blocking getrandom() kills the process (SIGSYS).\n");
 }
 
 int main(int argc, char **argv)
 {
 	unsigned mask = 0;
+	bool starved = false;
 	int i;
 
 	for (i = 1; i < argc; i++) {
@@ -67,6 +78,10 @@ int main(int argc, char **argv)
 			usage(stdout);
 			return 0;
 		}
+		if (!strcmp(argv[i], "--entropy-starved")) {
+			starved = true;
+			continue;
+		}
 		for (j = 0; j < sizeof(names) / sizeof(names[0]); j++)
 			if (!strcmp(argv[i], names[j].opt))
 				break;
@@ -76,16 +91,26 @@ int main(int argc, char **argv)
 		}
 		mask |= names[j].flag;
 	}
-	if (i >= argc || !mask) {
-		fprintf(stderr, "nons: need at least one namespace and a command after --\n");
+	if (i >= argc || (!mask && !starved)) {
+		fprintf(stderr, "nons: need at least one option and a command after --\n");
 		return 125;
 	}
 
-	struct sock_filter prog[] = {
+	/* getrandom: without GRND_NONBLOCK it would block forever: kill instead */
+	struct sock_filter entropy[] = {
+	    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_getrandom, 0, 4),
+	    BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[2])),
+	    BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, GRND_NONBLOCK, 0, 1),
+	    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EAGAIN),
+	    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
+	};
+	struct sock_filter head[] = {
 	    BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
 	    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, NATIVE_ARCH, 1, 0),
 	    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
 	    BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+	};
+	struct sock_filter ns[] = {
 	    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_clone3, 0, 1),
 	    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS),
 	    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_unshare, 1, 0),
@@ -94,9 +119,21 @@ int main(int argc, char **argv)
 	    BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[0])),
 	    BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, mask, 0, 1),
 	    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EINVAL),
-	    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
 	};
-	struct sock_fprog fp = {.len = sizeof(prog) / sizeof(prog[0]), .filter = prog};
+	struct sock_filter prog[32];
+	unsigned short len = 0;
+#define ADD(part)                                                                                  \
+	do {                                                                                       \
+		memcpy(prog + len, part, sizeof(part));                                            \
+		len += sizeof(part) / sizeof(part[0]);                                             \
+	} while (0)
+	ADD(head);
+	if (starved)
+		ADD(entropy);
+	if (mask)
+		ADD(ns);
+	prog[len++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+	struct sock_fprog fp = {.len = len, .filter = prog};
 
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
 	    prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &fp) < 0) {
