@@ -19,7 +19,7 @@
 
 static void child(char *const argv[], int in, int err)
 {
-	int null = open("/dev/null", O_WRONLY);
+	int null = open("/dev/null", O_WRONLY | O_CLOEXEC); /* dup2 clears it on fd 1 */
 	if (null < 0 || dup2(in, 0) < 0 || dup2(null, 1) < 0 || dup2(err, 2) < 0)
 		_exit(127);
 	execvp(argv[0], argv);

@@ -67,11 +67,14 @@ static void conf_path(const char *root, char *p, size_t len)
 static void conf_value(const char *text, const char *key, char *out, size_t len)
 {
 	size_t k = strlen(key);
-	for (const char *l = text; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL)
-		if (!strncmp(l, key, k) && l[k] == '=') {
-			snprintf(out, len, "%.*s", (int)strcspn(l + k + 1, "\n"), l + k + 1);
+	for (const char *l = text; *l;) {
+		size_t end = strcspn(l, "\n");
+		if (end > k && !strncmp(l, key, k) && l[k] == '=') {
+			snprintf(out, len, "%.*s", (int)(end - k - 1), l + k + 1);
 			return;
 		}
+		l += end + (l[end] == '\n');
+	}
 	snprintf(out, len, "%s", "");
 }
 
