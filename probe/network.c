@@ -11,9 +11,7 @@
 #include "util.h"
 
 #include <errno.h>
-#include <limits.h>
 #include <net/if.h>
-#include <netinet/in.h>
 #include <sys/socket.h>
 #include <libmnl/libmnl.h>
 #include <linux/if_link.h>
@@ -26,13 +24,6 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
-
-/* From <linux/netfilter_ipv4/ip_tables.h>, which clashes with glibc's <net/if.h>. */
-#define IPT_SO_GET_INFO_ 64
-struct ipt_getinfo_ {
-	char name[32];
-	unsigned valid_hooks, hook_entry[5], underflow[5], num_entries, size;
-};
 
 struct net_test {
 	bool veth, bridge; /* which kinds to try */
@@ -144,7 +135,7 @@ static void veth_on_bridge_check(struct probe_ctx *c, const char *detail, bool r
 	char one[32], two[32];
 	const char *r1 = ran ? result(detail, "onestep", one, sizeof(one)) : NULL;
 	const char *r2 = ran ? result(detail, "master", two, sizeof(two)) : NULL;
-	const char *method = NULL;
+	const char *form = NULL;
 
 	dc_check_init(&k, "netlink", NULL);
 	k.enabled = DC_YES;
@@ -153,10 +144,10 @@ static void veth_on_bridge_check(struct probe_ctx *c, const char *detail, bool r
 	if (r2)
 		dc_check_evidence(&k, "create then IFLA_MASTER=%s", r2);
 	if (r1 && !strcmp(r1, "OK"))
-		method = "one-step";
+		form = "one-step";
 	else if (r2 && !strcmp(r2, "OK"))
-		method = "two-step";
-	if (method) {
+		form = "two-step";
+	if (form) {
 		k.status = k.usable = k.compiled = DC_YES;
 	} else if (r1 || r2) {
 		k.status = k.usable = DC_NO;
@@ -168,8 +159,8 @@ static void veth_on_bridge_check(struct probe_ctx *c, const char *detail, bool r
 		dc_check_evidence(&k, "not tested (veth or bridge not testable)");
 	}
 	json_object *o = dc_profile_add_check(c->prof, "network.veth_on_bridge", &k);
-	if (method)
-		json_object_object_add(o, "form", json_object_new_string(method));
+	if (form)
+		json_object_object_add(o, "form", json_object_new_string(form));
 }
 
 void probe_network(struct probe_ctx *c)

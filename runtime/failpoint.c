@@ -56,7 +56,10 @@ void failpoint_init(void)
 	for (size_t i = 0; i < ARRAY_SIZE(faults) && !known; i++)
 		known = !strcmp(f, faults[i].name);
 	if (!known) {
-		err("DIYC_FAULT: no fault '%s' (known: veth_onestep)", f);
+		char names[256] = "";
+		for (size_t i = 0; i < ARRAY_SIZE(faults); i++)
+			strappend(names, sizeof(names), ", ", "%s", faults[i].name);
+		err("DIYC_FAULT: no fault '%s' (known: %s)", f, names);
 		exit(EXIT_DIYC);
 	}
 	const char *e = getenv("DIYC_FAILPOINT");
