@@ -3,7 +3,8 @@
 #   make deps     install the Debian packages diyc needs (apt-get; idempotent)
 #   make          build diyc-probe and the test helpers
 #   make demo     deps + build + probe this machine
-#   make check    build and run every test, then again under ASan+UBSan
+#   make check    the layering check, then every test, then again under ASan+UBSan
+#   make check-layers  includes point down only, files and functions short (ci/check-layers.py)
 #   make install  PREFIX=/usr/local DESTDIR=
 
 PREFIX  ?= /usr/local
@@ -29,7 +30,7 @@ DEPS_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lcap -ljso
 # and paths go through fmt(), which reports truncation as an error.
 override CFLAGS += -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-format-nonliteral \
 	-Wno-format-truncation \
-	-fstack-protector-strong -D_FORTIFY_SOURCE=2 -MMD -MP -Ilib -Iprobe -Iruntime -Inetsetup $(DEPS_CFLAGS) $(SAN)
+	-fstack-protector-strong -D_FORTIFY_SOURCE=2 -MMD -MP -I. $(DEPS_CFLAGS) $(SAN)
 override LDFLAGS += $(SAN)
 
 LIB_SRC    := $(wildcard lib/*.c)
@@ -58,7 +59,7 @@ KERNEL ?=
 
 SUBNET ?=
 
-.PHONY: fuzz setup net-clean ci-qemu image all deps demo check test unit integration asan bench install uninstall clean format
+.PHONY: check-layers fuzz setup net-clean ci-qemu image all deps demo check test unit integration asan bench install uninstall clean format
 
 all: $(OUT)/diyc-probe $(OUT)/diyc $(OUT)/nsexec $(OUT)/tests/tools/nons $(OUT)/tests/tools/hostile
 
@@ -95,7 +96,7 @@ $(OUT)/nsexec: $(B)/runtime/nsexec/nsexec.o $(B)/libdiyc.a
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^
 
-$(OUT)/tests/tools/nons: $(B)/tests/tools/nons.o
+$(OUT)/tests/tools/nons: $(B)/tests/tools/nons.o $(B)/libdiyc.a
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^
 
@@ -142,8 +143,12 @@ demo: deps all image
 unit: $(UNIT_BIN)
 integration: all
 
+# lib <- probe, netsetup <- runtime; no file over 500 lines, no function over 80
+check-layers:
+	@ci/check-layers.py
+
 # The whole suite: unit tests and integration tests, normal build then ASan+UBSan.
-check: all $(UNIT_BIN) $(FUZZ_BIN)
+check: check-layers all $(UNIT_BIN) $(FUZZ_BIN)
 	@$(MAKE) --no-print-directory asan
 	@tests/run.sh --build $(B) --asan build/asan
 

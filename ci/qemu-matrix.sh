@@ -26,20 +26,20 @@ for p in "${profiles[@]}"; do
 		case $KERNEL in
 		build)
 			# a profile may name its own source tarball and patches (docs/qemu.md)
-			kernel=$(KTAR=${KTAR:-} KPATCHES=${KPATCHES:-} ci/qemu-kernel.sh "$FRAGMENT") || exit 3
-			ci/qemu-initramfs.sh "$B/initrd-built.cpio.gz" >/dev/null || exit 3
+			kernel=$(KTAR=${KTAR:-} KPATCHES=${KPATCHES:-} qemu/build-kernel.sh "$FRAGMENT") || exit 3
+			qemu/initramfs.sh "$B/initrd-built.cpio.gz" >/dev/null || exit 3
 			initrd=$B/initrd-built.cpio.gz ;;
 		debian-cloud)
-			read -r kernel modroot kver < <(ci/qemu-debian-kernel.sh) || exit 3
+			read -r kernel modroot kver < <(qemu/debian-kernel.sh) || exit 3
 			[ -n "${kver:-}" ] || exit 3
-			ci/qemu-initramfs.sh "$B/initrd-$kver.cpio.gz" "$modroot" "$kver" >/dev/null || exit 3
+			qemu/initramfs.sh "$B/initrd-$kver.cpio.gz" "$modroot" "$kver" >/dev/null || exit 3
 			initrd=$B/initrd-$kver.cpio.gz ;;
 		*) echo "ci-qemu: $p: unknown KERNEL=$KERNEL" >&2; exit 3 ;;
 		esac
 		echo "$(( $(date +%s) - t0 ))" >"$B/$p.prep"
 		echo "ci-qemu: booting $p ($DESCRIPTION)" >&2
 		rm -f "$B/$p.retried"
-		ci/qemu-run.sh "$kernel" "$initrd" "$B/$p" "ci.cgroup=$CGROUP ci.profile=$p"
+		qemu/boot.sh "$kernel" "$initrd" "$B/$p" "ci.cgroup=$CGROUP ci.profile=$p"
 		r=$?
 		# Seen once in many guests (2026-12-01): both vCPUs of a TCG guest stuck in the
 		# kernel ("soft lockup") until the timeout, before any test ran.  That is the
@@ -49,7 +49,7 @@ for p in "${profiles[@]}"; do
 			echo "ci-qemu: $p hung in the guest kernel (soft lockup under TCG): booting it once more" >&2
 			mv "$B/$p/console.log" "$B/$p/console.hung.log"
 			: >"$B/$p.retried"
-			ci/qemu-run.sh "$kernel" "$initrd" "$B/$p" "ci.cgroup=$CGROUP ci.profile=$p"
+			qemu/boot.sh "$kernel" "$initrd" "$B/$p" "ci.cgroup=$CGROUP ci.profile=$p"
 			r=$?
 		fi
 		exit $r

@@ -1,6 +1,6 @@
 #define _GNU_SOURCE
-#include "cglayout.h"
-#include "util.h"
+#include "lib/cglayout.h"
+#include "lib/util.h"
 
 #include <errno.h>
 #include <string.h>

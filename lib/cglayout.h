@@ -4,7 +4,7 @@
 
 #include <stddef.h>
 
-#include "mountinfo.h"
+#include "lib/mountinfo.h"
 
 /* The v1 mount whose super options list controller ctrl, or NULL. */
 const struct mnt_entry *cg_v1_mount(const struct mountinfo *mi, const char *ctrl);

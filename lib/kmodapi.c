@@ -1,5 +1,5 @@
 #define _GNU_SOURCE
-#include "kmodapi.h"
+#include "lib/kmodapi.h"
 
 #include <dlfcn.h>
 #include <errno.h>
@@ -7,7 +7,7 @@
 
 static struct kmod_api api;
 static int state; /* 0 untried, 1 loaded, -1 failed */
-static char error[200];
+static char error[200]; /* why the one dlopen failed: every later call reports it */
 
 #define SYM(field, name)                                                                           \
 	do {                                                                                       \
@@ -18,7 +18,7 @@ static char error[200];
 		}                                                                                  \
 	} while (0)
 
-const struct kmod_api *kmod_api(void)
+static const struct kmod_api *load(void)
 {
 	if (state)
 		return state > 0 ? &api : NULL;
@@ -48,7 +48,13 @@ fail:
 	return NULL;
 }
 
-const char *kmod_api_error(void) { return error[0] ? error : "libkmod not loaded"; }
+const struct kmod_api *kmod_api(struct dc_err *e)
+{
+	const struct kmod_api *a = load();
+	if (!a)
+		dc_fail(e, 0, "%s", error[0] ? error : "libkmod not loaded");
+	return a;
+}
 
 int kmod_api_load(struct kmod_ctx *ctx, const char *name)
 {
@@ -71,7 +77,7 @@ int kmod_api_load(struct kmod_ctx *ctx, const char *name)
 
 int kmod_load_once(const char *name)
 {
-	if (!kmod_api())
+	if (!load())
 		return -ENOSYS;
 	struct kmod_ctx *ctx = api.new_ctx(NULL, NULL);
 	if (!ctx)

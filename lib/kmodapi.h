@@ -7,6 +7,8 @@
 #ifndef DIYC_KMODAPI_H
 #define DIYC_KMODAPI_H
 
+#include "lib/error.h"
+
 #include <libkmod.h>
 
 struct kmod_api {
@@ -33,9 +35,8 @@ struct kmod_api {
 	    void (*print_action)(struct kmod_module *m, bool install, const char *options));
 };
 
-/* The API, or NULL when libkmod.so.2 cannot be loaded (reason in kmod_api_error()). */
-const struct kmod_api *kmod_api(void);
-const char *kmod_api_error(void);
+/* The API, or NULL when libkmod.so.2 cannot be loaded (the reason in e). */
+const struct kmod_api *kmod_api(struct dc_err *e);
 
 /* Load module NAME (an alias is fine) and its dependencies: 0, or -errno
  * (-ENOENT unknown, -EPERM blacklisted). */

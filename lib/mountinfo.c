@@ -1,6 +1,6 @@
 #define _GNU_SOURCE
-#include "mountinfo.h"
-#include "util.h"
+#include "lib/mountinfo.h"
+#include "lib/util.h"
 
 #include <errno.h>
 #include <stdio.h>

@@ -7,6 +7,8 @@
 #ifndef DIYC_NAMES_H
 #define DIYC_NAMES_H
 
+#include "lib/error.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -14,6 +16,6 @@
 #define DC_IMAGE_MAX 64
 
 /* 0 when valid; else -EINVAL and a one-line reason in why. */
-int name_check(const char *kind, const char *name, size_t max, char *why, size_t len);
+int name_check(const char *kind, const char *name, size_t max, struct dc_err *e);
 
 #endif

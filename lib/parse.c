@@ -1,5 +1,5 @@
 #define _GNU_SOURCE
-#include "parse.h"
+#include "lib/parse.h"
 
 #include <ctype.h>
 #include <errno.h>

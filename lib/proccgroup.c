@@ -1,7 +1,7 @@
 #define _GNU_SOURCE
-#include "proccgroup.h"
-#include "mountinfo.h"
-#include "util.h"
+#include "lib/proccgroup.h"
+#include "lib/mountinfo.h"
+#include "lib/util.h"
 
 #include <errno.h>
 #include <stdio.h>

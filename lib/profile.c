@@ -1,6 +1,6 @@
 #define _GNU_SOURCE
-#include "profile.h"
-#include "util.h"
+#include "lib/profile.h"
+#include "lib/util.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -222,16 +222,16 @@ int dc_profile_write(struct dc_profile *p, const char *path)
 	return r;
 }
 
-struct dc_profile *dc_profile_load(const char *path, char *err, size_t errlen)
+struct dc_profile *dc_profile_load(const char *path, struct dc_err *e)
 {
 	json_object *root = json_object_from_file(path), *v;
 	struct dc_profile *p;
 
 	if (!root) {
 		if (access(path, R_OK) < 0)
-			snprintf(err, errlen, "cannot read profile %s: %s", path, strerror(errno));
+			dc_fail(e, 0, "cannot read profile %s: %s", path, strerror(errno));
 		else
-			snprintf(err, errlen, "profile %s is not valid JSON: %s", path,
+			dc_fail(e, 0, "profile %s is not valid JSON: %s", path,
 				 json_util_get_last_err() ? rstrip((char *)json_util_get_last_err())
 							  : "parse error");
 		return NULL;
@@ -239,12 +239,12 @@ struct dc_profile *dc_profile_load(const char *path, char *err, size_t errlen)
 	if (!json_object_is_type(root, json_type_object) ||
 	    !json_object_object_get_ex(root, "schema_version", &v) ||
 	    !json_object_is_type(v, json_type_int)) {
-		snprintf(err, errlen, "profile %s has no schema_version", path);
+		dc_fail(e, 0, "profile %s has no schema_version", path);
 		json_object_put(root);
 		return NULL;
 	}
 	if (json_object_get_int(v) != DC_SCHEMA_VERSION) {
-		snprintf(err, errlen, "profile %s has schema_version %d, this diyc reads %d", path,
+		dc_fail(e, 0, "profile %s has schema_version %d, this diyc reads %d", path,
 			 json_object_get_int(v), DC_SCHEMA_VERSION);
 		json_object_put(root);
 		return NULL;
@@ -252,7 +252,7 @@ struct dc_profile *dc_profile_load(const char *path, char *err, size_t errlen)
 	p = calloc(1, sizeof(*p));
 	if (!p) {
 		json_object_put(root);
-		snprintf(err, errlen, "out of memory");
+		dc_fail(e, 0, "out of memory");
 		return NULL;
 	}
 	p->root = root;

@@ -9,6 +9,8 @@
 #ifndef DIYC_PROFILE_H
 #define DIYC_PROFILE_H
 
+#include "lib/error.h"
+
 #include <stdbool.h>
 #include <json-c/json.h>
 
@@ -85,6 +87,6 @@ int dc_profile_write(struct dc_profile *p, const char *path);
  * Load and validate a profile file.  On failure returns NULL and a one-line
  * reason in err.  A profile of another schema_version is refused.
  */
-struct dc_profile *dc_profile_load(const char *path, char *err, size_t errlen);
+struct dc_profile *dc_profile_load(const char *path, struct dc_err *e);
 
 #endif

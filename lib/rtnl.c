@@ -1,5 +1,5 @@
 #define _GNU_SOURCE
-#include "rtnl.h"
+#include "lib/rtnl.h"
 
 #include <errno.h>
 #include <libmnl/libmnl.h>

@@ -4,8 +4,8 @@
  * iptables-restore each.
  */
 #define _GNU_SOURCE
-#include "spawn.h"
-#include "util.h"
+#include "lib/spawn.h"
+#include "lib/util.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -64,18 +64,18 @@ int spawn_start(char *const argv[], const char *in, struct spawned *s)
 	return 0;
 }
 
-int spawn_wait(struct spawned *s, char *err, size_t errlen)
+int spawn_wait(struct spawned *s, char *stderr_text, size_t len)
 {
 	size_t got = 0;
 	ssize_t r;
 	char sink[256];
-	while ((r = read(s->errfd, got + 1 < errlen ? err + got : sink,
-			 got + 1 < errlen ? errlen - got - 1 : sizeof(sink))) > 0 ||
+	while ((r = read(s->errfd, got + 1 < len ? stderr_text + got : sink,
+			 got + 1 < len ? len - got - 1 : sizeof(sink))) > 0 ||
 	       (r < 0 && errno == EINTR))
-		if (r > 0 && got + 1 < errlen)
+		if (r > 0 && got + 1 < len)
 			got += (size_t)r;
-	if (errlen)
-		err[got] = '\0';
+	if (len)
+		stderr_text[got] = '\0';
 	close(s->errfd);
 	int st;
 	while (waitpid(s->pid, &st, 0) < 0)
@@ -84,15 +84,15 @@ int spawn_wait(struct spawned *s, char *err, size_t errlen)
 	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
-int spawn_run(char *const argv[], const char *in, char *err, size_t errlen)
+int spawn_run(char *const argv[], const char *in, char *stderr_text, size_t len)
 {
 	struct spawned s;
 	int e = spawn_start(argv, in, &s);
 	if (e < 0) {
-		snprintf(err, errlen, "%s: %s", argv[0], strerror(-e));
+		snprintf(stderr_text, len, "%s: %s", argv[0], strerror(-e));
 		return -1;
 	}
-	return spawn_wait(&s, err, errlen);
+	return spawn_wait(&s, stderr_text, len);
 }
 
 void tool_error_line(const char *text, char *line, size_t len)

@@ -1,5 +1,5 @@
 #define _GNU_SOURCE
-#include "util.h"
+#include "lib/util.h"
 
 #include <dirent.h>
 #include <errno.h>

@@ -1,7 +1,7 @@
 /* The network configuration file and IPv4 address helpers. */
 #define _GNU_SOURCE
-#include "netconf.h"
-#include "util.h"
+#include "netsetup/netconf.h"
+#include "lib/util.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -27,28 +27,25 @@ const char *ip4_str(uint32_t a, char *buf, size_t len)
 	return inet_ntop(AF_INET, &in, buf, (socklen_t)len) ? buf : "?";
 }
 
-int netconf_parse_subnet(const char *s, struct netconf *c, char *why, size_t len)
+int netconf_parse_subnet(const char *s, struct netconf *c, struct dc_err *e)
 {
 	char ip[32];
 	const char *slash = strchr(s, '/');
 	char *end;
 	if (!slash || (size_t)(slash - s) >= sizeof(ip)) {
-		snprintf(why, len, "invalid subnet '%s' (example: %s)", s, DC_SUBNET_DEFAULT);
-		return -1;
+		return dc_fail(e, 0, "invalid subnet '%s' (example: %s)", s, DC_SUBNET_DEFAULT);
 	}
 	memcpy(ip, s, (size_t)(slash - s));
 	ip[slash - s] = '\0';
 	long p = strtol(slash + 1, &end, 10);
 	uint32_t a;
 	if (*end || end == slash + 1 || p < 8 || p > 30 || !ip4_parse(ip, &a)) {
-		snprintf(why, len, "invalid subnet '%s' (a network A.B.C.D/N, N from 8 to 30)", s);
-		return -1;
+		return dc_fail(e, 0, "invalid subnet '%s' (a network A.B.C.D/N, N from 8 to 30)", s);
 	}
 	uint32_t mask = ~0u << (32 - p);
 	if (a & ~mask) {
-		snprintf(why, len, "invalid subnet '%s': host bits set (did you mean %s/%ld?)", s,
-			 ip4_str(a & mask, ip, sizeof(ip)), p);
-		return -1;
+		return dc_fail(e, 0, "invalid subnet '%s': host bits set (did you mean %s/%ld?)", s,
+			       ip4_str(a & mask, ip, sizeof(ip)), p);
 	}
 	memset(c, 0, sizeof(*c));
 	snprintf(c->bridge, sizeof(c->bridge), "%s", DC_BRIDGE);
@@ -80,13 +77,14 @@ static void conf_value(const char *text, const char *key, char *out, size_t len)
 
 int netconf_load(const char *root, struct netconf *c)
 {
-	char p[4096], buf[1024], why[128], subnet[64];
+	char p[4096], buf[1024], subnet[64];
+	struct dc_err e;
 	conf_path(root, p, sizeof(p));
 	ssize_t n = read_file(p, buf, sizeof(buf));
 	if (n < 0)
 		return (int)n;
 	conf_value(buf, "subnet", subnet, sizeof(subnet));
-	if (!subnet[0] || netconf_parse_subnet(subnet, c, why, sizeof(why)) < 0)
+	if (!subnet[0] || netconf_parse_subnet(subnet, c, &e) < 0)
 		return -EINVAL;
 	c->fwd_was_on = !strstr(buf, "forward_was=0");
 	/* written by setup since the iptables backend became a choice; absent before */

@@ -6,10 +6,12 @@
  * root unless our own cgroup is that root.
  */
 #define _GNU_SOURCE
-#include "probe.h"
-#include "cglayout.h"
-#include "proccgroup.h"
-#include "util.h"
+#include "probe/probe.h"
+#include "probe/cgprobe.h"
+#include "lib/pfacts.h"
+#include "lib/cglayout.h"
+#include "lib/proccgroup.h"
+#include "lib/util.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -29,18 +31,6 @@
 #define TMPFS_MAGIC_ 0x01021994
 #define SYSFS_MAGIC_ 0x62656572
 
-struct cg_state {
-	struct probe_ctx *c;
-	struct cg_membership own;
-	bool have_own;
-	struct cg_controllers table;
-	bool have_table;
-	const struct mnt_entry *v2;
-	char v2_controllers[512];
-	bool have_v2_controllers;
-	bool tracking; /* some hierarchy took a test process */
-	char tracking_where[64];
-};
 
 /* Limits written by the usability test: [controller] = {file v1, value v1, file v2, value v2} */
 static const struct {
@@ -197,14 +187,53 @@ static void v2_disable(const char *parent, const char *ctrl)
 	write_file(path, op);
 }
 
+/* The test limit of ctrl written in dir and read back (none for the bare hierarchy). */
+static int write_limit(const char *dir, const char *ctrl, bool v2, const char **step,
+		       struct dc_check *k)
+{
+	char path[PATH_MAX], buf[128];
+	int r;
+	for (size_t i = 0; ctrl && i < ARRAY_SIZE(limits); i++) {
+		if (strcmp(limits[i].name, ctrl))
+			continue;
+		const char *file = v2 ? limits[i].v2_file : limits[i].v1_file;
+		const char *val = v2 ? limits[i].v2_val : limits[i].v1_val;
+		fmt(path, sizeof(path), "%s/%s", dir, file);
+		*step = file;
+		if ((r = write_file(path, val)) < 0 || (r = read_line(path, buf, sizeof(buf))) < 0)
+			return r;
+		if (strcmp(buf, val))
+			return -EIO;
+		dc_check_evidence(k, "%s=%s written", file, val);
+	}
+	return 0;
+}
+
+/* features visible only in a non-root cgroup, recorded for cg_features */
+static void test_cgroup_files(struct cg_state *s, const char *dir, const char *ctrl, bool v2)
+{
+	char path[PATH_MAX];
+	if (v2 && !ctrl) {
+		fmt(path, sizeof(path), "%s/cgroup.kill", dir);
+		dc_profile_set_bool(s->c->prof, "cgroups.v2", "kill_file", path_exists(path));
+		fmt(path, sizeof(path), "%s/cgroup.freeze", dir);
+		dc_profile_set_bool(s->c->prof, "cgroups.v2", "freeze_file", path_exists(path));
+	}
+	if (ctrl && !strcmp(ctrl, "memory")) {
+		fmt(path, sizeof(path), "%s/%s", dir,
+		    v2 ? "memory.swap.max" : "memory.memsw.limit_in_bytes");
+		dc_profile_set_bool(s->c->prof, "cgroups", "swap_accounting", path_exists(path));
+	}
+}
+
 /*
  * The decisive test of one controller (ctrl NULL: the bare v2 hierarchy, for
  * tracking and cgroup.kill).  Features found in the test cgroup are recorded.
  */
-static void usable_test(struct cg_state *s, const char *ctrl, bool v2, const char *parent,
-			struct dc_check *k)
+void cg_usable_test(struct cg_state *s, const char *ctrl, bool v2, const char *parent,
+		    struct dc_check *k)
 {
-	char dir[PATH_MAX], path[PATH_MAX], buf[128];
+	char dir[PATH_MAX];
 	const char *step = "mkdir";
 	int enabled_here = 0, r;
 
@@ -224,23 +253,8 @@ static void usable_test(struct cg_state *s, const char *ctrl, bool v2, const cha
 		r = -errno;
 		goto fail;
 	}
-	for (size_t i = 0; ctrl && i < ARRAY_SIZE(limits); i++) {
-		if (strcmp(limits[i].name, ctrl))
-			continue;
-		const char *file = v2 ? limits[i].v2_file : limits[i].v1_file;
-		const char *val = v2 ? limits[i].v2_val : limits[i].v1_val;
-		fmt(path, sizeof(path), "%s/%s", dir, file);
-		step = file;
-		if ((r = write_file(path, val)) < 0)
-			goto fail_rm;
-		if ((r = read_line(path, buf, sizeof(buf))) < 0)
-			goto fail_rm;
-		if (strcmp(buf, val)) {
-			r = -EIO;
-			goto fail_rm;
-		}
-		dc_check_evidence(k, "%s=%s written", file, val);
-	}
+	if ((r = write_limit(dir, ctrl, v2, &step, k)) < 0)
+		goto fail_rm;
 	if ((r = move_process(dir, &step)) < 0) {
 		move_out(parent);
 		goto fail_rm;
@@ -253,18 +267,7 @@ static void usable_test(struct cg_state *s, const char *ctrl, bool v2, const cha
 		snprintf(s->tracking_where, sizeof(s->tracking_where), "%s%s%s", v2 ? "v2" : "v1",
 			 ctrl ? ":" : "", ctrl ? ctrl : "");
 	}
-	/* features visible in a non-root cgroup */
-	if (v2 && !ctrl) {
-		fmt(path, sizeof(path), "%s/cgroup.kill", dir);
-		dc_profile_set_bool(s->c->prof, "cgroups.v2", "kill_file", path_exists(path));
-		fmt(path, sizeof(path), "%s/cgroup.freeze", dir);
-		dc_profile_set_bool(s->c->prof, "cgroups.v2", "freeze_file", path_exists(path));
-	}
-	if (ctrl && !strcmp(ctrl, "memory")) {
-		fmt(path, sizeof(path), "%s/%s", dir,
-		    v2 ? "memory.swap.max" : "memory.memsw.limit_in_bytes");
-		dc_profile_set_bool(s->c->prof, "cgroups", "swap_accounting", path_exists(path));
-	}
+	test_cgroup_files(s, dir, ctrl, v2);
 	r = rmdir_retry(dir);
 	if (r < 0)
 		dc_check_evidence(k, "rmdir %s=%s", dir, errno_name(r));
@@ -308,7 +311,7 @@ static void controller(struct cg_state *s, const char *ctrl, bool test)
 	const struct cg_member *own = NULL;
 
 	dc_check_init(&k, c->live && test ? "syscall" : "procfs", NULL);
-	snprintf(key, sizeof(key), "cgroups.controllers.%s", ctrl);
+	snprintf(key, sizeof(key), DC_FACT_CG_CTRL, ctrl);
 	k.compiled = (row || on_v2 || m1) ? DC_YES : (s->have_table ? DC_NO : DC_UNKNOWN);
 	k.enabled = row ? (row->enabled ? DC_YES : DC_NO) : (on_v2 || m1 ? DC_YES : k.compiled);
 	if (row)
@@ -348,7 +351,7 @@ static void controller(struct cg_state *s, const char *ctrl, bool test)
 		dc_check_evidence(&k,
 				  "own cgroup in this hierarchy not found in /proc/self/cgroup");
 	} else {
-		usable_test(s, ctrl, !m1, dir, &k);
+		cg_usable_test(s, ctrl, !m1, dir, &k);
 		k.status = k.usable;
 	}
 	json_object *o = dc_profile_add_check(c->prof, key, &k);
@@ -360,99 +363,6 @@ static void controller(struct cg_state *s, const char *ctrl, bool test)
 	json_object_object_add(o, "own_path", own ? json_object_new_string(own->path) : NULL);
 }
 
-static void features(struct cg_state *s)
-{
-	struct probe_ctx *c = s->c;
-	struct dc_check k;
-	const struct cg_member *own = s->have_own ? cg_membership_v2(&s->own) : NULL;
-	char dir[PATH_MAX];
-
-	/* The bare v2 hierarchy: even in hybrid mode it can track and kill a container. */
-	if (s->v2) {
-		dc_check_init(&k, c->live ? "syscall" : "procfs", "4.5");
-		k.compiled = k.enabled = DC_YES;
-		dc_check_evidence(&k, "cgroup2 at %s", s->v2->mountpoint);
-		if (!c->live) {
-			k.status = k.usable = DC_UNKNOWN;
-		} else if (!own || cg_own_dir(s->v2, own->path, dir, sizeof(dir)) < 0) {
-			k.status = k.usable = DC_UNKNOWN;
-			dc_check_evidence(&k, "no 0:: line in /proc/self/cgroup");
-		} else {
-			usable_test(s, NULL, true, dir, &k);
-			k.status = k.usable;
-		}
-		dc_profile_add_check(c->prof, "cgroups.v2.hierarchy", &k);
-	}
-
-	/* cgroup.kill (5.14) */
-	dc_check_init(&k, "procfs", "5.14");
-	json_object *kf = NULL;
-	json_object *v2o = dc_profile_find(c->prof, "cgroups.v2");
-	if (v2o && json_object_object_get_ex(v2o, "kill_file", &kf) &&
-	    json_object_get_boolean(kf)) {
-		k.status = k.compiled = k.enabled = k.usable = DC_YES;
-		dc_check_evidence(&k, "cgroup.kill present in a test cgroup");
-	} else if (!s->v2) {
-		k.status = k.compiled = DC_NO;
-		dc_check_evidence(&k, "no cgroup2 hierarchy");
-		dc_check_hint(&k,
-			      "diyc kills a container's processes with the freezer and SIGKILL");
-	} else if (c->live && kf) {
-		k.status = k.compiled = DC_NO;
-		dc_check_evidence(&k, "cgroup.kill absent in a test cgroup");
-		dc_check_hint(&k, "needs Linux 5.14; diyc falls back to freezer + SIGKILL");
-	} else if (kernel_before(c, "5.14")) {
-		k.status = k.compiled = DC_NO;
-		dc_check_evidence(&k, "kernel %s", c->release);
-	}
-	dc_profile_add_check(c->prof, "cgroups.features.kill", &k);
-
-	/* freezer: v1 controller or v2 cgroup.freeze (5.2) */
-	dc_check_init(&k, "procfs", "2.6.28");
-	const struct mnt_entry *fz = cg_v1_mount(&s->c->mi, "freezer");
-	json_object *ff = NULL;
-	if (fz) {
-		k.status = k.compiled = k.enabled = DC_YES;
-		dc_check_evidence(&k, "v1 freezer at %s", fz->mountpoint);
-	} else if (v2o && json_object_object_get_ex(v2o, "freeze_file", &ff) &&
-		   json_object_get_boolean(ff)) {
-		k.status = k.compiled = k.enabled = DC_YES;
-		dc_check_evidence(&k, "cgroup.freeze present in a v2 test cgroup");
-	} else if (s->have_table && !cg_controllers_find(&s->table, "freezer") && !s->v2) {
-		k.status = k.compiled = DC_NO;
-		dc_check_hint(&k, "CONFIG_CGROUP_FREEZER=y");
-	}
-	dc_profile_add_check(c->prof, "cgroups.features.freezer", &k);
-
-	/* swap accounting, seen in the memory test cgroup */
-	dc_check_init(&k, "procfs", NULL);
-	json_object *sw = NULL, *cg = dc_profile_find(c->prof, "cgroups");
-	if (cg && json_object_object_get_ex(cg, "swap_accounting", &sw)) {
-		bool on = json_object_get_boolean(sw);
-		k.status = k.enabled = on ? DC_YES : DC_NO;
-		dc_check_evidence(&k, "swap limit file %s in a memory test cgroup",
-				  on ? "present" : "absent");
-		if (!on)
-			dc_check_hint(&k, "boot with swapaccount=1 (CONFIG_MEMCG_SWAP on < 6.1); "
-					  "without it a memory limit does not cover swap");
-	}
-	dc_profile_add_check(c->prof, "cgroups.features.swap_accounting", &k);
-
-	/* tracking: what diyc run relies on to find every process of a container */
-	dc_check_init(&k, c->live ? "syscall" : "procfs", NULL);
-	if (s->tracking) {
-		k.status = k.usable = k.compiled = k.enabled = DC_YES;
-		dc_check_evidence(&k, "a test process was moved into a cgroup on %s",
-				  s->tracking_where);
-	} else if (c->live) {
-		k.status = k.usable = DC_NO;
-		dc_check_evidence(&k, "no hierarchy accepted a test process");
-		dc_check_hint(&k, "mount cgroup2 (or v1 pids/freezer) so diyc can track and kill "
-				  "every process of a container");
-	}
-	dc_profile_add_check(c->prof, "cgroups.tracking", &k);
-}
-
 void probe_cgroups(struct probe_ctx *c)
 {
 	struct cg_state s = {.c = c};
@@ -462,7 +372,7 @@ void probe_cgroups(struct probe_ctx *c)
 	const char *m_mi = c->have_mi ? mode_from_mountinfo(&s, &nv1) : NULL;
 	const char *m_fs = c->live ? mode_from_statfs() : NULL;
 	const char *mode = m_fs ? m_fs : m_mi ? m_mi : "unknown";
-	dc_profile_set_str(c->prof, "cgroups", "mode", mode);
+	dc_fact_set_str(c->prof, F_CG_MODE, mode);
 	dc_profile_set_str(c->prof, "cgroups", "mode_statfs", m_fs);
 	dc_profile_set_str(c->prof, "cgroups", "mode_mountinfo", m_mi);
 	dc_profile_set_int(c->prof, "cgroups", "v1_hierarchies", (long long)nv1);
@@ -505,6 +415,8 @@ void probe_cgroups(struct probe_ctx *c)
 				dc_profile_find(c->prof, "cgroups.controllers"), t, NULL))
 				controller(&s, t, false);
 	}
-	features(&s);
+	cg_features(&s);
+	if (c->have_mi)
+		dc_facts_write_homes(c->prof, &c->mi);
 	mover_stop();
 }

@@ -4,8 +4,8 @@
  * leave anything behind even if a test is interrupted half-way.
  */
 #define _GNU_SOURCE
-#include "probe.h"
-#include "util.h"
+#include "probe/probe.h"
+#include "lib/util.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -36,32 +36,31 @@ static void single_test(void *out, void *arg)
 
 int run_child(child_fn fn, void *arg, struct child_result *res, unsigned timeout_s)
 {
-	char why[sizeof(res->detail)];
+	struct dc_err e;
 	struct single s = {fn, arg};
 	memset(res, 0, sizeof(*res));
-	if (run_child_buf(single_test, &s, res, sizeof(*res), timeout_s, why, sizeof(why)) < 0) {
+	if (run_child_buf(single_test, &s, res, sizeof(*res), timeout_s, &e) < 0) {
 		memset(res, 0, sizeof(*res));
 		res->err = ECHILD;
-		snprintf(res->detail, sizeof(res->detail), "%s", why);
+		snprintf(res->detail, sizeof(res->detail), "%s", e.msg);
 		return -1;
 	}
 	return 0;
 }
 
-int run_child_buf(child_buf_fn fn, void *arg, void *out, size_t len, unsigned timeout_s, char *why,
-		  size_t whylen)
+int run_child_buf(child_buf_fn fn, void *arg, void *out, size_t len, unsigned timeout_s, struct dc_err *e)
 {
 	int p[2], status;
 	pid_t pid;
 
 	if (pipe2(p, O_CLOEXEC) < 0) {
-		snprintf(why, whylen, "pipe: %s", strerror(errno));
+		dc_fail(e, 0, "pipe: %s", strerror(errno));
 		return -1;
 	}
 	fflush(NULL);
 	pid = fork();
 	if (pid < 0) {
-		snprintf(why, whylen, "fork: %s", strerror(errno));
+		dc_fail(e, 0, "fork: %s", strerror(errno));
 		close(p[0]);
 		close(p[1]);
 		return -1;
@@ -91,10 +90,10 @@ int run_child_buf(child_buf_fn fn, void *arg, void *out, size_t len, unsigned ti
 	if (got == len)
 		return 0;
 	if (WIFSIGNALED(status))
-		snprintf(why, whylen, "test process killed by signal %d%s", WTERMSIG(status),
+		dc_fail(e, 0, "test process killed by signal %d%s", WTERMSIG(status),
 			 WTERMSIG(status) == SIGALRM ? " (timeout)" : "");
 	else
-		snprintf(why, whylen, "test process exited %d without a result",
+		dc_fail(e, 0, "test process exited %d without a result",
 			 WIFEXITED(status) ? WEXITSTATUS(status) : -1);
 	return -1;
 }

@@ -4,8 +4,9 @@
  * change what a failing syscall means.
  */
 #define _GNU_SOURCE
-#include "probe.h"
-#include "util.h"
+#include "probe/probe.h"
+#include "lib/pfacts.h"
+#include "lib/util.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -236,7 +237,7 @@ void probe_context(struct probe_ctx *c)
 			snprintf(c->release, sizeof(c->release), "unknown");
 	}
 	c->have_version = parse_kernel_version(c->release, &c->kmajor, &c->kminor) == 0;
-	dc_profile_set_str(c->prof, "kernel", "release", c->release);
+	dc_fact_set_str(c->prof, F_RELEASE, c->release);
 	if (c->live && uname(&u) == 0) {
 		dc_profile_set_str(c->prof, "kernel", "version", u.version);
 		dc_profile_set_str(c->prof, "kernel", "arch", u.machine);
@@ -246,10 +247,10 @@ void probe_context(struct probe_ctx *c)
 				       ? buf
 				       : "unknown");
 	}
-	dc_profile_set_str(
-	    c->prof, "kernel", "boot_id",
-	    read_line(sr(c, "/proc/sys/kernel/random/boot_id"), buf, sizeof(buf)) == 0 ? buf
-										       : NULL);
+	dc_fact_set_str(c->prof, F_BOOT_ID,
+			read_line(sr(c, "/proc/sys/kernel/random/boot_id"), buf, sizeof(buf)) == 0
+			    ? buf
+			    : NULL);
 
 	c->status.no_new_privs = c->status.seccomp = c->status.seccomp_filters = -1;
 	c->status.uid_eff = -1;

@@ -5,8 +5,9 @@
  * in a throw-away child; mounts happen in its private mount namespace.
  */
 #define _GNU_SOURCE
-#include "probe.h"
-#include "util.h"
+#include "probe/probe.h"
+#include "lib/pfacts.h"
+#include "lib/util.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -94,7 +95,7 @@ static void seccomp_checks(struct probe_ctx *c, const struct child_result *res, 
 	} else {
 		k.status = k.compiled == DC_NO ? DC_NO : DC_UNKNOWN;
 	}
-	json_object *o = dc_profile_add_check(c->prof, "hardening.seccomp", &k);
+	json_object *o = dc_fact_add_check(c->prof, F_SECCOMP, &k);
 	json_object_object_add(o, "supported_flags", flags);
 	char acts[256];
 	if (read_line(sr(c, "/proc/sys/kernel/seccomp/actions_avail"), acts, sizeof(acts)) == 0)
@@ -110,7 +111,7 @@ static void seccomp_checks(struct probe_ctx *c, const struct child_result *res, 
 		k.status = DC_UNKNOWN;
 		dc_check_evidence(&k, "NoNewPrivs line in /proc/self/status");
 	}
-	dc_profile_add_check(c->prof, "hardening.no_new_privs", &k);
+	dc_fact_add_check(c->prof, F_NNP, &k);
 }
 
 static int private_tmp(struct child_result *res, unsigned extra_flags)
@@ -228,16 +229,17 @@ static void mount_check(struct probe_ctx *c, const char *key, const struct child
 void probe_hardening(struct probe_ctx *c)
 {
 	struct hard_all a;
-	char why[200] = "";
+	struct dc_err e = {0};
+	const char *why = e.msg;
 	memset(&a, 0, sizeof(a));
 	bool ran =
-	    c->live && run_child_buf(child_all, NULL, &a, sizeof(a), 10, why, sizeof(why)) == 0;
+	    c->live && run_child_buf(child_all, NULL, &a, sizeof(a), 10, &e) == 0;
 	seccomp_checks(c, &a.seccomp, ran);
 	mount_check(c, "hardening.proc_per_mount_options", ran ? &a.proc : NULL, why, "5.8",
 		    "proc mounted with hidepid=invisible,subset=pid in a private pid namespace",
 		    "proc options are shared with the host's /proc before 5.8: diyc mounts a "
 		    "fresh proc only in a private pid namespace");
-	mount_check(c, "hardening.devpts_newinstance", ran ? &a.devpts : NULL, why, "2.6.29",
+	mount_check(c, dc_fact_path(F_DEVPTS), ran ? &a.devpts : NULL, why, "2.6.29",
 		    "devpts newinstance mounted, first pty index 0",
 		    "devpts new instances need CONFIG_DEVPTS_MULTIPLE_INSTANCES=y before 4.7");
 }

@@ -17,9 +17,10 @@
  * binaries) and the check network.iptables_nat.
  */
 #define _GNU_SOURCE
-#include "probe.h"
-#include "spawn.h"
-#include "util.h"
+#include "probe/probe.h"
+#include "lib/pfacts.h"
+#include "lib/spawn.h"
+#include "lib/util.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -123,7 +124,6 @@ static void backend_check(struct probe_ctx *c, const struct backend *b, int rc, 
 			  bool ran, const char *why)
 {
 	struct dc_check k;
-	char key[64];
 	dc_check_init(&k, "syscall", NULL);
 	k.enabled = DC_YES;
 	if (!c->live) {
@@ -150,8 +150,8 @@ static void backend_check(struct probe_ctx *c, const struct backend *b, int rc, 
 		dc_check_hint(&k, "this kernel's netfilter refuses what iptables-%s sends%s",
 			      b->name, !strcmp(b->name, "nft") ? ": iptables-legacy may work" : "");
 	}
-	snprintf(key, sizeof(key), "network.iptables_%s", b->name);
-	json_object *o = dc_profile_add_check(c->prof, key, &k);
+	json_object *o =
+	    dc_fact_add_check(c->prof, !strcmp(b->name, "nft") ? F_IPT_NFT : F_IPT_LEGACY, &k);
 	if (b->found)
 		json_object_object_add(o, "restore", json_object_new_string(b->restore));
 }
@@ -196,7 +196,9 @@ void probe_iptables(struct probe_ctx *c)
 	struct backend b[NBACKENDS] = {{.name = "nft", .module = "nf_tables"},
 				       {.name = "legacy", .module = "iptable_nat"}};
 	struct ipt_result r;
-	char plain[PATH_MAX] = "", why[200] = "";
+	char plain[PATH_MAX] = "";
+	struct dc_err e = {0};
+	const char *why = e.msg;
 	const char *dflt = c->live ? plain_variant(plain, sizeof(plain)) : NULL;
 	bool any = false, ran = false;
 
@@ -208,7 +210,7 @@ void probe_iptables(struct probe_ctx *c)
 		any |= b[i].test;
 	}
 	if (any)
-		ran = run_child_buf(child_ipt, b, &r, sizeof(r), 10, why, sizeof(why)) == 0;
+		ran = run_child_buf(child_ipt, b, &r, sizeof(r), 10, &e) == 0;
 	for (int i = 0; i < NBACKENDS; i++)
 		backend_check(c, &b[i], r.rc[i], r.err[i], ran, why);
 
@@ -223,10 +225,9 @@ void probe_iptables(struct probe_ctx *c)
 		usable = n && l ? "both" : n ? "nft" : l ? "legacy" : "none";
 	}
 	dc_profile_set_str(c->prof, "network", "iptables_usable", usable);
-	dc_profile_set_str(c->prof, "network", "iptables_backend",
-			   pick >= 0 ? b[pick].name : (all_known ? "none" : NULL));
-	dc_profile_set_str(c->prof, "network", "iptables", pick >= 0 ? b[pick].ipt : NULL);
-	dc_profile_set_str(c->prof, "network", "iptables_restore",
-			   pick >= 0 ? b[pick].restore : NULL);
+	dc_fact_set_str(c->prof, F_IPT_BACKEND,
+			pick >= 0 ? b[pick].name : (all_known ? "none" : NULL));
+	dc_fact_set_str(c->prof, F_IPT, pick >= 0 ? b[pick].ipt : NULL);
+	dc_fact_set_str(c->prof, F_IPT_RESTORE, pick >= 0 ? b[pick].restore : NULL);
 	nat_check(c, b, pick, all_known);
 }

@@ -4,8 +4,8 @@
  * is.  An option that does not exist on this kernel version is "n/a".
  */
 #define _GNU_SOURCE
-#include "probe.h"
-#include "util.h"
+#include "probe/probe.h"
+#include "lib/util.h"
 
 #include <errno.h>
 #include <stdio.h>

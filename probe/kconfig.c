@@ -1,6 +1,6 @@
 #define _GNU_SOURCE
-#include "kconfig.h"
-#include "util.h"
+#include "probe/kconfig.h"
+#include "lib/util.h"
 
 #include <errno.h>
 #include <stdio.h>

@@ -1,8 +1,8 @@
 /* diyc-probe: measure what the running kernel offers and write the capability profile. */
 #define _GNU_SOURCE
-#include "probe.h"
-#include "util.h"
-#include "version.h"
+#include "probe/probe.h"
+#include "lib/util.h"
+#include "lib/version.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -40,118 +40,117 @@ static void usage(FILE *f)
 	    f);
 }
 
+struct cli {
+	const char *output;
+	bool json, no_write, quiet;
+};
+
+static const struct option opts[] = {
+    {"json", no_argument, NULL, 'j'},	       {"output", required_argument, NULL, 'o'},
+    {"no-write", no_argument, NULL, 'n'},      {"quiet", no_argument, NULL, 'q'},
+    {"root", required_argument, NULL, 'R'},    {"load-modules", no_argument, NULL, 'L'},
+    {"sysroot", required_argument, NULL, 'S'}, {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, 'V'},       {"serial", no_argument, NULL, 's'},
+    {NULL, 0, NULL, 0},
+};
+
+/* One option: 0, 1 when the program is done (--help, --version), 2 on bad usage. */
+static int option(int o, char **argv, struct probe_ctx *c, struct cli *cl)
+{
+	switch (o) {
+	case 'j': cl->json = true; return 0;
+	case 'o': cl->output = optarg; return 0;
+	case 'n': cl->no_write = true; return 0;
+	case 'q': cl->quiet = true; return 0;
+	case 'R': c->data_root = optarg; return 0;
+	case 'L': c->load_modules = true; return 0;
+	case 's': c->serial = true; return 0;
+	case 'S':
+		c->sysroot = optarg;
+		c->live = false;
+		return 0;
+	case 'h':
+		usage(stdout);
+		return 1;
+	case 'V':
+		printf("diyc-probe %s\n", DIYC_VERSION);
+		return 1;
+	case ':':
+		fprintf(stderr, "diyc-probe: option %s needs an argument (see --help)\n",
+			argv[optind - 1]);
+		return 2;
+	}
+	fprintf(stderr, "diyc-probe: unknown option %s (see --help)\n", argv[optind - 1]);
+	return 2;
+}
+
+/* The options together: 0, or 2 with one line on stderr. */
+static int validate(int argc, char **argv, const struct probe_ctx *c, const struct cli *cl)
+{
+	const char *why = NULL, *what = "";
+	struct stat st;
+	if (optind < argc)
+		why = "unexpected argument '%s' (see --help)", what = argv[optind];
+	else if (c->data_root[0] != '/')
+		why = "--root must be an absolute path: '%s'", what = c->data_root;
+	else if (!c->live && (stat(c->sysroot, &st) < 0 || !S_ISDIR(st.st_mode)))
+		why = "--sysroot %s: not a directory", what = c->sysroot;
+	else if (cl->output && cl->no_write)
+		why = "--output and --no-write contradict each other%s";
+	if (!why)
+		return 0;
+	fprintf(stderr, "diyc-probe: ");
+	fprintf(stderr, why, what);
+	fputc('\n', stderr);
+	return 2;
+}
+
+/* Show the profile and write it; the exit code. */
+static int emit(struct probe_ctx *c, struct cli *cl, int code)
+{
+	if (!cl->quiet) {
+		if (cl->json)
+			puts(dc_profile_json(c->prof));
+		else
+			print_table(c->prof, isatty(STDOUT_FILENO) && !getenv("NO_COLOR"));
+	}
+	if (!cl->output && !cl->no_write && c->live && geteuid() == 0)
+		cl->output = dc_default_profile();
+	if (cl->output && !cl->no_write) {
+		int r = dc_profile_write(c->prof, cl->output);
+		if (r < 0) {
+			fprintf(stderr, "diyc-probe: cannot write %s: %s\n", cl->output,
+				strerror(-r));
+			code = 2;
+		} else if (!cl->quiet && !cl->json) {
+			printf("\nprofile written to %s\n", cl->output);
+		}
+	}
+	if (!cl->quiet && !cl->json && code == 1)
+		fprintf(stderr,
+			"diyc-probe: something diyc run requires is missing (see SUMMARY)\n");
+	return code;
+}
+
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-	    {"json", no_argument, NULL, 'j'},
-	    {"output", required_argument, NULL, 'o'},
-	    {"no-write", no_argument, NULL, 'n'},
-	    {"quiet", no_argument, NULL, 'q'},
-	    {"root", required_argument, NULL, 'R'},
-	    {"load-modules", no_argument, NULL, 'L'},
-	    {"sysroot", required_argument, NULL, 'S'},
-	    {"help", no_argument, NULL, 'h'},
-	    {"version", no_argument, NULL, 'V'},
-	    {"serial", no_argument, NULL, 's'},
-	    {NULL, 0, NULL, 0},
-	};
 	struct probe_ctx c = {.sysroot = "", .live = true};
-	const char *output = NULL;
-	bool json = false, no_write = false, quiet = false;
-	int o;
-
+	struct cli cl = {0};
+	int o, r;
 	c.data_root =
 	    getenv("DIYC_ROOT") && *getenv("DIYC_ROOT") ? getenv("DIYC_ROOT") : "/var/lib/diyc";
 	opterr = 0;
-	while ((o = getopt_long(argc, argv, ":jo:nqhV", opts, NULL)) != -1) {
-		switch (o) {
-		case 'j':
-			json = true;
-			break;
-		case 'o':
-			output = optarg;
-			break;
-		case 'n':
-			no_write = true;
-			break;
-		case 'q':
-			quiet = true;
-			break;
-		case 'R':
-			c.data_root = optarg;
-			break;
-		case 'L':
-			c.load_modules = true;
-			break;
-		case 's':
-			c.serial = true;
-			break;
-		case 'S':
-			c.sysroot = optarg;
-			c.live = false;
-			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		case 'V':
-			printf("diyc-probe %s\n", DIYC_VERSION);
-			return 0;
-		case ':':
-			fprintf(stderr, "diyc-probe: option %s needs an argument (see --help)\n",
-				argv[optind - 1]);
-			return 2;
-		default:
-			fprintf(stderr, "diyc-probe: unknown option %s (see --help)\n",
-				argv[optind - 1]);
-			return 2;
-		}
-	}
-	if (optind < argc) {
-		fprintf(stderr, "diyc-probe: unexpected argument '%s' (see --help)\n",
-			argv[optind]);
+	while ((o = getopt_long(argc, argv, ":jo:nqhV", opts, NULL)) != -1)
+		if ((r = option(o, argv, &c, &cl)))
+			return r == 1 ? 0 : r;
+	if (validate(argc, argv, &c, &cl))
 		return 2;
-	}
-	if (c.data_root[0] != '/') {
-		fprintf(stderr, "diyc-probe: --root must be an absolute path: '%s'\n", c.data_root);
-		return 2;
-	}
-	if (!c.live) {
-		struct stat st;
-		if (stat(c.sysroot, &st) < 0 || !S_ISDIR(st.st_mode)) {
-			fprintf(stderr, "diyc-probe: --sysroot %s: not a directory\n", c.sysroot);
-			return 2;
-		}
-	}
-	if (output && no_write) {
-		fprintf(stderr, "diyc-probe: --output and --no-write contradict each other\n");
-		return 2;
-	}
-
 	int code = probe_run(&c);
 	if (!c.prof) {
 		fprintf(stderr, "diyc-probe: out of memory\n");
 		return 2;
 	}
-	if (!quiet) {
-		if (json)
-			puts(dc_profile_json(c.prof));
-		else
-			print_table(c.prof, isatty(STDOUT_FILENO) && !getenv("NO_COLOR"));
-	}
-	if (!output && !no_write && c.live && geteuid() == 0)
-		output = dc_default_profile();
-	if (output && !no_write) {
-		int r = dc_profile_write(c.prof, output);
-		if (r < 0) {
-			fprintf(stderr, "diyc-probe: cannot write %s: %s\n", output, strerror(-r));
-			code = 2;
-		} else if (!quiet && !json) {
-			printf("\nprofile written to %s\n", output);
-		}
-	}
-	if (!quiet && !json && code == 1)
-		fprintf(stderr,
-			"diyc-probe: something diyc run requires is missing (see SUMMARY)\n");
+	code = emit(&c, &cl, code);
 	probe_ctx_free(&c);
 	return code;
 }

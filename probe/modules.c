@@ -4,10 +4,10 @@
  * missing, so that "=m but not loaded" is never mistaken for "missing".
  */
 #define _GNU_SOURCE
-#include "probe.h"
-#include "util.h"
+#include "probe/probe.h"
+#include "lib/util.h"
 
-#include "kmodapi.h"
+#include "lib/kmodapi.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -29,9 +29,10 @@ void modules_init(struct probe_ctx *c)
 		dc_profile_set_str(c->prof, "kconfig", "module_support", "no (no /proc/modules)");
 		return; /* CONFIG_MODULES=n: nothing to load, libkmod stays unloaded */
 	}
-	K = kmod_api();
+	struct dc_err e = {0};
+	K = kmod_api(&e);
 	if (!K) {
-		dc_profile_set_str(c->prof, "kconfig", "module_support", kmod_api_error());
+		dc_profile_set_str(c->prof, "kconfig", "module_support", e.msg);
 		return;
 	}
 	dc_profile_set_str(c->prof, "kconfig", "module_support", "yes (libkmod)");

@@ -9,9 +9,10 @@
  * missing UTS namespace can never make sethostname() rename the host.
  */
 #define _GNU_SOURCE
-#include "nsflags.h"
-#include "probe.h"
-#include "util.h"
+#include "lib/kfeat.h"
+#include "probe/probe.h"
+#include "lib/pfacts.h"
+#include "lib/util.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -31,14 +32,11 @@
 
 #define TMPFS_MAGIC_ 0x01021994
 
-struct ns_info {
-	const char *name; /* profile key and /proc/self/ns file */
-	const char *flag_name;
-	int flag;
-	const char *since;
-	const char *kopt; /* CONFIG_ option, NULL when always built */
-	const char *max;  /* /proc/sys/user file */
-	const char *use;  /* what the functional test does */
+/* The probe's half of a namespace: how it is tested.  Its name, flag, CONFIG option,
+ * first kernel and sysctl are the row of lib/kfeat.c it points to. */
+struct ns_test {
+	enum ns_kind kind;
+	const char *use; /* what the functional test does */
 	int (*test)(struct child_result *res);
 };
 
@@ -169,32 +167,25 @@ static int test_time(struct child_result *res)
 	return 0;
 }
 
-static const struct ns_info nss[] = {
-    {"mnt", "CLONE_NEWNS", CLONE_NEWNS, "2.4.19", NULL, "max_mnt_namespaces", "private tmpfs mount",
-     test_mnt},
-    {"uts", "CLONE_NEWUTS", CLONE_NEWUTS, "2.6.19", "UTS_NS", "max_uts_namespaces",
-     "sethostname inside", test_uts},
-    {"ipc", "CLONE_NEWIPC", CLONE_NEWIPC, "2.6.19", "IPC_NS", "max_ipc_namespaces", "shmget inside",
-     test_ipc},
-    {"pid", "CLONE_NEWPID", CLONE_NEWPID, "2.6.24", "PID_NS", "max_pid_namespaces",
-     "first child is pid 1", test_pid},
-    {"net", "CLONE_NEWNET", CLONE_NEWNET, "2.6.24", "NET_NS", "max_net_namespaces",
-     "only lo inside", test_net},
-    {"user", "CLONE_NEWUSER", CLONE_NEWUSER, "3.8", "USER_NS", "max_user_namespaces",
-     "uid_map written, tmpfs mounted inside", test_user},
-    {"cgroup", "CLONE_NEWCGROUP", CLONE_NEWCGROUP, "4.6", "CGROUPS", "max_cgroup_namespaces",
-     "/proc/self/cgroup shows /", test_cgroup},
-    {"time", "CLONE_NEWTIME", CLONE_NEWTIME, "5.6", "TIME_NS", "max_time_namespaces",
-     "monotonic offset seen by a child", test_time},
+static const struct ns_test nss[] = {
+    {NS_MNT, "private tmpfs mount", test_mnt},
+    {NS_UTS, "sethostname inside", test_uts},
+    {NS_IPC, "shmget inside", test_ipc},
+    {NS_PID, "first child is pid 1", test_pid},
+    {NS_NET, "only lo inside", test_net},
+    {NS_USER, "uid_map written, tmpfs mounted inside", test_user},
+    {NS_CGROUP, "/proc/self/cgroup shows /", test_cgroup},
+    {NS_TIME, "monotonic offset seen by a child", test_time},
 };
 
 static int child_unshare(struct child_result *res, void *arg)
 {
-	const struct ns_info *ns = arg;
-	if (unshare(ns->flag) < 0)
+	const struct ns_test *t = arg;
+	const struct ns_info *ns = &dc_ns[t->kind];
+	if (unshare((int)ns->flag) < 0)
 		return child_fail(res, ns->flag_name, errno);
-	snprintf(res->step, sizeof(res->step), "%s", ns->use);
-	return ns->test(res);
+	snprintf(res->step, sizeof(res->step), "%s", t->use);
+	return t->test(res);
 }
 
 /* The user namespace test needs the uid of the parent namespace, known before unshare. */
@@ -266,96 +257,111 @@ struct ns_all {
  */
 static void child_all(void *out, void *arg)
 {
-	static const char *const order[] = {"mnt",    "uts",  "ipc", "net",
-					    "cgroup", "time", "pid", "user"};
+	static const enum ns_kind order[] = {NS_MNT,	NS_UTS,	 NS_IPC, NS_NET,
+					     NS_CGROUP, NS_TIME, NS_PID, NS_USER};
 	struct ns_all *a = out;
 	(void)arg;
 	for (size_t o = 0; o < ARRAY_SIZE(order); o++)
 		for (size_t i = 0; i < ARRAY_SIZE(nss); i++)
-			if (!strcmp(nss[i].name, order[o]))
-				a->r[i].err = !strcmp(order[o], "user")
+			if (nss[i].kind == order[o])
+				a->r[i].err = order[o] == NS_USER
 						  ? child_user(&a->r[i], NULL)
 						  : child_unshare(&a->r[i], (void *)&nss[i]);
 }
 
-static void one(struct probe_ctx *c, const struct ns_info *ns, const struct child_result *res,
-		const char *why)
+/* compiled: the ns file comes and goes with the config option */
+static void ns_compiled(struct probe_ctx *c, const struct ns_info *ns, struct dc_check *k)
 {
-	struct dc_check k;
-	char path[64], hint[256];
-	long max;
-	bool filtered = c->status.seccomp == 2;
-
-	dc_check_init(&k, c->live ? "syscall" : "procfs", ns->since);
-	k.required = !strcmp(ns->name, "mnt");
-
-	/* compiled: the ns file comes and goes with the config option */
+	char path[64];
 	fmt(path, sizeof(path), "/proc/self/ns/%s", ns->name);
 	if (sr_exists(c, path)) {
-		k.compiled = DC_YES;
-		dc_check_evidence(&k, "%s present", path);
+		k->compiled = DC_YES;
+		dc_check_evidence(k, "%s present", path);
 	} else if (sr_exists(c, "/proc/self/ns")) {
-		k.compiled = DC_NO;
-		dc_check_evidence(&k, "%s absent", path);
+		k->compiled = DC_NO;
+		dc_check_evidence(k, "%s absent", path);
 	}
 	if (ns->kopt)
-		kopt_evidence(c, &k, ns->kopt);
-	if (k.compiled == DC_UNKNOWN && kernel_before(c, ns->since)) {
-		k.compiled = DC_NO;
-		dc_check_evidence(&k, "kernel %s predates %s", c->release, ns->since);
+		kopt_evidence(c, k, ns->kopt);
+	if (k->compiled == DC_UNKNOWN && kernel_before(c, ns->since)) {
+		k->compiled = DC_NO;
+		dc_check_evidence(k, "kernel %s predates %s", c->release, ns->since);
 	}
+}
 
-	/* enabled: the per-user limits (4.9+) and boot parameters */
-	k.enabled = k.compiled == DC_NO ? DC_NA : DC_YES;
+/* enabled: the per-user limits (4.9+) and boot parameters */
+static void ns_enabled(struct probe_ctx *c, const struct ns_info *ns, struct dc_check *k)
+{
+	char path[64];
+	long max;
+	k->enabled = k->compiled == DC_NO ? DC_NA : DC_YES;
 	fmt(path, sizeof(path), "/proc/sys/user/%s", ns->max);
 	if (read_long(sr(c, path), &max) == 0) {
-		dc_check_evidence(&k, "user.%s=%ld", ns->max, max);
+		dc_check_evidence(k, "user.%s=%ld", ns->max, max);
 		if (max == 0) {
-			k.enabled = DC_NO;
-			dc_check_hint(&k, "disabled by sysctl user.%s=0", ns->max);
+			k->enabled = DC_NO;
+			dc_check_hint(k, "disabled by sysctl user.%s=0", ns->max);
 		}
 	}
-	if (!strcmp(ns->name, "user")) {
+	if (ns->kind == NS_USER) {
 		char v[64], text[4096];
 		if (sr_read(c, "/proc/cmdline", text, sizeof(text)) >= 0 &&
 		    cmdline_get(text, "user_namespace.enable", v, sizeof(v)) && !strcmp(v, "0")) {
-			k.enabled = DC_NO;
-			dc_check_evidence(&k, "cmdline user_namespace.enable=0");
+			k->enabled = DC_NO;
+			dc_check_evidence(k, "cmdline user_namespace.enable=0");
 		}
 		if (read_long(sr(c, "/proc/sys/kernel/unprivileged_userns_clone"), &max) == 0)
-			dc_check_evidence(&k, "kernel.unprivileged_userns_clone=%ld", max);
+			dc_check_evidence(k, "kernel.unprivileged_userns_clone=%ld", max);
 	}
+}
 
-	/* usable: the decisive test */
+/* usable: the decisive test, run by the child (res), or why it could not run */
+static void ns_usable(struct probe_ctx *c, const struct ns_test *t,
+		      const struct child_result *res, const char *why, struct dc_check *k)
+{
+	const struct ns_info *ns = &dc_ns[t->kind];
+	char hint[256];
+	if (!res) {
+		k->usable = DC_UNKNOWN;
+		dc_check_evidence(k, "%s", why);
+	} else if (res->err == 0) {
+		k->usable = DC_YES;
+		dc_check_evidence(k, "unshare(%s) ok, %s", ns->flag_name, t->use);
+	} else {
+		k->usable = DC_NO;
+		dc_check_errno(k, res->err);
+		if (!strcmp(res->step, ns->flag_name)) {
+			dc_check_evidence(k, "unshare(%s)=%s", res->step, errno_name(res->err));
+			dc_check_hint(k, "%s",
+				      errno_meaning(c, res->err, ns, c->status.seccomp == 2, hint,
+						    sizeof(hint)));
+		} else {
+			dc_check_evidence(k, "unshare(%s) ok; %s=%s", ns->flag_name, res->step,
+					  errno_name(res->err));
+			dc_check_hint(k, "the namespace is created but not usable: %s failed",
+				      res->step);
+		}
+	}
+	k->status = k->usable;
+}
+
+static void one(struct probe_ctx *c, const struct ns_test *t, const struct child_result *res,
+		const char *why)
+{
+	const struct ns_info *ns = &dc_ns[t->kind];
+	struct dc_check k;
+	char path[64], hint[256];
+
+	dc_check_init(&k, c->live ? "syscall" : "procfs", ns->since);
+	k.required = ns->kind == NS_MNT;
+	ns_compiled(c, ns, &k);
+	ns_enabled(c, ns, &k);
 	if (!c->live) {
 		k.usable = DC_UNKNOWN;
 		dc_check_evidence(&k, "syscall test skipped (--sysroot)");
 		k.status = (k.compiled == DC_NO || k.enabled == DC_NO) ? DC_NO : DC_UNKNOWN;
 	} else {
-		if (!res) {
-			k.usable = DC_UNKNOWN;
-			dc_check_evidence(&k, "%s", why);
-		} else if (res->err == 0) {
-			k.usable = DC_YES;
-			dc_check_evidence(&k, "unshare(%s) ok, %s", ns->flag_name, ns->use);
-		} else {
-			k.usable = DC_NO;
-			dc_check_errno(&k, res->err);
-			if (!strcmp(res->step, ns->flag_name)) {
-				dc_check_evidence(&k, "unshare(%s)=%s", res->step,
-						  errno_name(res->err));
-				dc_check_hint(
-				    &k, "%s",
-				    errno_meaning(c, res->err, ns, filtered, hint, sizeof(hint)));
-			} else {
-				dc_check_evidence(&k, "unshare(%s) ok; %s=%s", ns->flag_name,
-						  res->step, errno_name(res->err));
-				dc_check_hint(&k,
-					      "the namespace is created but not usable: %s failed",
-					      res->step);
-			}
-		}
-		k.status = k.usable;
+		ns_usable(c, t, res, why, &k);
 	}
 	if (k.status == DC_NO && !k.hint[0] && k.compiled == DC_NO) {
 		char what[64];
@@ -363,19 +369,20 @@ static void one(struct probe_ctx *c, const struct ns_info *ns, const struct chil
 		dc_check_hint(&k, "%s",
 			      missing_hint(c, what, ns->kopt, ns->since, hint, sizeof(hint)));
 	}
-	fmt(path, sizeof(path), "namespaces.%s", ns->name);
+	fmt(path, sizeof(path), DC_FACT_NS, ns->name);
 	dc_profile_add_check(c->prof, path, &k);
 }
 
 void probe_namespaces(struct probe_ctx *c)
 {
 	struct ns_all all;
-	char why[200] = "";
+	struct dc_err e = {0};
+	const char *why = e.msg;
 	bool ok = false;
 
 	memset(&all, 0, sizeof(all));
 	if (c->live)
-		ok = run_child_buf(child_all, NULL, &all, sizeof(all), 10, why, sizeof(why)) == 0;
+		ok = run_child_buf(child_all, NULL, &all, sizeof(all), 10, &e) == 0;
 	dc_profile_obj(c->prof, "namespaces");
 	for (size_t i = 0; i < ARRAY_SIZE(nss); i++)
 		one(c, &nss[i], ok ? &all.r[i] : NULL, why);

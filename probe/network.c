@@ -6,9 +6,10 @@
  * with the test process, so nothing can remain on the host.
  */
 #define _GNU_SOURCE
-#include "probe.h"
-#include "rtnl.h"
-#include "util.h"
+#include "probe/probe.h"
+#include "lib/pfacts.h"
+#include "lib/rtnl.h"
+#include "lib/util.h"
 
 #include <errno.h>
 #include <net/if.h>
@@ -158,9 +159,9 @@ static void veth_on_bridge_check(struct probe_ctx *c, const char *detail, bool r
 		k.status = k.usable = DC_UNKNOWN;
 		dc_check_evidence(&k, "not tested (veth or bridge not testable)");
 	}
-	json_object *o = dc_profile_add_check(c->prof, "network.veth_on_bridge", &k);
+	json_object *o = dc_fact_add_check(c->prof, F_VETH_FORM, &k);
 	if (form)
-		json_object_object_add(o, "form", json_object_new_string(form));
+		json_object_object_add(o, dc_fact_key(F_VETH_FORM), json_object_new_string(form));
 }
 
 void probe_network(struct probe_ctx *c)

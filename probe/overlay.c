@@ -6,8 +6,9 @@
  * decides: NFS, FUSE or an overlay upper all fail).
  */
 #define _GNU_SOURCE
-#include "probe.h"
-#include "util.h"
+#include "probe/probe.h"
+#include "lib/pfacts.h"
+#include "lib/util.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -181,13 +182,71 @@ static void option_flags(struct probe_ctx *c, const char *detail)
 	}
 }
 
+/* The verdict of the mount test in the child. */
+static void judge(const struct child_result *res, const char *dir, struct dc_check *k)
+{
+	if (res->err && !strncmp(res->step, "unshare", 7)) {
+		k->usable = DC_UNKNOWN; /* no private mount namespace to test in */
+		dc_check_evidence(k, "%s=%s: cannot test", res->step, errno_name(res->err));
+	} else if (res->err) {
+		k->usable = DC_NO;
+		dc_check_errno(k, res->err);
+		dc_check_evidence(k, "%s=%s in %s", res->step, errno_name(res->err), dir);
+		if (res->err == ENODEV)
+			dc_check_hint(k, "the kernel has no overlay filesystem: "
+					 "CONFIG_OVERLAY_FS=y or load the module");
+		else
+			dc_check_hint(k,
+				      "the filesystem under %s cannot hold an overlay upper dir (NFS, "
+				      "FUSE or overlay itself?): use --root on ext4, xfs or tmpfs",
+				      dir);
+	} else {
+		k->usable = DC_YES;
+		dc_check_evidence(k, "mounted lowerdir=l1:l2 with copy-up and whiteout in %s", dir);
+	}
+}
+
+/* The live test: a real overlay (two lowers, copy-up, whiteout) below the data root. */
+static void mount_test(struct probe_ctx *c, struct dc_check *k, struct child_result *res)
+{
+	struct ov_test t;
+	struct statfs sfs;
+	char dir[PATH_MAX];
+	test_dir(c->data_root, dir, sizeof(dir));
+	if (statfs(dir, &sfs) == 0) {
+		dc_profile_set_str(c->prof, "overlay", "backing_fs", fs_name((unsigned long)sfs.f_type));
+		dc_profile_set_str(c->prof, "overlay", "tested_in", dir);
+	}
+	if (fmt(t.base, sizeof(t.base), "%s/.diyc-probe-XXXXXX", strcmp(dir, "/") ? dir : "") < 0 ||
+	    !mkdtemp(t.base)) {
+		k->usable = DC_UNKNOWN;
+		dc_check_evidence(k, "cannot create a test directory in %s: %s", dir, strerror(errno));
+		return;
+	}
+	int r = 0;
+	const char *dirs[] = {"l1", "l2", "u", "w", "m"};
+	for (size_t i = 0; i < ARRAY_SIZE(dirs) && !r; i++)
+		r = mk(t.base, dirs[i]);
+	if (!r)
+		r = put(t.base, "l1/a", "l1") ?: put(t.base, "l2/a", "l2") ?: put(t.base, "l2/b", "l2");
+	if (r) {
+		k->usable = DC_UNKNOWN;
+		dc_check_evidence(k, "test tree: %s", errno_name(r));
+	} else if (run_child(child_overlay, &t, res, 5) < 0) {
+		k->usable = DC_UNKNOWN;
+		dc_check_evidence(k, "%s", res->detail);
+	} else {
+		judge(res, dir, k);
+	}
+	remove_tree(t.base);
+}
+
 void probe_overlay(struct probe_ctx *c)
 {
 	struct dc_check k;
-	char fs[8192], dir[PATH_MAX];
+	char fs[8192];
 	const char *mod = module_state(c, "overlay");
 	struct child_result res = {0};
-	bool tested = false;
 
 	dc_check_init(&k, c->live ? "mount" : "procfs", "3.18");
 	k.required = true;
@@ -207,70 +266,14 @@ void probe_overlay(struct probe_ctx *c)
 	kopt_evidence(c, &k, "OVERLAY_FS");
 	k.enabled = k.compiled == DC_NO ? DC_NA : DC_YES;
 	if (!strcmp(mod, "loadable") && k.compiled != DC_YES) {
-		/* Loading is diyc run's job; mounting now would autoload it behind the user's back.
-		 */
+		/* Loading is diyc run's job; mounting now would autoload it behind the user's back. */
 		k.compiled = DC_YES;
 		k.usable = DC_UNKNOWN;
 		k.status = DC_PARTIAL;
 		dc_check_hint(&k, "overlay is a module that is not loaded: diyc run loads it, or "
 				  "run diyc-probe --load-modules to test it now");
 	} else if (c->live) {
-		struct ov_test t;
-		test_dir(c->data_root, dir, sizeof(dir));
-		struct statfs sfs;
-		if (statfs(dir, &sfs) == 0) {
-			dc_profile_set_str(c->prof, "overlay", "backing_fs",
-					   fs_name((unsigned long)sfs.f_type));
-			dc_profile_set_str(c->prof, "overlay", "tested_in", dir);
-		}
-		if (fmt(t.base, sizeof(t.base), "%s/.diyc-probe-XXXXXX",
-			strcmp(dir, "/") ? dir : "") < 0 ||
-		    !mkdtemp(t.base)) {
-			k.usable = k.status = DC_UNKNOWN;
-			dc_check_evidence(&k, "cannot create a test directory in %s: %s", dir,
-					  strerror(errno));
-		} else {
-			int r = 0;
-			const char *dirs[] = {"l1", "l2", "u", "w", "m"};
-			for (size_t i = 0; i < ARRAY_SIZE(dirs) && !r; i++)
-				r = mk(t.base, dirs[i]);
-			if (!r)
-				r = put(t.base, "l1/a", "l1") ?: put(t.base, "l2/a", "l2") ?:
-				    put(t.base, "l2/b", "l2");
-			if (r) {
-				k.usable = DC_UNKNOWN;
-				dc_check_evidence(&k, "test tree: %s", errno_name(r));
-			} else if (run_child(child_overlay, &t, &res, 5) < 0) {
-				k.usable = DC_UNKNOWN;
-				dc_check_evidence(&k, "%s", res.detail);
-			} else if (res.err && !strncmp(res.step, "unshare", 7)) {
-				k.usable = DC_UNKNOWN; /* no private mount namespace to test in */
-				dc_check_evidence(&k, "%s=%s: cannot test", res.step,
-						  errno_name(res.err));
-			} else if (res.err) {
-				k.usable = DC_NO;
-				dc_check_errno(&k, res.err);
-				dc_check_evidence(&k, "%s=%s in %s", res.step, errno_name(res.err),
-						  dir);
-				if (res.err == ENODEV)
-					dc_check_hint(&k, "the kernel has no overlay filesystem: "
-							  "CONFIG_OVERLAY_FS=y or load the module");
-				else
-					dc_check_hint(&k,
-						      "the filesystem under %s cannot hold an "
-						      "overlay upper dir (NFS, FUSE or overlay "
-						      "itself?): use --root on ext4, xfs or tmpfs",
-						      dir);
-			} else {
-				k.usable = DC_YES;
-				tested = true;
-				dc_check_evidence(&k,
-						  "mounted lowerdir=l1:l2 with copy-up and "
-						  "whiteout in %s",
-						  dir);
-			}
-			remove_tree(t.base);
-		}
+		mount_test(c, &k, &res);
 		k.status = k.usable;
 		if (k.usable == DC_YES)
 			k.compiled = DC_YES;
@@ -278,6 +281,6 @@ void probe_overlay(struct probe_ctx *c)
 		k.usable = DC_UNKNOWN;
 		k.status = k.compiled == DC_NO && strcmp(mod, "loadable") ? DC_NO : DC_UNKNOWN;
 	}
-	dc_profile_add_check(c->prof, "overlay.mount", &k);
-	option_flags(c, tested ? res.detail : NULL);
+	dc_fact_add_check(c->prof, F_OVERLAY, &k);
+	option_flags(c, k.usable == DC_YES && c->live ? res.detail : NULL);
 }

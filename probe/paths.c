@@ -1,7 +1,7 @@
 /* Reading host files through --sysroot, and kernel version helpers. */
 #define _GNU_SOURCE
-#include "probe.h"
-#include "util.h"
+#include "probe/probe.h"
+#include "lib/util.h"
 
 #include <stdio.h>
 #include <string.h>

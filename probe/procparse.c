@@ -1,5 +1,5 @@
 #define _GNU_SOURCE
-#include "procparse.h"
+#include "probe/procparse.h"
 
 #include <errno.h>
 #include <inttypes.h>

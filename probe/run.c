@@ -1,8 +1,9 @@
 /* One probe run: every area in order, timed, into one profile. */
 #define _GNU_SOURCE
-#include "probe.h"
-#include "util.h"
-#include "version.h"
+#include "probe/probe.h"
+#include "lib/pfacts.h"
+#include "lib/util.h"
+#include "lib/version.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -197,7 +198,7 @@ int probe_run(struct probe_ctx *c)
 	c->prof = dc_profile_new();
 	if (!c->prof)
 		return 2;
-	dc_profile_set_str(c->prof, NULL, "generator", "diyc-probe " DIYC_VERSION);
+	dc_fact_set_str(c->prof, F_GENERATOR, "diyc-probe " DIYC_VERSION);
 	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&now, &tm));
 	dc_profile_set_str(c->prof, NULL, "created", stamp);
 	dc_profile_set_str(c->prof, "probe", "sysroot",

@@ -3,8 +3,8 @@
  * what it will degrade, each with the effect a user will see.
  */
 #define _GNU_SOURCE
-#include "probe.h"
-#include "util.h"
+#include "probe/probe.h"
+#include "lib/util.h"
 
 #include <string.h>
 

@@ -4,8 +4,8 @@
  * (a terminal and NO_COLOR unset, decided by the caller).
  */
 #define _GNU_SOURCE
-#include "probe.h"
-#include "util.h"
+#include "probe/probe.h"
+#include "lib/util.h"
 
 #include <ctype.h>
 #include <stdio.h>

@@ -1,10 +1,10 @@
 #define _GNU_SOURCE
-#include "archiveapi.h"
+#include "runtime/archiveapi.h"
 
 #include <dlfcn.h>
 #include <stdio.h>
 
-const struct archive_api *archive_api(char *why, size_t len)
+const struct archive_api *archive_api(struct dc_err *e)
 {
 	static struct archive_api api;
 	static void *h;
@@ -12,12 +12,12 @@ const struct archive_api *archive_api(char *why, size_t len)
 		return &api;
 	void *lib = dlopen("libarchive.so.13", RTLD_NOW | RTLD_LOCAL);
 	if (!lib) {
-		snprintf(why, len, "cannot load libarchive (install libarchive13): %s", dlerror());
+		dc_fail(e, 0, "cannot load libarchive (install libarchive13): %s", dlerror());
 		return NULL;
 	}
 #define ARCHIVE_API_LOAD(f)                                                                        \
 	if (!(*(void **)&api.f = dlsym(lib, #f))) {                                                \
-		snprintf(why, len, "libarchive.so.13 lacks %s", #f);                               \
+		dc_fail(e, 0, "libarchive.so.13 lacks %s", #f);                               \
 		dlclose(lib);                                                                      \
 		return NULL;                                                                       \
 	}

@@ -7,6 +7,8 @@
 #ifndef DIYC_ARCHIVEAPI_H
 #define DIYC_ARCHIVEAPI_H
 
+#include "lib/error.h"
+
 #include <archive.h>
 #include <archive_entry.h>
 
@@ -37,6 +39,6 @@ struct archive_api {
 };
 
 /* The API, or NULL with the reason in why when libarchive.so.13 cannot be loaded. */
-const struct archive_api *archive_api(char *why, size_t len);
+const struct archive_api *archive_api(struct dc_err *e);
 
 #endif

@@ -3,7 +3,10 @@
  * diyc finds every process of a container, which on a kernel without a PID
  * namespace is the only way to kill what the container left running.
  *
- * Layout follows the host, read live from mountinfo and /proc/self/cgroup:
+ * Layout follows the host: where each hierarchy is mounted comes from the profile
+ * (cgroups.homes, measured by the probe; one statfs each checks it still holds, else
+ * mountinfo is read), our own place in each from /proc/self/cgroup, read live (it
+ * belongs to this process, not to the host):
  *  - v2 (unified, or the bare v2 hierarchy of a hybrid host): OWN/diyc-NAME,
  *    used for tracking and for the controllers that live on v2;
  *  - v1: OWN/diyc-NAME in each controller's hierarchy that a limit needs,
@@ -11,10 +14,10 @@
  * OWN is diyc's own cgroup in that hierarchy: nothing is created elsewhere.
  */
 #define _GNU_SOURCE
-#include "diyc.h"
-#include "cglayout.h"
-#include "proccgroup.h"
-#include "util.h"
+#include "runtime/diyc.h"
+#include "lib/cglayout.h"
+#include "lib/proccgroup.h"
+#include "lib/util.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -53,12 +56,12 @@ static int write_file_in(const char *dir, const char *file, const char *val)
 	return write_file(path, val);
 }
 
-static int write_in(const char *dir, const char *file, const char *val)
+static int write_in(const char *dir, const char *file, const char *val, struct dc_err *e)
 {
 	int r = write_file_in(dir, file, val);
 	if (r < 0)
-		err("cannot write %s=%s in %s: %s", file, val, dir, strerror(-r));
-	return r;
+		return dc_fail(e, -r, "cannot write %s=%s in %s", file, val, dir);
+	return 0;
 }
 
 static bool has_file(const char *dir, const char *file)
@@ -76,160 +79,184 @@ static const struct mnt_entry *home(const struct mountinfo *mi, const char *ctrl
 	return m;
 }
 
-static int limits(const struct run_opts *o, const char *dir, const char *ctrl, bool v2)
+static int limits(const struct run_opts *o, const char *dir, const char *ctrl, bool v2,
+		  struct dc_err *e)
 {
 	char v[64];
 	if (!strcmp(ctrl, "memory") && o->has_memory) {
 		snprintf(v, sizeof(v), "%" PRIu64, o->memory);
-		if (write_in(dir, v2 ? "memory.max" : "memory.limit_in_bytes", v) < 0)
+		if (write_in(dir, v2 ? "memory.max" : "memory.limit_in_bytes", v, e) < 0)
 			return -1;
 		/* swap limited to the same value: memory+swap (v1), no swap beyond it (v2) */
 		if (v2 && has_file(dir, "memory.swap.max") &&
-		    write_in(dir, "memory.swap.max", "0") < 0)
+		    write_in(dir, "memory.swap.max", "0", e) < 0)
 			return -1;
 		if (!v2 && has_file(dir, "memory.memsw.limit_in_bytes") &&
-		    write_in(dir, "memory.memsw.limit_in_bytes", v) < 0)
+		    write_in(dir, "memory.memsw.limit_in_bytes", v, e) < 0)
 			return -1;
 	}
 	if (!strcmp(ctrl, "cpu") && o->has_cpus) {
 		if (v2) {
 			snprintf(v, sizeof(v), "%" PRIu64 " 100000", o->cpu_quota);
-			if (write_in(dir, "cpu.max", v) < 0)
+			if (write_in(dir, "cpu.max", v, e) < 0)
 				return -1;
 		} else {
 			snprintf(v, sizeof(v), "%" PRIu64, o->cpu_quota);
-			if (write_in(dir, "cpu.cfs_period_us", "100000") < 0 ||
-			    write_in(dir, "cpu.cfs_quota_us", v) < 0)
+			if (write_in(dir, "cpu.cfs_period_us", "100000", e) < 0 ||
+			    write_in(dir, "cpu.cfs_quota_us", v, e) < 0)
 				return -1;
 		}
 	}
 	if (!strcmp(ctrl, "pids") && o->has_pids) {
 		snprintf(v, sizeof(v), "%ld", o->pids);
-		if (write_in(dir, "pids.max", v) < 0)
+		if (write_in(dir, "pids.max", v, e) < 0)
 			return -1;
 	}
 	return 0;
 }
 
-int cg_setup(const char *name, const struct run_opts *o, const struct features *f,
-	     struct cg_plan *p)
-{
+/* What cg_setup reads once: the mounts, our own membership, the v2 parent. */
+struct cg_layout {
 	struct mountinfo mi;
 	struct cg_membership own;
-	char buf[8192], parent[PATH_MAX], v2ctrls[512] = "";
-	int r = -1;
+	const struct mnt_entry *v2; /* NULL: no usable v2 hierarchy */
+	char v2parent[PATH_MAX], v2ctrls[512];
+};
 
+static int layout_load(const struct features *f, struct cg_layout *L, struct dc_err *e)
+{
+	char buf[8192];
+	memset(L, 0, sizeof(*L));
+	/* the homes the probe measured, each re-checked with a statfs; else measure */
+	if (dc_facts_homes_mountinfo(&f->facts, &L->mi) < 0) {
+		if (f->facts.have_homes)
+			dc_info("the profile's cgroup homes are out of date: reading mountinfo");
+		if (mountinfo_load("/proc/self/mountinfo", &L->mi) < 0)
+			return dc_fail(e, 0, "cannot read the cgroup layout (/proc/self/mountinfo)");
+	}
+	if (read_file("/proc/self/cgroup", buf, sizeof(buf)) < 0 ||
+	    cg_membership_parse(buf, &L->own) < 0) {
+		mountinfo_free(&L->mi);
+		return dc_fail(e, 0, "cannot read the cgroup layout (/proc/self/cgroup)");
+	}
+	L->v2 = cg_v2_mount(&L->mi);
+	const struct cg_member *own2 = cg_membership_v2(&L->own);
+	/* a profile of a legacy (v1-only) host: its cgroup2 mount, if any, is not used,
+	 * as long as a v1 hierarchy can track the container */
+	if (f->cg_legacy && (cg_v1_mount(&L->mi, "freezer") || cg_v1_mount(&L->mi, "pids")))
+		L->v2 = NULL;
+	if (L->v2 && own2 &&
+	    cg_own_dir(L->v2, own2->path, L->v2parent, sizeof(L->v2parent)) == 0) {
+		snprintf(buf, sizeof(buf), "%s/cgroup.controllers", L->v2parent);
+		read_line(buf, L->v2ctrls, sizeof(L->v2ctrls));
+	} else {
+		L->v2 = NULL;
+	}
+	return 0;
+}
+
+static bool wanted(const struct run_opts *o, int ctrl)
+{
+	const char *n = dc_cg_ctrls[ctrl].name;
+	return (!strcmp(n, "memory") && o->has_memory) || (!strcmp(n, "cpu") && o->has_cpus) ||
+	       (!strcmp(n, "pids") && o->has_pids);
+}
+
+/* v2 first: tracking, cgroup.kill, and whatever controllers live there */
+static int setup_v2(const char *name, const struct run_opts *o, struct cg_layout *L,
+		    struct cg_plan *p, struct dc_err *e)
+{
+	char buf[PATH_MAX + 32];
+	for (int i = 0; i < dc_cg_nctrls; i++) {
+		bool on_v2;
+		home(&L->mi, dc_cg_ctrls[i].name, &on_v2, L->v2ctrls);
+		if (!wanted(o, i) || !on_v2)
+			continue;
+		char op[32];
+		snprintf(op, sizeof(op), "+%s", dc_cg_ctrls[i].name);
+		snprintf(buf, sizeof(buf), "%s/cgroup.subtree_control", L->v2parent);
+		int w = write_file(buf, op);
+		if (w < 0)
+			return dc_fail(e, 0, "cannot enable the %s controller below %s: %s%s",
+				       dc_cg_ctrls[i].name, L->v2parent, strerror(-w),
+				       w == -EBUSY ? " (diyc's cgroup holds processes: run diyc "
+						     "from a cgroup with the controller delegated)"
+						   : "");
+	}
+	int idx = add_dir(p, L->v2parent, name, "v2");
+	if (idx < 0)
+		return dc_fail(e, -idx, "cannot create the cgroup " DC_CG_PREFIX "%s below %s", name,
+			       L->v2parent);
+	p->kill_idx = idx;
+	p->v2_kill = has_file(p->dirs[idx], "cgroup.kill");
+	p->v2_freeze = has_file(p->dirs[idx], "cgroup.freeze");
+	for (int i = 0; i < dc_cg_nctrls; i++) {
+		bool on_v2;
+		home(&L->mi, dc_cg_ctrls[i].name, &on_v2, L->v2ctrls);
+		if (wanted(o, i) && on_v2 && limits(o, p->dirs[idx], dc_cg_ctrls[i].name, true, e) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* one v1 hierarchy: the controller's directory below our own, its limits */
+static int setup_v1_one(const char *name, const struct run_opts *o, struct cg_layout *L,
+			const char *ctrl, bool limit, struct cg_plan *p, struct dc_err *e)
+{
+	char parent[PATH_MAX];
+	bool on_v2;
+	const struct mnt_entry *m = home(&L->mi, ctrl, &on_v2, L->v2ctrls);
+	const struct cg_member *mine = cg_membership_v1(&L->own, ctrl);
+	if (!mine || cg_own_dir(m, mine->path, parent, sizeof(parent)) < 0)
+		return dc_fail(e, 0, "cannot find diyc's own %s cgroup", ctrl);
+	int idx = add_dir(p, parent, name, ctrl);
+	if (idx < 0)
+		return dc_fail(e, -idx, "cannot create the cgroup " DC_CG_PREFIX "%s below %s", name,
+			       parent);
+	if (!strcmp(ctrl, "freezer"))
+		p->v1_freezer_idx = idx;
+	return limit ? limits(o, p->dirs[idx], ctrl, false, e) : 0;
+}
+
+/* v1: limits, and tracking through freezer (or pids) when there is no v2 */
+static int setup_v1(const char *name, const struct run_opts *o, const struct features *f,
+		    struct cg_layout *L, struct cg_plan *p, struct dc_err *e)
+{
+	bool on_v2;
+	for (int i = 0; i < dc_cg_nctrls; i++)
+		if (wanted(o, i) && home(&L->mi, dc_cg_ctrls[i].name, &on_v2, L->v2ctrls) &&
+		    setup_v1_one(name, o, L, dc_cg_ctrls[i].name, true, p, e) < 0)
+			return -1;
+	if (p->kill_idx < 0 && home(&L->mi, "freezer", &on_v2, L->v2ctrls) &&
+	    setup_v1_one(name, o, L, "freezer", false, p, e) < 0)
+		return -1;
+	if (p->kill_idx < 0)
+		p->kill_idx = p->v1_freezer_idx >= 0 ? p->v1_freezer_idx : (p->n ? 0 : -1);
+	/* a pids-only v1 host: track through pids */
+	if (p->kill_idx < 0 && f->cg_tracking && cg_v1_mount(&L->mi, "pids") &&
+	    setup_v1_one(name, o, L, "pids", false, p, NULL) == 0)
+		p->kill_idx = p->n - 1;
+	return 0;
+}
+
+int cg_setup(const char *name, const struct run_opts *o, const struct features *f,
+	     struct cg_plan *p, struct dc_err *e)
+{
+	static struct cg_layout L; /* large; one setup per process */
 	memset(p, 0, sizeof(*p));
 	p->kill_idx = p->v1_freezer_idx = -1;
 	if (!f->cg_tracking && !o->has_memory && !o->has_cpus && !o->has_pids)
 		return 0; /* degraded: already warned */
-	if (mountinfo_load("/proc/self/mountinfo", &mi) < 0 ||
-	    read_file("/proc/self/cgroup", buf, sizeof(buf)) < 0 ||
-	    cg_membership_parse(buf, &own) < 0) {
-		err("cannot read the cgroup layout (/proc/self/mountinfo, /proc/self/cgroup)");
+	if (layout_load(f, &L, e) < 0)
 		return -1;
+	int r = (L.v2 ? setup_v2(name, o, &L, p, e) : 0) < 0 ? -1 : setup_v1(name, o, f, &L, p, e);
+	mountinfo_free(&L.mi);
+	if (r < 0) {
+		cg_destroy(p);
+		memset(p, 0, sizeof(*p));
+		p->kill_idx = p->v1_freezer_idx = -1;
 	}
-	const struct mnt_entry *v2 = cg_v2_mount(&mi);
-	const struct cg_member *own2 = cg_membership_v2(&own);
-	/* a profile of a legacy (v1-only) host: its cgroup2 mount, if any, is not used,
-	 * as long as a v1 hierarchy can track the container */
-	if (f->cg_legacy && (cg_v1_mount(&mi, "freezer") || cg_v1_mount(&mi, "pids")))
-		v2 = NULL;
-	char v2parent[PATH_MAX] = "";
-	if (v2 && own2 && cg_own_dir(v2, own2->path, v2parent, sizeof(v2parent)) == 0) {
-		snprintf(buf, sizeof(buf), "%s/cgroup.controllers", v2parent);
-		read_line(buf, v2ctrls, sizeof(v2ctrls));
-	} else {
-		v2 = NULL;
-	}
-
-	/* v2 first: tracking, cgroup.kill, and whatever controllers live there */
-	static const char *const ctrls[] = {"memory", "cpu", "pids"};
-	const bool want[] = {o->has_memory, o->has_cpus, o->has_pids};
-	if (v2) {
-		for (size_t i = 0; i < ARRAY_SIZE(ctrls); i++) {
-			bool on_v2;
-			home(&mi, ctrls[i], &on_v2, v2ctrls);
-			if (!want[i] || !on_v2)
-				continue;
-			char op[32];
-			snprintf(op, sizeof(op), "+%s", ctrls[i]);
-			snprintf(buf, sizeof(buf), "%s/cgroup.subtree_control", v2parent);
-			int w = write_file(buf, op);
-			if (w < 0) {
-				err("cannot enable the %s controller below %s: %s%s", ctrls[i],
-				    v2parent, strerror(-w),
-				    w == -EBUSY
-					? " (diyc's cgroup holds processes: run diyc from a "
-					  "cgroup with the controller delegated)"
-					: "");
-				goto fail;
-			}
-		}
-		int idx = add_dir(p, v2parent, name, "v2");
-		if (idx < 0) {
-			err("cannot create the cgroup " DC_CG_PREFIX "%s below %s: %s", name,
-			    v2parent, strerror(-idx));
-			goto fail;
-		}
-		p->kill_idx = idx;
-		p->v2_kill = has_file(p->dirs[idx], "cgroup.kill");
-		p->v2_freeze = has_file(p->dirs[idx], "cgroup.freeze");
-		for (size_t i = 0; i < ARRAY_SIZE(ctrls); i++) {
-			bool on_v2;
-			home(&mi, ctrls[i], &on_v2, v2ctrls);
-			if (want[i] && on_v2 && limits(o, p->dirs[idx], ctrls[i], true) < 0)
-				goto fail;
-		}
-	}
-	/* v1: limits, and tracking through freezer or pids when there is no v2 */
-	static const char *const v1ctrls[] = {"memory", "cpu", "pids", "freezer"};
-	for (size_t i = 0; i < ARRAY_SIZE(v1ctrls); i++) {
-		bool on_v2, need = i < 3 ? want[i] : false;
-		const struct mnt_entry *m = home(&mi, v1ctrls[i], &on_v2, v2ctrls);
-		if (!m)
-			continue;
-		if (!need && p->kill_idx < 0 && (!strcmp(v1ctrls[i], "freezer")))
-			need = true;
-		if (!need)
-			continue;
-		const struct cg_member *mine = cg_membership_v1(&own, v1ctrls[i]);
-		if (!mine || cg_own_dir(m, mine->path, parent, sizeof(parent)) < 0) {
-			err("cannot find diyc's own %s cgroup", v1ctrls[i]);
-			goto fail;
-		}
-		int idx = add_dir(p, parent, name, v1ctrls[i]);
-		if (idx < 0) {
-			err("cannot create the cgroup " DC_CG_PREFIX "%s below %s: %s", name,
-			    parent, strerror(-idx));
-			goto fail;
-		}
-		if (!strcmp(v1ctrls[i], "freezer"))
-			p->v1_freezer_idx = idx;
-		if (i < 3 && limits(o, p->dirs[idx], v1ctrls[i], false) < 0)
-			goto fail;
-	}
-	if (p->kill_idx < 0)
-		p->kill_idx = p->v1_freezer_idx >= 0 ? p->v1_freezer_idx : (p->n ? 0 : -1);
-	/* a pids-only v1 host: track through pids */
-	if (p->kill_idx < 0 && f->cg_tracking) {
-		const struct mnt_entry *m = cg_v1_mount(&mi, "pids");
-		const struct cg_member *mine = cg_membership_v1(&own, "pids");
-		if (m && mine && cg_own_dir(m, mine->path, parent, sizeof(parent)) == 0) {
-			int idx = add_dir(p, parent, name, "pids");
-			if (idx >= 0)
-				p->kill_idx = idx;
-		}
-	}
-	r = 0;
-	mountinfo_free(&mi);
 	return r;
-fail:
-	cg_destroy(p);
-	memset(p, 0, sizeof(*p));
-	p->kill_idx = p->v1_freezer_idx = -1;
-	mountinfo_free(&mi);
-	return -1;
 }
 
 /*
@@ -247,14 +274,14 @@ int cg_open_v2(const struct cg_plan *p)
 	return -1;
 }
 
-int cg_attach(const struct cg_plan *p, pid_t pid, bool born_in_v2)
+int cg_attach(const struct cg_plan *p, pid_t pid, bool born_in_v2, struct dc_err *e)
 {
 	char v[32];
 	snprintf(v, sizeof(v), "%d", (int)pid);
 	for (int i = 0; i < p->n; i++) {
 		if (born_in_v2 && !strcmp(p->ctrls[i], "v2"))
 			continue;
-		if (write_in(p->dirs[i], "cgroup.procs", v) < 0)
+		if (write_in(p->dirs[i], "cgroup.procs", v, e) < 0)
 			return -1;
 	}
 	return 0;

@@ -1,15 +1,15 @@
 /*
  * `diyc exec`: a new process inside a running container.  It joins the
  * container's cgroups first (so it is tracked and killed with it), then its
- * namespaces (the mount namespace last: it also moves our root into the
- * container), forks so the child lands in the PID namespace, and applies the
- * same security settings as the container's main process.
+ * namespaces in lib/kfeat.c's join order (the mount namespace last: it also moves
+ * our root into the container), forks so the child lands in the PID namespace, and
+ * applies the same security settings as the container's main process.  Signals and
+ * the exit status are handled as `diyc run` does (supervise.c).
  */
 #define _GNU_SOURCE
-#include "diyc.h"
-#include "mountinfo.h"
-#include "names.h"
-#include "util.h"
+#include "runtime/diyc.h"
+#include "lib/names.h"
+#include "lib/util.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -40,13 +40,127 @@ static void forward(int sig)
 		kill(exec_child, sig);
 }
 
-static bool has_ns(const char *list, const char *ns) { return option_has(list, ns); }
+static int load_running(const char *name, struct state *st, struct dc_err *e)
+{
+	bool running;
+	if (name_check("container", name, DC_NAME_MAX, e) < 0)
+		return -1;
+	if (state_load(name, st, &running) < 0 || !running || !state_pid_alive(st))
+		return dc_fail(e, 0, "container %s is not running", name);
+	return 0;
+}
+
+/* Open every namespace before joining any: /proc changes meaning on the way. */
+static int open_namespaces(const struct state *st, int *fds, struct dc_err *e)
+{
+	char p[PATH_MAX];
+	for (int i = 0; i < dc_ns_join_count; i++) {
+		const struct ns_info *ns = &dc_ns[dc_ns_join_order[i]];
+		fds[i] = -1;
+		if (!(st->nsmask & (1u << ns->kind)))
+			continue;
+		fmt(p, sizeof(p), "/proc/%d/ns/%s", (int)st->pid, ns->name);
+		fds[i] = open(p, O_RDONLY | O_CLOEXEC);
+		if (fds[i] < 0)
+			return dc_fail(e, errno, "cannot open %s", p);
+	}
+	return 0;
+}
+
+static int join(const struct state *st, const int *fds, struct dc_err *e)
+{
+	char p[PATH_MAX], pid_s[32];
+	snprintf(pid_s, sizeof(pid_s), "%d", (int)getpid());
+	for (int i = 0; i < st->ncgroups; i++) {
+		fmt(p, sizeof(p), "%s/cgroup.procs", st->cgroups[i]);
+		int r = write_file(p, pid_s);
+		if (r < 0)
+			return dc_fail(e, -r, "cannot join the cgroup %s", st->cgroups[i]);
+	}
+	for (int i = 0; i < dc_ns_join_count; i++) {
+		const struct ns_info *ns = &dc_ns[dc_ns_join_order[i]];
+		if (fds[i] < 0)
+			continue;
+		if (setns(fds[i], (int)ns->flag) < 0)
+			return dc_fail(e, errno, "cannot join the %s namespace", ns->name);
+		close(fds[i]);
+		if (ns->kind == NS_PID)
+			joined_pidns = true;
+	}
+	if (chdir("/") < 0)
+		return dc_fail(e, errno, "cannot enter the container's root");
+	return 0;
+}
+
+/* The forked child: the main process's security settings, then the command. */
+static void exec_child_main(const struct state *st, int errfd, char **argv)
+{
+	static char *env[] = {"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+			      "HOME=/root", NULL};
+	struct features f = {.nnp = st->nnp, .seccomp = st->seccomp};
+	struct dc_err e = {0};
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	close_fds_from(3, errfd, -1);
+	if (security_apply(&f, st->nsmask & (1u << NS_PID), &e) < 0) {
+		dc_err_print(&e);
+		_exit(EXIT_DIYC);
+	}
+	for (int s = 1; s < NSIG; s++)
+		signal(s, SIG_DFL);
+	sigset_t none;
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	int init_fd = init_memfd();
+	if (init_fd < 0)
+		dc_warn("degraded: no sealed memfd for diyc-init (%s)", strerror(-init_fd));
+	int r = exec_command(init_fd, errfd, argv, env);
+	int err = errno;
+	if (r == -2) {
+		dc_error("cannot execute diyc-init: %s", strerror(err));
+		_exit(EXIT_DIYC);
+	}
+	_exit(exec_failure(argv[0], err));
+}
+
+/* Fork the command, forward the signals run forwards, return its exit code. */
+static int run_child(const struct state *st, char **argv)
+{
+	int errp[2];
+	if (pipe2(errp, O_CLOEXEC) < 0) {
+		dc_error("pipe: %s", strerror(errno));
+		return EXIT_DIYC;
+	}
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid < 0) {
+		dc_error("fork: %s", strerror(errno));
+		return EXIT_DIYC;
+	}
+	if (pid == 0) {
+		close(errp[0]);
+		exec_child_main(st, errp[1], argv);
+	}
+	close(errp[1]);
+	int err = 0;
+	bool failed = read(errp[0], &err, sizeof(err)) == sizeof(err); /* diyc-init's errno */
+	close(errp[0]);
+	exec_child = pid;
+	struct sigaction sa = {.sa_handler = forward};
+	sigemptyset(&sa.sa_mask);
+	for (int i = 0; dc_forwarded_signals[i]; i++)
+		sigaction(dc_forwarded_signals[i], &sa, NULL);
+	int status;
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return EXIT_DIYC;
+	return failed ? exec_failure(argv[0], err) : exit_status(status);
+}
 
 int cmd_exec(int argc, char **argv)
 {
-	char why[300], p[PATH_MAX];
 	struct state st;
-	bool running;
+	struct dc_err e = {0};
+	int fds[NS_COUNT];
 	if (argc >= 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
 		puts(
 		    "Usage: diyc exec NAME CMD [ARG...]\nRun CMD in the running container NAME, in "
@@ -55,121 +169,15 @@ int cmd_exec(int argc, char **argv)
 		return 0;
 	}
 	if (argc < 3) {
-		err("usage: diyc exec NAME CMD [ARG...]");
-		return EXIT_DIYC;
-	}
-	if (name_check("container", argv[1], DC_NAME_MAX, why, sizeof(why)) < 0) {
-		err("%s", why);
-		return EXIT_DIYC;
-	}
-	if (state_load(argv[1], &st, &running) < 0 || !running || !state_pid_alive(&st)) {
-		err("container %s is not running", argv[1]);
+		dc_error("usage: diyc exec NAME CMD [ARG...]");
 		return EXIT_DIYC;
 	}
 	prctl(PR_SET_DUMPABLE, 0); /* our child is visible in the container until its exec */
-	/* open every namespace before joining any: /proc changes meaning on the way */
-	static const struct {
-		const char *ns;
-		int flag;
-	} order[] = {{"ipc", CLONE_NEWIPC}, {"uts", CLONE_NEWUTS},  {"net", CLONE_NEWNET},
-		     {"pid", CLONE_NEWPID}, {"cgroup", 0x02000000}, {"mnt", CLONE_NEWNS}};
-	int fds[6];
-	for (size_t i = 0; i < 6; i++) {
-		fds[i] = -1;
-		if (!has_ns(st.namespaces, order[i].ns))
-			continue;
-		fmt(p, sizeof(p), "/proc/%d/ns/%s", (int)st.pid, order[i].ns);
-		fds[i] = open(p, O_RDONLY | O_CLOEXEC);
-		if (fds[i] < 0) {
-			err("cannot open %s: %s", p, strerror(errno));
-			return EXIT_DIYC;
-		}
-	}
-	if (state_pid_alive(&st) == false) {
-		err("container %s is not running", argv[1]);
+	if (load_running(argv[1], &st, &e) < 0 || open_namespaces(&st, fds, &e) < 0 ||
+	    (!state_pid_alive(&st) && dc_fail(&e, 0, "container %s is not running", argv[1])) ||
+	    join(&st, fds, &e) < 0) {
+		dc_err_print(&e);
 		return EXIT_DIYC;
 	}
-	char pid_s[32];
-	snprintf(pid_s, sizeof(pid_s), "%d", (int)getpid());
-	for (int i = 0; i < st.ncgroups; i++) {
-		fmt(p, sizeof(p), "%s/cgroup.procs", st.cgroups[i]);
-		int r = write_file(p, pid_s);
-		if (r < 0) {
-			err("cannot join the cgroup %s: %s", st.cgroups[i], strerror(-r));
-			return EXIT_DIYC;
-		}
-	}
-	for (size_t i = 0; i < 6; i++)
-		if (fds[i] >= 0) {
-			if (setns(fds[i], order[i].flag) < 0) {
-				err("cannot join the %s namespace: %s", order[i].ns,
-				    strerror(errno));
-				return EXIT_DIYC;
-			}
-			close(fds[i]);
-			if (order[i].flag == CLONE_NEWPID)
-				joined_pidns = true;
-		}
-	if (chdir("/") < 0) {
-		err("cannot enter the container's root");
-		return EXIT_DIYC;
-	}
-	int errp[2];
-	if (pipe2(errp, O_CLOEXEC) < 0) {
-		err("pipe: %s", strerror(errno));
-		return EXIT_DIYC;
-	}
-	fflush(NULL);
-	pid_t pid = fork();
-	if (pid < 0) {
-		err("fork: %s", strerror(errno));
-		return EXIT_DIYC;
-	}
-	if (pid == 0) {
-		struct features f = {.nnp = st.nnp, .seccomp = st.seccomp};
-		static char *env[] = {
-		    "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-		    "HOME=/root", NULL};
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		close_fds_from(3, errp[1], -1);
-		if (security_apply(&f, has_ns(st.namespaces, "pid"), why, sizeof(why)) < 0) {
-			err("%s", why);
-			_exit(EXIT_DIYC);
-		}
-		for (int s = 1; s < NSIG; s++)
-			signal(s, SIG_DFL);
-		sigset_t none;
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
-		close(errp[0]);
-		int init_fd = init_memfd();
-		if (init_fd < 0)
-			warn("degraded: no sealed memfd for diyc-init (%s)", strerror(-init_fd));
-		int r = exec_command(init_fd, errp[1], argv + 2, env);
-		int e = errno;
-		if (r == -2) {
-			err("cannot execute diyc-init: %s", strerror(e));
-			_exit(EXIT_DIYC);
-		}
-		_exit(exec_failure(argv[2], e));
-	}
-	close(errp[1]);
-	int e = 0;
-	bool failed = read(errp[0], &e, sizeof(e)) == sizeof(e); /* diyc-init's errno */
-	close(errp[0]);
-	exec_child = pid;
-	struct sigaction sa = {.sa_handler = forward};
-	sigemptyset(&sa.sa_mask);
-	static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
-	for (size_t i = 0; i < ARRAY_SIZE(sigs); i++)
-		sigaction(sigs[i], &sa, NULL);
-	int status;
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return EXIT_DIYC;
-	if (failed)
-		return exec_failure(argv[2], e);
-	if (WIFEXITED(status))
-		return WEXITSTATUS(status);
-	return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : EXIT_DIYC;
+	return run_child(&st, argv + 2);
 }

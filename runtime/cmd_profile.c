@@ -1,8 +1,8 @@
 /* `diyc profile`: the kernel profile in use, and what `diyc run` will degrade. */
 #define _GNU_SOURCE
-#include "diyc.h"
-#include "probe.h"
-#include "util.h"
+#include "runtime/diyc.h"
+#include "probe/probe.h"
+#include "lib/util.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -22,13 +22,13 @@ int cmd_profile(int argc, char **argv)
 		path = argv[2];
 		explicit = true;
 	} else if (argc != 1) {
-		err("usage: diyc profile [--profile FILE]");
+		dc_error("usage: diyc profile [--profile FILE]");
 		return EXIT_DIYC;
 	}
-	char why[300];
-	struct dc_profile *p = features_profile(path, !explicit, why, sizeof(why));
+	struct dc_err e = {0};
+	struct dc_profile *p = features_profile(path, !explicit, &e);
 	if (!p) {
-		err("cannot use the kernel profile %s: %s", path, why);
+		dc_error("cannot use the kernel profile %s: %s", path, e.msg);
 		return EXIT_DIYC;
 	}
 	printf("profile: %s\n", path);

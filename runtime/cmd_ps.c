@@ -1,8 +1,8 @@
-/* `diyc ps` and `diyc logs`: read the state of containers. */
+/* `diyc ps`: the state of every container. */
 #define _GNU_SOURCE
-#include "diyc.h"
-#include "names.h"
-#include "util.h"
+#include "runtime/diyc.h"
+#include "lib/names.h"
+#include "lib/util.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -19,7 +19,7 @@ int cmd_ps(int argc, char **argv)
 		return 0;
 	}
 	if (argc > 1) {
-		err("ps takes no arguments (see diyc ps --help)");
+		dc_error("ps takes no arguments (see diyc ps --help)");
 		return EXIT_DIYC;
 	}
 	char **names;
@@ -35,41 +35,14 @@ int cmd_ps(int argc, char **argv)
 				snprintf(state, sizeof(state), "exited(%d)", st.exit_code);
 			else
 				snprintf(state, sizeof(state), "%s", st.status);
+			char ns[80];
+			dc_ns_mask_str(st.nsmask, ns, sizeof(ns));
 			printf("%-12s %-8d %-10s %-12s %-20s %-28s %s\n", st.name,
-			       running ? (int)st.pid : 0, state, st.image, st.created,
-			       st.namespaces, st.degraded[0] ? st.degraded : "-");
+			       running ? (int)st.pid : 0, state, st.image, st.created, ns,
+			       st.degraded[0] ? st.degraded : "-");
 		}
 		free(names[i]);
 	}
 	free(names);
-	return 0;
-}
-
-int cmd_logs(int argc, char **argv)
-{
-	char why[200], p[PATH_MAX], buf[65536];
-	if (argc == 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
-		puts("Usage: diyc logs NAME\nPrint the output of a detached container.");
-		return 0;
-	}
-	if (argc != 2) {
-		err("usage: diyc logs NAME");
-		return EXIT_DIYC;
-	}
-	if (name_check("container", argv[1], DC_NAME_MAX, why, sizeof(why)) < 0) {
-		err("%s", why);
-		return EXIT_DIYC;
-	}
-	fmt(p, sizeof(p), "%s/%s/log", G.state_dir, argv[1]);
-	int fd = open(p, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0) {
-		err("no log for %s (only detached containers have one)", argv[1]);
-		return EXIT_DIYC;
-	}
-	ssize_t n;
-	while ((n = read(fd, buf, sizeof(buf))) > 0)
-		if (write(STDOUT_FILENO, buf, (size_t)n) != n)
-			break;
-	close(fd);
 	return 0;
 }

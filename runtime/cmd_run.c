@@ -1,10 +1,10 @@
 /* `diyc run`: parse and validate every option before anything is created. */
 #define _GNU_SOURCE
-#include "diyc.h"
-#include "names.h"
-#include "netconf.h"
-#include "parse.h"
-#include "util.h"
+#include "runtime/diyc.h"
+#include "lib/names.h"
+#include "netsetup/netsetup.h"
+#include "lib/parse.h"
+#include "lib/util.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -58,136 +58,166 @@ static int bad(const char *f, ...)
 	return -1;
 }
 
+static const struct option opts[] = {
+    {"memory", required_argument, NULL, 'm'},
+    {"cpus", required_argument, NULL, 'C'},
+    {"pids-limit", required_argument, NULL, 'P'},
+    {"env", required_argument, NULL, 'e'},
+    {"workdir", required_argument, NULL, 'w'},
+    {"hostname", required_argument, NULL, 'H'},
+    {"rm", no_argument, NULL, 'r'},
+    {"detach", no_argument, NULL, 'd'},
+    {"tty", no_argument, NULL, 't'},
+    {"profile", required_argument, NULL, 'F'},
+    {"strict", no_argument, NULL, 's'},
+    {"verbose", no_argument, NULL, 'v'},
+    {"net", required_argument, NULL, 'N'},
+    {"ip", required_argument, NULL, 'I'},
+    {"publish", required_argument, NULL, 'P' + 256},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
+
+/* -p HOSTPORT:CONTAINERPORT[/tcp|/udp], normalised into o->ports */
+static int publish(const char *arg, struct run_opts *o)
+{
+	unsigned hp, cp;
+	char proto[8] = "tcp", extra, one[32];
+	int k = sscanf(arg, "%u:%u/%7[a-z]%c", &hp, &cp, proto, &extra);
+	if (k < 2 || k > 3 || !hp || hp > 65535 || !cp || cp > 65535 ||
+	    (strcmp(proto, "tcp") && strcmp(proto, "udp")) ||
+	    strspn(arg, "0123456789:/tcpud") != strlen(arg))
+		return bad("invalid -p '%s' (HOSTPORT:CONTAINERPORT[/tcp|/udp])", arg);
+	snprintf(one, sizeof(one), "%u:%u/%s", hp, cp, proto);
+	if (strlen(o->ports) + strlen(one) + 2 > sizeof(o->ports))
+		return bad("too many -p options%s", "");
+	strappend(o->ports, sizeof(o->ports), ",", "%s", one);
+	return 0;
+}
+
+static int net_mode(const char *arg, struct run_opts *o)
+{
+	if (!strcmp(arg, "none"))
+		o->net = NET_NONE;
+	else if (!strcmp(arg, "host"))
+		o->net = NET_HOST;
+	else if (!strcmp(arg, "bridge"))
+		o->net = NET_BRIDGE;
+	else
+		return bad("invalid --net '%s' (bridge, none or host)", arg);
+	return 0;
+}
+
+/* The limits: -m, --cpus, --pids-limit. */
+static int limit_option(int c, const char *arg, struct run_opts *o)
+{
+	if (c == 'm') {
+		if (parse_size(arg, &o->memory) < 0)
+			return bad("invalid memory size '%s' (examples: 64m, 1g)", arg);
+		if (o->memory < (4u << 20))
+			return bad("memory limit '%s' is below the 4m minimum", arg);
+		o->has_memory = true;
+	} else if (c == 'C') {
+		if (parse_cpus(arg, &o->cpu_quota) < 0)
+			return bad("invalid CPU count '%s' (examples: 0.5, 2)", arg);
+		o->has_cpus = true;
+	} else {
+		if (parse_count(arg, 1, 4194304, &o->pids) < 0)
+			return bad("invalid pids limit '%s' (a number >= 1)", arg);
+		o->has_pids = true;
+	}
+	return 0;
+}
+
+/* An option with a value: 0, -1 (message printed), or 1 when c is not one. */
+static int value_option(int c, const char *arg, struct run_opts *o)
+{
+	struct dc_err e = {0};
+	switch (c) {
+	case 'm':
+	case 'C':
+	case 'P':
+		return limit_option(c, arg, o);
+	case 'e':
+		if (!strchr(arg, '=') || arg[0] == '=')
+			return bad("invalid environment variable '%s' (use KEY=VAL)", arg);
+		o->env[o->nenv++] = (char *)arg;
+		return 0;
+	case 'w':
+		if (arg[0] != '/')
+			return bad("working directory '%s' must be absolute", arg);
+		o->workdir = arg;
+		return 0;
+	case 'H':
+		if (name_check("host", arg, 63, &e) < 0)
+			return bad("%s", e.msg);
+		o->hostname = arg;
+		return 0;
+	case 'N':
+		return net_mode(arg, o);
+	case 'I':
+		return ip4_parse(arg, &o->ip) ? 0 : bad("invalid --ip '%s' (an IPv4 address)", arg);
+	case 'p':
+	case 'P' + 256:
+		return publish(arg, o);
+	case 'F':
+		o->profile = arg;
+		return 0;
+	}
+	return 1;
+}
+
+/* A switch: 0, 1 after --help, -1 for an unknown option or a missing value. */
+static int switch_option(int c, char **argv, struct run_opts *o)
+{
+	switch (c) {
+	case 'r':
+		o->rm = true;
+		return 0;
+	case 'd':
+		o->detach = true;
+		return 0;
+	case 't':
+		o->tty = true;
+		return 0;
+	case 's':
+		o->strict = true;
+		return 0;
+	case 'v':
+		dc_verbose++;
+		return 0;
+	case 'h':
+		usage(stdout);
+		return 1;
+	case ':':
+		return bad("option %s needs an argument (see diyc run --help)", argv[optind - 1]);
+	}
+	return bad("unknown option %s (see diyc run --help)", argv[optind - 1]);
+}
+
 /* Fill o from the command line: 0 to run, 1 after --help, -1 on bad input. */
 static int parse(int argc, char **argv, struct run_opts *o)
 {
-	static const struct option opts[] = {
-	    {"memory", required_argument, NULL, 'm'},
-	    {"cpus", required_argument, NULL, 'C'},
-	    {"pids-limit", required_argument, NULL, 'P'},
-	    {"env", required_argument, NULL, 'e'},
-	    {"workdir", required_argument, NULL, 'w'},
-	    {"hostname", required_argument, NULL, 'H'},
-	    {"rm", no_argument, NULL, 'r'},
-	    {"detach", no_argument, NULL, 'd'},
-	    {"tty", no_argument, NULL, 't'},
-	    {"profile", required_argument, NULL, 'F'},
-	    {"strict", no_argument, NULL, 's'},
-	    {"verbose", no_argument, NULL, 'v'},
-	    {"net", required_argument, NULL, 'N'},
-	    {"ip", required_argument, NULL, 'I'},
-	    {"publish", required_argument, NULL, 'P' + 256},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
-	};
-	char why[200];
-	int c;
-
+	struct dc_err e = {0};
+	int c, r;
 	opterr = 0;
 	optind = 1;
 	/* "+": stop at NAME, so the command's own options are left alone */
 	while ((c = getopt_long(argc, argv, "+:m:e:w:p:dtvh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'm':
-			if (parse_size(optarg, &o->memory) < 0)
-				return bad("invalid memory size '%s' (examples: 64m, 1g)", optarg);
-			if (o->memory < (4u << 20))
-				return bad("memory limit '%s' is below the 4m minimum", optarg);
-			o->has_memory = true;
-			break;
-		case 'C':
-			if (parse_cpus(optarg, &o->cpu_quota) < 0)
-				return bad("invalid CPU count '%s' (examples: 0.5, 2)", optarg);
-			o->has_cpus = true;
-			break;
-		case 'P':
-			if (parse_count(optarg, 1, 4194304, &o->pids) < 0)
-				return bad("invalid pids limit '%s' (a number >= 1)", optarg);
-			o->has_pids = true;
-			break;
-		case 'e':
-			if (!strchr(optarg, '=') || optarg[0] == '=')
-				return bad("invalid environment variable '%s' (use KEY=VAL)",
-					   optarg);
-			o->env[o->nenv++] = optarg;
-			break;
-		case 'w':
-			if (optarg[0] != '/')
-				return bad("working directory '%s' must be absolute", optarg);
-			o->workdir = optarg;
-			break;
-		case 'H':
-			if (name_check("host", optarg, 63, why, sizeof(why)) < 0)
-				return bad("%s", why);
-			o->hostname = optarg;
-			break;
-		case 'N':
-			if (!strcmp(optarg, "none"))
-				o->net = NET_NONE;
-			else if (!strcmp(optarg, "host"))
-				o->net = NET_HOST;
-			else if (!strcmp(optarg, "bridge"))
-				o->net = NET_BRIDGE;
-			else
-				return bad("invalid --net '%s' (bridge, none or host)", optarg);
-			break;
-		case 'I':
-			if (!ip4_parse(optarg, &o->ip))
-				return bad("invalid --ip '%s' (an IPv4 address)", optarg);
-			break;
-		case 'p':
-		case 'P' + 256: {
-			unsigned hp, cp;
-			char proto[8] = "tcp", extra;
-			int k = sscanf(optarg, "%u:%u/%7[a-z]%c", &hp, &cp, proto, &extra);
-			if (k < 2 || k > 3 || !hp || hp > 65535 || !cp || cp > 65535 ||
-			    (strcmp(proto, "tcp") && strcmp(proto, "udp")) ||
-			    strspn(optarg, "0123456789:/tcpud") != strlen(optarg))
-				return bad("invalid -p '%s' (HOSTPORT:CONTAINERPORT[/tcp|/udp])",
-					   optarg);
-			char one[32];
-			snprintf(one, sizeof(one), "%u:%u/%s", hp, cp, proto);
-			if (strlen(o->ports) + strlen(one) + 2 > sizeof(o->ports))
-				return bad("too many -p options%s", "");
-			strappend(o->ports, sizeof(o->ports), ",", "%s", one);
-			break;
-		}
-		case 'r':
-			o->rm = true;
-			break;
-		case 'd':
-			o->detach = true;
-			break;
-		case 't':
-			o->tty = true;
-			break;
-		case 'F':
-			o->profile = optarg;
-			break;
-		case 's':
-			o->strict = true;
-			break;
-		case 'v':
-			G.verbose++;
-			break;
-		case 'h':
-			usage(stdout);
-			return 1;
-		case ':':
-			return bad("option %s needs an argument (see diyc run --help)",
-				   argv[optind - 1]);
-		default:
-			return bad("unknown option %s (see diyc run --help)", argv[optind - 1]);
-		}
+		r = value_option(c, optarg, o);
+		if (r == 1)
+			r = switch_option(c, argv, o);
+		if (r != 0)
+			return r;
 	}
 	if (argc - optind < 2)
 		return bad("run needs NAME and IMAGE (see diyc run --help)");
 	o->name = argv[optind];
 	o->image = argv[optind + 1];
 	o->argv = argc - optind > 2 ? argv + optind + 2 : NULL;
-	if (name_check("container", o->name, DC_NAME_MAX, why, sizeof(why)) < 0 ||
-	    name_check("image", o->image, DC_IMAGE_MAX, why, sizeof(why)) < 0)
-		return bad("%s", why);
+	if (name_check("container", o->name, DC_NAME_MAX, &e) < 0 ||
+	    name_check("image", o->image, DC_IMAGE_MAX, &e) < 0)
+		return bad("%s", e.msg);
 	if (!image_exists(o->image))
 		return bad("no image '%s' (see diyc images; make image builds busybox)", o->image);
 	return 0;

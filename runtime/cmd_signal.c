@@ -3,10 +3,10 @@
  * that pid still has the recorded start time: a recycled pid is never hit.
  */
 #define _GNU_SOURCE
-#include "diyc.h"
-#include "names.h"
-#include "parse.h"
-#include "util.h"
+#include "runtime/diyc.h"
+#include "lib/names.h"
+#include "lib/parse.h"
+#include "lib/util.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -19,18 +19,18 @@
 /* Load a running container by name, with a one-line error otherwise. */
 static int running_container(const char *name, struct state *st)
 {
-	char why[200];
+	struct dc_err e = {0};
 	bool running;
-	if (name_check("container", name, DC_NAME_MAX, why, sizeof(why)) < 0) {
-		err("%s", why);
+	if (name_check("container", name, DC_NAME_MAX, &e) < 0) {
+		dc_err_print(&e);
 		return -1;
 	}
 	if (state_load(name, st, &running) < 0) {
-		err("no container %s", name);
+		dc_error("no container %s", name);
 		return -1;
 	}
 	if (!running || !state_pid_alive(st)) {
-		err("container %s is not running", name);
+		dc_error("container %s is not running", name);
 		return -1;
 	}
 	return 0;
@@ -61,17 +61,17 @@ int cmd_kill(int argc, char **argv)
 		return 0;
 	}
 	if (argc < 2 || argc > 3) {
-		err("usage: diyc kill NAME [SIGNAL]");
+		dc_error("usage: diyc kill NAME [SIGNAL]");
 		return EXIT_DIYC;
 	}
 	if (argc == 3 && parse_signal(argv[2], &sig) < 0) {
-		err("unknown signal '%s'", argv[2]);
+		dc_error("unknown signal '%s'", argv[2]);
 		return EXIT_DIYC;
 	}
 	if (running_container(argv[1], &st) < 0)
 		return EXIT_DIYC;
 	if (kill(st.pid, sig) < 0) {
-		err("cannot signal %s (pid %d): %s", argv[1], (int)st.pid, strerror(errno));
+		dc_error("cannot signal %s (pid %d): %s", argv[1], (int)st.pid, strerror(errno));
 		return EXIT_DIYC;
 	}
 	return 0;
@@ -100,13 +100,13 @@ int cmd_stop(int argc, char **argv)
 	}
 	if (argc >= 3 && !strcmp(argv[1], "-t")) {
 		if (parse_count(argv[2], 0, 3600, &secs) < 0) {
-			err("invalid timeout '%s' (seconds, 0 to 3600)", argv[2]);
+			dc_error("invalid timeout '%s' (seconds, 0 to 3600)", argv[2]);
 			return EXIT_DIYC;
 		}
 		i = 3;
 	}
 	if (argc != i + 1) {
-		err("usage: diyc stop [-t SECS] NAME");
+		dc_error("usage: diyc stop [-t SECS] NAME");
 		return EXIT_DIYC;
 	}
 	if (running_container(argv[i], &st) < 0)
@@ -116,7 +116,7 @@ int cmd_stop(int argc, char **argv)
 		return 0;
 	kill_container(&st);
 	if (!wait_gone(argv[i], 5000)) {
-		err("container %s did not stop", argv[i]);
+		dc_error("container %s did not stop", argv[i]);
 		return EXIT_DIYC;
 	}
 	return 0;

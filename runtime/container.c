@@ -6,9 +6,8 @@
  * means the exec succeeded.
  */
 #define _GNU_SOURCE
-#include "diyc.h"
-#include "nsflags.h"
-#include "util.h"
+#include "runtime/diyc.h"
+#include "lib/util.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -72,69 +71,95 @@ static char **make_env(const struct launch *l)
 	return env;
 }
 
-static void child_main(struct launch *l, int syncfd, int errfd, const sigset_t *oldmask)
+static int c_cgroupns(struct launch *l, struct dc_err *e)
 {
-	const struct run_opts *o = l->o;
-	const struct features *f = l->f;
-	char why[400], ch;
+	if (l->f->ns[NS_CGROUP] && unshare((int)dc_ns[NS_CGROUP].flag) < 0)
+		return dc_fail(e, errno, "unshare(%s)", dc_ns[NS_CGROUP].flag_name);
+	return 0;
+}
 
-	prctl(PR_SET_PDEATHSIG, SIGKILL); /* a supervisor killed with -9 takes us along */
-	if (read(syncfd, &ch, 1) != 1)
-		_exit(EXIT_DIYC); /* the supervisor went away before releasing us */
-	close(syncfd);
-	if (f->ns[NS_CGROUP] && unshare(CLONE_NEWCGROUP) < 0) {
-		snprintf(why, sizeof(why), "unshare(CLONE_NEWCGROUP): %s", strerror(errno));
-		child_fail(errfd, EXIT_DIYC, why);
-	}
-	if (rootfs_setup(l, why, sizeof(why)) < 0)
-		child_fail(errfd, EXIT_DIYC, why);
-	/* only in a UTS namespace of our own: never rename the host */
-	if (f->ns[NS_UTS]) {
-		const char *h = o->hostname ? o->hostname : o->name;
-		if (sethostname(h, strlen(h)) < 0 || setdomainname("", 0) < 0) {
-			snprintf(why, sizeof(why), "sethostname: %s", strerror(errno));
-			child_fail(errfd, EXIT_DIYC, why);
-		}
-	}
+static int c_overlay(struct launch *l, struct dc_err *e) { return rootfs_overlay(l, e); }
+static int c_pivot(struct launch *l, struct dc_err *e) { return rootfs_pivot(l, e); }
+
+/* only in a UTS namespace of our own: never rename the host */
+static int c_hostname(struct launch *l, struct dc_err *e)
+{
+	const char *h = l->o->hostname ? l->o->hostname : l->o->name;
+	if (l->f->ns[NS_UTS] && (sethostname(h, strlen(h)) < 0 || setdomainname("", 0) < 0))
+		return dc_fail(e, errno, "sethostname");
+	return 0;
+}
+
+/* a session of its own; the terminal, or the log of a detached run */
+static int c_stdio(struct launch *l, struct dc_err *e)
+{
 	if (setsid() < 0)
-		child_fail(errfd, EXIT_DIYC, "setsid failed");
+		return dc_fail(e, errno, "setsid");
 	if (l->tty_slave >= 0) {
 		if (ioctl(l->tty_slave, TIOCSCTTY, 0) < 0 || dup2(l->tty_slave, 0) < 0 ||
 		    dup2(l->tty_slave, 1) < 0 || dup2(l->tty_slave, 2) < 0)
-			child_fail(errfd, EXIT_DIYC, "cannot attach the terminal");
+			return dc_fail(e, 0, "cannot attach the terminal");
 	} else if (l->log_fd >= 0) {
 		int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
 		if (null < 0 || dup2(null, 0) < 0 || dup2(l->log_fd, 1) < 0 ||
 		    dup2(l->log_fd, 2) < 0)
-			child_fail(errfd, EXIT_DIYC, "cannot redirect output to the log");
+			return dc_fail(e, 0, "cannot redirect output to the log");
 	}
-	const char *wd = o->workdir ? o->workdir : "/";
-	if (chdir(wd) < 0) {
-		snprintf(why, sizeof(why), "working directory %s: %s", wd, strerror(errno));
-		child_fail(errfd, EXIT_DIYC, why);
-	}
+	return 0;
+}
+
+static int c_workdir(struct launch *l, struct dc_err *e)
+{
+	const char *wd = l->o->workdir ? l->o->workdir : "/";
 	char cwd[PATH_MAX];
+	if (chdir(wd) < 0)
+		return dc_fail(e, errno, "working directory %s", wd);
 	if (!getcwd(cwd, sizeof(cwd)) || cwd[0] != '/')
-		child_fail(errfd, EXIT_DIYC, "the working directory is outside the container");
+		return dc_fail(e, 0, "the working directory is outside the container");
+	return 0;
+}
+
+/* a private network: lo up (and eth0 on the bridge), still with CAP_NET_ADMIN */
+static int c_network(struct launch *l, struct dc_err *e)
+{
+	return l->f->ns[NS_NET] ? net_child(l->net, e) : 0;
+}
+
+static int c_security(struct launch *l, struct dc_err *e)
+{
+	close_fds_from(3, l->err_fd, l->init_fd);
+	return security_apply(l->f, l->f->ns[NS_PID], e);
+}
+
+const struct child_step container_steps[] = {
+    {"cgroupns", "its own cgroup namespace (after the supervisor put it in its cgroups)",
+     c_cgroupns},
+    {"overlay", "the overlay is mounted", c_overlay},
+    {"pivot", "the root filesystem is complete and pivoted into", c_pivot},
+    {"hostname", "its host name set (UTS namespace)", c_hostname},
+    {"stdio", "its session, terminal or log", c_stdio},
+    {"workdir", "in its working directory", c_workdir},
+    {"network", "lo and eth0 up, the default route", c_network},
+    {"security", "capabilities dropped, no_new_privs, seccomp; fds closed", c_security},
+    {NULL, NULL, NULL},
+};
+
+/* After the steps: default signals, nothing blocked, and the command (through diyc-init). */
+static void child_exec(struct launch *l, int errfd)
+{
+	char why[400];
 	char **env = make_env(l);
 	if (!env)
 		child_fail(errfd, EXIT_DIYC, "out of memory");
-	/* a private network: lo up (and eth0 on the bridge), still with CAP_NET_ADMIN */
-	if (l->f->ns[NS_NET] && net_child(l->net, why, sizeof(why)) < 0)
-		child_fail(errfd, EXIT_DIYC, why);
-	close_fds_from(3, errfd, l->init_fd);
-	if (security_apply(f, f->ns[NS_PID], why, sizeof(why)) < 0)
-		child_fail(errfd, EXIT_DIYC, why);
 	/* the container starts like a fresh process: default dispositions, nothing blocked
 	 * (the supervisor's mask holds the signals it forwards, so it is not inherited) */
-	(void)oldmask;
 	for (int s = 1; s < NSIG; s++)
 		signal(s, SIG_DFL);
 	sigset_t none;
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	static char *const sh[] = {"/bin/sh", NULL};
-	char *const *argv = o->argv ? o->argv : sh;
+	char *const *argv = l->o->argv ? l->o->argv : sh;
 	int r = exec_command(l->init_fd, errfd, argv, env);
 	int e = errno;
 	if (r == -2) {
@@ -144,6 +169,27 @@ static void child_main(struct launch *l, int syncfd, int errfd, const sigset_t *
 	snprintf(why, sizeof(why), "%s: %s", argv[0],
 		 e == ENOENT ? "command not found" : strerror(e));
 	child_fail(errfd, e == ENOENT ? EXIT_NOTFOUND : EXIT_CANNOT, why);
+}
+
+static void child_main(struct launch *l, int syncfd, int errfd)
+{
+	struct dc_err e = {0};
+	char ch;
+	prctl(PR_SET_PDEATHSIG, SIGKILL); /* a supervisor killed with -9 takes us along */
+	if (read(syncfd, &ch, 1) != 1)
+		_exit(EXIT_DIYC); /* the supervisor went away before releasing us */
+	close(syncfd);
+	l->err_fd = errfd;
+	for (int i = 0; container_steps[i].name; i++) {
+		if (container_steps[i].run(l, &e) < 0)
+			child_fail(errfd, EXIT_DIYC, e.msg);
+		if (failpoint_armed(container_steps[i].name)) {
+			/* the supervisor may be in another PID namespace: it dies on reading this */
+			snprintf(e.msg, sizeof(e.msg), FAILPOINT_MSG "%s", container_steps[i].name);
+			child_fail(errfd, EXIT_DIYC, e.msg);
+		}
+	}
+	child_exec(l, errfd);
 }
 
 /*
@@ -175,17 +221,14 @@ static pid_t clone_into_cgroup(unsigned long flags, int cgroup_fd)
 pid_t container_spawn(struct launch *l, int *sync_fd, int *err_fd)
 {
 	int syncp[2], errp[2];
-	unsigned long flags = CLONE_NEWNS | SIGCHLD;
+	/* born in these; the cgroup namespace comes after the cgroups (a step of the
+	 * container process), the time namespace from the supervisor's unshare */
+	static const enum ns_kind at_birth[] = {NS_MNT, NS_UTS, NS_IPC, NS_PID, NS_NET};
+	unsigned long flags = SIGCHLD;
 	sigset_t all, old;
-
-	if (l->f->ns[NS_UTS])
-		flags |= CLONE_NEWUTS;
-	if (l->f->ns[NS_IPC])
-		flags |= CLONE_NEWIPC;
-	if (l->f->ns[NS_PID])
-		flags |= CLONE_NEWPID;
-	if (l->f->ns[NS_NET])
-		flags |= CLONE_NEWNET;
+	for (size_t i = 0; i < ARRAY_SIZE(at_birth); i++)
+		if (at_birth[i] == NS_MNT || l->f->ns[at_birth[i]])
+			flags |= dc_ns[at_birth[i]].flag;
 	if (pipe2(syncp, O_CLOEXEC) < 0)
 		return -1;
 	if (pipe2(errp, O_CLOEXEC) < 0) {
@@ -208,7 +251,7 @@ pid_t container_spawn(struct launch *l, int *sync_fd, int *err_fd)
 	if (pid == 0) {
 		close(syncp[1]);
 		close(errp[0]);
-		child_main(l, syncp[0], errp[1], &old);
+		child_main(l, syncp[0], errp[1]);
 		_exit(EXIT_DIYC);
 	}
 	int e = errno;
@@ -228,11 +271,11 @@ pid_t container_spawn(struct launch *l, int *sync_fd, int *err_fd)
 
 int exec_failure(const char *cmd, int e)
 {
-	err("%s: %s", cmd, e == ENOENT ? "command not found" : strerror(e));
+	dc_error("%s: %s", cmd, e == ENOENT ? "command not found" : strerror(e));
 	return e == ENOENT ? EXIT_NOTFOUND : EXIT_CANNOT;
 }
 
-int container_release(pid_t pid, int sync_fd, int err_fd, const char *cmd)
+int container_release(pid_t pid, int sync_fd, int err_fd, const char *cmd, struct dc_err *err)
 {
 	struct child_error e;
 	(void)pid;
@@ -240,7 +283,7 @@ int container_release(pid_t pid, int sync_fd, int err_fd, const char *cmd)
 	close(sync_fd);
 	if (n != 1) {
 		close(err_fd);
-		err("the container process died before it started");
+		dc_fail(err, 0, "the container process died before it started");
 		return EXIT_DIYC;
 	}
 	size_t got = 0;
@@ -255,15 +298,17 @@ int container_release(pid_t pid, int sync_fd, int err_fd, const char *cmd)
 	close(err_fd);
 	if (got == 0)
 		return 0; /* end of file: exec succeeded */
-	if (got == sizeof(int))
-		return exec_failure(cmd, e.code); /* diyc-init's errno */
+	if (got == sizeof(int)) { /* diyc-init's errno */
+		dc_fail(err, 0, "%s: %s", cmd, e.code == ENOENT ? "command not found" : strerror(e.code));
+		return e.code == ENOENT ? EXIT_NOTFOUND : EXIT_CANNOT;
+	}
 	if (got < sizeof(e)) {
-		err("the container process failed during setup");
+		dc_fail(err, 0, "the container process failed during setup");
 		return EXIT_DIYC;
 	}
 	e.msg[sizeof(e.msg) - 1] = '\0';
 	if (!strncmp(e.msg, FAILPOINT_MSG, strlen(FAILPOINT_MSG)))
 		failpoint(e.msg + strlen(FAILPOINT_MSG));
-	err("%s", e.msg);
+	dc_fail(err, 0, "%s", e.msg);
 	return e.code;
 }

@@ -23,7 +23,12 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "profile.h"
+#include "lib/error.h"
+#include "lib/kfeat.h"
+#include "lib/log.h"
+#include "lib/pfacts.h"
+#include "lib/profile.h"
+#include "netsetup/netsetup.h"
 
 /* Exit codes of diyc itself (a container's own status passes through). */
 #define EXIT_DIYC 125	  /* diyc failed: bad input, setup error */
@@ -37,14 +42,9 @@
 struct globals {
 	const char *root;      /* data root: images/, containers/ */
 	const char *state_dir; /* /run/diyc */
-	int verbose;
 };
 extern struct globals G;
 
-/* Print "diyc: ..." on stderr. */
-void err(const char *f, ...) __attribute__((format(printf, 1, 2)));
-void warn(const char *f, ...) __attribute__((format(printf, 1, 2)));
-void info(const char *f, ...) __attribute__((format(printf, 1, 2)));
 
 /* ---- run options ---- */
 struct run_opts {
@@ -59,50 +59,21 @@ struct run_opts {
 	const char *hostname;
 	bool rm, detach, tty, strict;
 	const char *profile;
-	/* --net: NET_AUTO = a private namespace when the kernel has one, else the host's */
-	enum net_mode { NET_AUTO, NET_NONE, NET_HOST, NET_BRIDGE } net;
+	enum net_mode net; /* netsetup.h */
 	uint32_t ip;	 /* --ip, host byte order; 0 = any */
 	char ports[256]; /* -p, normalised: "HOST:CONTAINER/proto,..." */
 };
 
-/* ---- net.c, ipam.c: the container's network ---- */
-struct net_plan {
-	bool bridge;
-	uint32_t ip, gw; /* host byte order */
-	int prefix;
-	char name[32], host_if[20], bridge_if[16], ports[256];
-	bool veth_two_step; /* the profile: this kernel refuses IFLA_MASTER at creation */
-};
-struct lease {
-	uint32_t ip;
-	char name[64], ports[256], host_if[20];
-};
-struct netconf;
-int ipam_alloc(const struct netconf *c, const char *name, uint32_t want, const char *ports,
-	       const char *host_if, uint32_t *out, char *why, size_t len);
-int ipam_release(const char *name);
-int ipam_list(struct lease *l, int max);
-int ipam_count(void);
-struct features;
-int net_prepare(const struct run_opts *o, const struct features *f, struct net_plan *p);
-int net_attach(const struct net_plan *p, pid_t pid, char *why, size_t len);
-int net_child(const struct net_plan *p, char *why, size_t len);
-void net_teardown(const struct net_plan *p);
-void net_release(const struct lease *l);
-int net_gc(bool (*alive)(const char *name));
-int cmd_net(int argc, char **argv);
-
 /* ---- features: what the kernel offers, decided from the profile ---- */
-enum ns_kind { NS_MNT, NS_UTS, NS_IPC, NS_PID, NS_NET, NS_CGROUP, NS_TIME, NS_COUNT };
-extern const char *const ns_names[NS_COUNT];
 
 struct features {
 	bool ns[NS_COUNT];
 	bool overlay;
 	bool seccomp, nnp;
 	bool cg_tracking;
-	bool cg_ctrl_memory, cg_ctrl_cpu, cg_ctrl_pids;
+	bool cg_ctrl[8];	/* by dc_cg_ctrls index (lib/kfeat.c) */
 	bool cg_legacy;		/* cgroups.mode = legacy: v1 hierarchies only */
+	struct dc_facts facts;	/* the profile's facts, the cgroup homes among them */
 	bool veth_two_step;	/* network.veth_on_bridge.form = two-step */
 	bool devpts;		/* a private devpts instance (hardening.devpts_newinstance) */
 	char degraded[16][200]; /* warnings printed once at start */
@@ -111,11 +82,12 @@ struct features {
 };
 
 /* Load (probe when missing or stale) and decide; refuses under --strict. 0 or -1. */
-int features_decide(const struct run_opts *o, struct features *f);
+int features_decide(const struct run_opts *o, struct features *f, struct dc_err *e);
 /* Load the profile in use (for `diyc profile`); NULL and a message on failure. */
-struct dc_profile *features_profile(const char *path, bool probe_if_stale, char *why, size_t len);
+struct dc_profile *features_profile(const char *path, bool probe_if_stale, struct dc_err *e);
 
 /* ---- state ---- */
+#define DC_STATE_VERSION 2
 struct state {
 	char name[32], image[80];
 	pid_t pid;		  /* container main process, host pid */
@@ -128,7 +100,7 @@ struct state {
 	char cgroups[8][PATH_MAX]; /* every cgroup directory of the container */
 	int ncgroups;
 	char kill_dir[PATH_MAX]; /* the cgroup used to find every process */
-	char namespaces[80];
+	unsigned nsmask; /* the namespaces it has: bit 1 << enum ns_kind (lib/kfeat.h) */
 	bool nnp, seccomp; /* security settings exec must repeat */
 	char degraded[512];
 	char command[256];
@@ -157,12 +129,11 @@ struct cg_plan {
 	bool v2_kill, v2_freeze;
 	int v1_freezer_idx;
 };
-/* Plan and create the container's cgroups below our own; write limits. 0 or -1 (message printed).
- */
+/* Plan and create the container's cgroups below our own; write limits. */
 int cg_setup(const char *name, const struct run_opts *o, const struct features *f,
-	     struct cg_plan *p);
+	     struct cg_plan *p, struct dc_err *e);
 /* Put pid into every directory of the plan except the v2 one when it was born there. */
-int cg_attach(const struct cg_plan *p, pid_t pid, bool born_in_v2);
+int cg_attach(const struct cg_plan *p, pid_t pid, bool born_in_v2, struct dc_err *e);
 /* The v2 directory opened for clone3(CLONE_INTO_CGROUP), or -1 when there is none. */
 int cg_open_v2(const struct cg_plan *p);
 /* Kill every process in the container's cgroup; returns how many were signalled. */
@@ -170,6 +141,8 @@ int cg_kill_all(const struct cg_plan *p);
 /* Remove the directories (retrying while busy). 0 or -errno of the first failure. */
 int cg_destroy(const struct cg_plan *p);
 void cg_plan_from_state(const struct state *st, struct cg_plan *p);
+/* Remove a container that has no supervisor any more: processes, cgroups, dirs, state. */
+int remove_dead(const struct state *st);
 
 /* ---- the container process ---- */
 struct launch {
@@ -183,26 +156,63 @@ struct launch {
 	int log_fd;	     /* -1 unless detached */
 	int cgroup_fd;	     /* the v2 cgroup to be born in (clone3), -1 for none */
 	bool born_in_cgroup; /* set by container_spawn: clone3 put the child in cgroup_fd */
+	int err_fd;	     /* (container process) where a setup error goes */
 };
+/* The container process's own steps, after the supervisor released it (each also a
+ * failpoint: the process fails with FAILPOINT_MSG NAME and the supervisor dies). */
+struct child_step {
+	const char *name, *what;
+	int (*run)(struct launch *l, struct dc_err *e);
+};
+extern const struct child_step container_steps[]; /* ends with a NULL name */
 /* Clone the container process (held until container_release). Returns pid or -1. */
 pid_t container_spawn(struct launch *l, int *sync_fd, int *err_fd);
-/* Let it run; returns 0, or an exit code (126/127/125) with the message printed. */
-int container_release(pid_t pid, int sync_fd, int err_fd, const char *cmd);
+/* Let it run; returns 0, or an exit code (126/127/125) with the reason in err. */
+int container_release(pid_t pid, int sync_fd, int err_fd, const char *cmd, struct dc_err *err);
 /* The message and exit code for a command diyc-init could not execute. */
 int exec_failure(const char *cmd, int e);
 
 /* ---- rootfs (inside the container process) ---- */
 /* DIR and DIR/{upper,work,merged}, the overlay's writable layer. 0 or -errno. */
 int layer_dirs(const char *dir);
-/* Everything from the private mount namespace to pivot_root. Returns 0 or -1, why filled. */
-int rootfs_setup(const struct launch *l, char *why, size_t len);
+/* Container step "overlay": private mounts, the writable layer, the overlay mounted. */
+int rootfs_overlay(const struct launch *l, struct dc_err *e);
+/* Container step "pivot": /dev, /proc, /sys, masks, /etc files; pivot_root. */
+int rootfs_pivot(const struct launch *l, struct dc_err *e);
 
 /* ---- security (inside the container process, last step before exec) ---- */
-int security_apply(const struct features *f, bool pidns, char *why, size_t len);
+int security_apply(const struct features *f, bool pidns, struct dc_err *e);
 void close_fds_from(int lowfd, int keep1, int keep2);
 
-/* ---- supervisor ---- */
+/* ---- steps.c: a container's start, one table ---- */
+struct start;
+struct step {
+	const char *name;  /* also its failpoint (DIYC_FAILPOINT=NAME) */
+	const char *needs; /* "-", "bridge" (--net bridge) or "ports" (-p): when it does work */
+	const char *what;  /* what exists once it is done */
+	int (*run)(struct start *s, struct dc_err *e);
+	void (*undo)(struct start *s); /* NULL: a later step's undo covers it */
+};
+extern const struct step start_steps[]; /* ends with a NULL name */
 int run_container(const struct run_opts *o);
+
+/* ---- supervise.c: the running container's supervisor (shared with exec) ---- */
+extern const int dc_forwarded_signals[]; /* ends with 0 */
+/* The exit code for a wait status: N, or 128+S for signal S. */
+int exit_status(int wstatus);
+/* Forward signals from sfd to main_pid, copy the terminal, reap orphans; its wait status. */
+int wait_main(pid_t main_pid, int sfd, int master);
+/* Kill what the container left, reap it, remove the cgroups. */
+void cg_teardown(struct cg_plan *cg);
+/* -d: fork; the caller waits for the started code on *notify, prints NAME, leaves. */
+int detach(const char *name, int *notify);
+void notify_parent(int *fd, char code);
+
+/* ---- tty.c: diyc run -t ---- */
+int open_pty(int *master, int *slave);
+void tty_raw(void);
+void tty_restore(void);
+void tty_resize(int master);
 
 /* ---- images ---- */
 int image_dir(const char *name, char *out, size_t len);
@@ -216,16 +226,13 @@ int init_memfd(void);
  * A failure of the command's own execve is reported by diyc-init on errfd (4 bytes). */
 int exec_command(int init_fd, int errfd, char *const argv[], char **envp);
 
-/* ---- failpoint.c: crash injection for the tests (DIYC_FAILPOINT=STAGE) ---- */
+/* ---- failpoint.c: crash injection for the tests (DIYC_FAILPOINT=STEP) ---- */
 void failpoint_init(void);
-/* Whether DIYC_FAILPOINT names this stage (aborts on a stage not in the list). */
-bool failpoint_armed(const char *stage);
-/* Die here with SIGKILL when DIYC_FAILPOINT names this stage. */
-void failpoint(const char *stage);
-/* The errno a kernel would answer when DIYC_FAULT names this fault, else 0 (aborts on
- * a fault not in the list). */
-int fault_errno(const char *name);
-/* The container process's setup error at an armed stage: the supervisor then dies. */
+/* Whether DIYC_FAILPOINT names this step (aborts on a name no step table has). */
+bool failpoint_armed(const char *step);
+/* Die here with SIGKILL when DIYC_FAILPOINT names this step. */
+void failpoint(const char *step);
+/* The container process's setup error at an armed step: the supervisor then dies. */
 #define FAILPOINT_MSG "failpoint: "
 
 /* ---- commands ---- */
@@ -240,5 +247,7 @@ int cmd_logs(int argc, char **argv);
 int cmd_images(int argc, char **argv);
 int cmd_image(int argc, char **argv);
 int cmd_profile(int argc, char **argv);
+int cmd_net(int argc, char **argv);
+int cmd_debug(int argc, char **argv); /* hidden: diyc debug steps */
 
 #endif

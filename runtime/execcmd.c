@@ -17,8 +17,8 @@
  * here, docs/bench.md); diyc-init costs one static exec of 4 KB.
  */
 #define _GNU_SOURCE
-#include "diyc.h"
-#include "util.h"
+#include "runtime/diyc.h"
+#include "lib/util.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -1,106 +1,79 @@
 /*
- * Crash injection for the tests: DIYC_FAILPOINT=STAGE makes diyc die with
- * SIGKILL right after that setup stage, as if the machine had killed it, so
- * tests/integration/crash.sh can prove that `diyc gc` removes whatever a crash
- * at that moment leaves.  DIYC_FAILPOINT=list prints the stages and exits.
+ * Crash injection for the tests: DIYC_FAILPOINT=STEP makes diyc die with SIGKILL
+ * right after that step of a start, as if the machine had killed it, so that
+ * tests/integration/crash.sh can prove that `diyc gc` removes whatever a crash at
+ * that moment leaves.  The steps are the tables themselves (start_steps in steps.c,
+ * container_steps in container.c): there is no second list.  DIYC_FAILPOINT=list
+ * prints their names; `diyc debug steps` (cmd_debug.c) prints them with what each
+ * one makes.
+ * Naming a step that is in neither table is refused (exit 125); asking for one in
+ * the code that is in neither aborts, a programming error.
  *
- * The stages are listed here once; calling failpoint() with another name is a
- * programming error and aborts, so a new stage cannot be added without
- * appearing in this list, and crash.sh fails when the list names a stage it
- * does not test.  The container process cannot reach the supervisor with a
- * signal (it may be in another PID namespace): at its stages it fails with the
- * message FAILPOINT_MSG STAGE, and the supervisor dies on reading it.
+ * The container process cannot reach the supervisor with a signal (it may be in
+ * another PID namespace): at its steps it fails with the message FAILPOINT_MSG STEP,
+ * and the supervisor dies on reading it (container_release).
  *
- * DIYC_FAULT=NAME is the other half: a kernel refusal that the development kernels
- * never give, injected where diyc makes the request, so the fallback that answers
- * it runs in every test kernel (the faults below, each with what it simulates).
+ * DIYC_FAULT (simulated kernel refusals) is lib/fault.c; it is checked here too, so
+ * that a misspelt fault fails every command the same way.
  */
 #define _GNU_SOURCE
-#include "diyc.h"
-#include "util.h"
+#include "runtime/diyc.h"
+#include "lib/fault.h"
+#include "lib/util.h"
 
-#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static const char *const stages[] = {
-    "state",	/* /run/diyc/NAME created and locked, state.json "creating" */
-    "lease",	/* (--net bridge) the IPAM lease written */
-    "dir",	/* containers/NAME/{upper,work,merged} made */
-    "cgroup",	/* the cgroups created, limits written */
-    "clone",	/* the container process exists, held on its pipe */
-    "attach",	/* it is in its cgroups */
-    "veth",	/* (--net bridge) the veth pair exists, eth0 in the container */
-    "portrule", /* (-p) the DNAT rules are installed */
-    "overlay",	/* (container process) the overlay is mounted */
-    "pivot",	/* (container process) the root filesystem is complete */
-    "running",	/* the command runs */
-};
-
-static const struct {
-	const char *name;
-	int err;
-} faults[] = {
-    /* 4.4: a veth created with IFLA_MASTER in the same RTM_NEWLINK */
-    {"veth_onestep", EOPNOTSUPP},
-};
+#include <unistd.h>
 
 static const char *armed;
 
+static bool known_step(const char *name)
+{
+	for (int i = 0; start_steps[i].name; i++)
+		if (!strcmp(start_steps[i].name, name))
+			return true;
+	for (int i = 0; container_steps[i].name; i++)
+		if (!strcmp(container_steps[i].name, name))
+			return true;
+	return false;
+}
+
 void failpoint_init(void)
 {
-	const char *f = getenv("DIYC_FAULT");
-	bool known = !f || !*f;
-	for (size_t i = 0; i < ARRAY_SIZE(faults) && !known; i++)
-		known = !strcmp(f, faults[i].name);
-	if (!known) {
-		char names[256] = "";
-		for (size_t i = 0; i < ARRAY_SIZE(faults); i++)
-			strappend(names, sizeof(names), ", ", "%s", faults[i].name);
-		err("DIYC_FAULT: no fault '%s' (known: %s)", f, names);
+	struct dc_err e;
+	if (dc_fault_check(&e) < 0) {
+		dc_err_print(&e);
 		exit(EXIT_DIYC);
 	}
-	const char *e = getenv("DIYC_FAILPOINT");
-	if (!e || !*e)
+	const char *f = getenv("DIYC_FAILPOINT");
+	if (!f || !*f)
 		return;
-	if (!strcmp(e, "list")) {
-		for (size_t i = 0; i < ARRAY_SIZE(stages); i++)
-			puts(stages[i]);
+	if (!strcmp(f, "list")) {
+		for (int i = 0; start_steps[i].name; i++)
+			puts(start_steps[i].name);
+		for (int i = 0; container_steps[i].name; i++)
+			puts(container_steps[i].name);
 		exit(0);
 	}
-	for (size_t i = 0; i < ARRAY_SIZE(stages); i++)
-		if (!strcmp(e, stages[i]))
-			armed = stages[i];
-	if (!armed) {
-		err("DIYC_FAILPOINT: no stage '%s' (DIYC_FAILPOINT=list lists them)", e);
+	if (!known_step(f)) {
+		dc_error("DIYC_FAILPOINT: no step '%s' (diyc debug steps lists them)", f);
 		exit(EXIT_DIYC);
 	}
+	armed = f;
 }
 
-int fault_errno(const char *name)
+bool failpoint_armed(const char *step)
 {
-	const char *e = getenv("DIYC_FAULT");
-	for (size_t i = 0; i < ARRAY_SIZE(faults); i++)
-		if (!strcmp(faults[i].name, name))
-			return e && !strcmp(e, name) ? faults[i].err : 0;
-	abort(); /* a fault missing from the list above */
+	if (!known_step(step))
+		abort(); /* a failpoint that no table names */
+	return armed && !strcmp(armed, step);
 }
 
-bool failpoint_armed(const char *stage)
+void failpoint(const char *step)
 {
-	size_t i = 0;
-	while (i < ARRAY_SIZE(stages) && strcmp(stages[i], stage))
-		i++;
-	if (i == ARRAY_SIZE(stages))
-		abort(); /* a stage missing from the list above */
-	return armed && !strcmp(armed, stage);
-}
-
-void failpoint(const char *stage)
-{
-	if (failpoint_armed(stage)) {
+	if (failpoint_armed(step)) {
 		raise(SIGKILL);
 		_exit(EXIT_DIYC);
 	}

@@ -6,10 +6,10 @@
  * when every entry was written: a corrupt tarball leaves no half image.
  */
 #define _GNU_SOURCE
-#include "archiveapi.h"
-#include "diyc.h"
-#include "names.h"
-#include "util.h"
+#include "runtime/archiveapi.h"
+#include "runtime/diyc.h"
+#include "lib/names.h"
+#include "lib/util.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -40,7 +40,7 @@ int cmd_images(int argc, char **argv)
 		return 0;
 	}
 	if (argc > 1) {
-		err("images takes no arguments (see diyc images --help)");
+		dc_error("images takes no arguments (see diyc images --help)");
 		return EXIT_DIYC;
 	}
 	char p[PATH_MAX];
@@ -65,9 +65,27 @@ int cmd_images(int argc, char **argv)
 	return 0;
 }
 
-static int extract(const char *tarball, char *why, size_t len)
+/* The data of entry e from the archive a to the disk writer w. */
+static int copy_data(const struct archive_api *A, struct archive *a, struct archive *w,
+		     struct archive_entry *e, const char *tarball, struct dc_err *err)
 {
-	const struct archive_api *A = archive_api(why, len);
+	const void *buf;
+	size_t size;
+	la_int64_t off;
+	int s;
+	while ((s = A->archive_read_data_block(a, &buf, &size, &off)) == ARCHIVE_OK)
+		if (A->archive_write_data_block(w, buf, size, off) < ARCHIVE_OK)
+			return dc_fail(err, 0, "writing '%s': %s", A->archive_entry_pathname(e),
+				       A->archive_error_string(w));
+	if (s != ARCHIVE_EOF)
+		return dc_fail(err, 0, "%s is truncated or corrupt at '%s': %s", tarball,
+			       A->archive_entry_pathname(e), A->archive_error_string(a));
+	return 0;
+}
+
+static int extract(const char *tarball, struct dc_err *err)
+{
+	const struct archive_api *A = archive_api(err);
 	if (!A)
 		return -1;
 	struct archive *a = A->archive_read_new(), *w = A->archive_write_disk_new();
@@ -83,7 +101,7 @@ static int extract(const char *tarball, char *why, size_t len)
 		   ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS | ARCHIVE_EXTRACT_PERM |
 		   ARCHIVE_EXTRACT_OWNER | ARCHIVE_EXTRACT_XATTR | ARCHIVE_EXTRACT_TIME);
 	if (A->archive_read_open_filename(a, tarball, 65536) != ARCHIVE_OK) {
-		snprintf(why, len, "cannot read %s: %s", tarball, A->archive_error_string(a));
+		dc_fail(err, 0, "cannot read %s: %s", tarball, A->archive_error_string(a));
 		goto out;
 	}
 	for (;;) {
@@ -91,56 +109,40 @@ static int extract(const char *tarball, char *why, size_t len)
 		if (s == ARCHIVE_EOF)
 			break;
 		if (s < ARCHIVE_WARN) {
-			snprintf(why, len, "%s is not a valid tarball: %s", tarball,
+			dc_fail(err, 0, "%s is not a valid tarball: %s", tarball,
 				 A->archive_error_string(a));
 			goto out;
 		}
 		const char *name = A->archive_entry_pathname(e);
 		if (!name || strlen(name) >= PATH_MAX) {
 			/* no process could open it; refuse rather than build 100 KB deep trees */
-			snprintf(why, len, "refused an entry whose name is %s",
+			dc_fail(err, 0, "refused an entry whose name is %s",
 				 name ? "longer than PATH_MAX" : "missing");
 			goto out;
 		}
 		if (A->archive_write_header(w, e) < ARCHIVE_WARN) {
-			snprintf(why, len, "refused entry '%s': %s", A->archive_entry_pathname(e),
+			dc_fail(err, 0, "refused entry '%s': %s", A->archive_entry_pathname(e),
 				 A->archive_error_string(w));
 			goto out;
 		}
-		if (A->archive_entry_size(e) > 0) {
-			const void *buf;
-			size_t size;
-			la_int64_t off;
-			while ((s = A->archive_read_data_block(a, &buf, &size, &off)) == ARCHIVE_OK)
-				if (A->archive_write_data_block(w, buf, size, off) < ARCHIVE_OK) {
-					snprintf(why, len, "writing '%s': %s",
-						 A->archive_entry_pathname(e),
-						 A->archive_error_string(w));
-					goto out;
-				}
-			if (s != ARCHIVE_EOF) {
-				snprintf(why, len, "%s is truncated or corrupt at '%s': %s",
-					 tarball, A->archive_entry_pathname(e),
-					 A->archive_error_string(a));
-				goto out;
-			}
-		}
+		if (A->archive_entry_size(e) > 0 && copy_data(A, a, w, e, tarball, err) < 0)
+			goto out;
 		if (A->archive_write_finish_entry(w) < ARCHIVE_WARN) {
-			snprintf(why, len, "finishing '%s': %s", A->archive_entry_pathname(e),
+			dc_fail(err, 0, "finishing '%s': %s", A->archive_entry_pathname(e),
 				 A->archive_error_string(w));
 			goto out;
 		}
 		n++;
 	}
 	if (n == 0) {
-		snprintf(why, len, "%s holds no files", tarball);
+		dc_fail(err, 0, "%s holds no files", tarball);
 		goto out;
 	}
 	r = 0;
 out:
 	A->archive_read_free(a);
 	if (A->archive_write_close(w) != ARCHIVE_OK && r == 0) {
-		snprintf(why, len, "%s", A->archive_error_string(w));
+		dc_fail(err, 0, "%s", A->archive_error_string(w));
 		r = -1;
 	}
 	A->archive_write_free(w);
@@ -149,27 +151,28 @@ out:
 
 static int import(const char *name, const char *tarball)
 {
-	char why[512], images[PATH_MAX], tmp[PATH_MAX], dst[PATH_MAX], abs[PATH_MAX];
-	if (name_check("image", name, DC_IMAGE_MAX, why, sizeof(why)) < 0) {
-		err("%s", why);
+	struct dc_err e = {0};
+	char images[PATH_MAX], tmp[PATH_MAX], dst[PATH_MAX], abs[PATH_MAX];
+	if (name_check("image", name, DC_IMAGE_MAX, &e) < 0) {
+		dc_err_print(&e);
 		return EXIT_DIYC;
 	}
 	if (image_exists(name)) {
-		err("image %s already exists (diyc image rm %s first)", name, name);
+		dc_error("image %s already exists (diyc image rm %s first)", name, name);
 		return EXIT_DIYC;
 	}
 	if (!realpath(tarball, abs)) {
-		err("cannot open %s: %s", tarball, strerror(errno));
+		dc_error("cannot open %s: %s", tarball, strerror(errno));
 		return EXIT_DIYC;
 	}
 	fmt(images, sizeof(images), "%s/images", G.root);
 	if ((mkdir(G.root, 0711) < 0 && errno != EEXIST) ||
 	    (mkdir(images, 0711) < 0 && errno != EEXIST)) {
-		err("cannot create %s: %s", images, strerror(errno));
+		dc_error("cannot create %s: %s", images, strerror(errno));
 		return EXIT_DIYC;
 	}
 	if (fmt(tmp, sizeof(tmp), "%s/.import-%s-XXXXXX", images, name) < 0 || !mkdtemp(tmp)) {
-		err("cannot create a directory in %s: %s", images, strerror(errno));
+		dc_error("cannot create a directory in %s: %s", images, strerror(errno));
 		return EXIT_DIYC;
 	}
 	chmod(tmp, 0755);
@@ -177,11 +180,11 @@ static int import(const char *name, const char *tarball)
 	int r = EXIT_DIYC;
 	/* entries are relative: extract with the temporary directory as working directory */
 	if (chdir(tmp) < 0) {
-		err("cannot enter %s: %s", tmp, strerror(errno));
-	} else if (extract(abs, why, sizeof(why)) < 0) {
-		err("import failed: %s", why);
+		dc_error("cannot enter %s: %s", tmp, strerror(errno));
+	} else if (extract(abs, &e) < 0) {
+		dc_error("import failed: %s", e.msg);
 	} else if (image_dir(name, dst, sizeof(dst)) < 0 || rename(tmp, dst) < 0) {
-		err("cannot move the image into place: %s", strerror(errno));
+		dc_error("cannot move the image into place: %s", strerror(errno));
 	} else {
 		r = 0;
 	}
@@ -199,13 +202,14 @@ static int import(const char *name, const char *tarball)
 
 static int image_rm(const char *name)
 {
-	char why[200], p[PATH_MAX];
-	if (name_check("image", name, DC_IMAGE_MAX, why, sizeof(why)) < 0) {
-		err("%s", why);
+	struct dc_err e = {0};
+	char p[PATH_MAX];
+	if (name_check("image", name, DC_IMAGE_MAX, &e) < 0) {
+		dc_err_print(&e);
 		return EXIT_DIYC;
 	}
 	if (!image_exists(name)) {
-		err("no image %s", name);
+		dc_error("no image %s", name);
 		return EXIT_DIYC;
 	}
 	char **names;
@@ -217,7 +221,7 @@ static int image_rm(const char *name)
 			used = i + 1;
 	}
 	if (used) {
-		err("image %s is used by container %s (diyc rm it first)", name, names[used - 1]);
+		dc_error("image %s is used by container %s (diyc rm it first)", name, names[used - 1]);
 	}
 	for (int i = 0; i < n; i++)
 		free(names[i]);
@@ -227,7 +231,7 @@ static int image_rm(const char *name)
 	image_dir(name, p, sizeof(p));
 	int r = remove_tree(p);
 	if (r < 0) {
-		err("cannot remove %s: %s", p, strerror(-r));
+		dc_error("cannot remove %s: %s", p, strerror(-r));
 		return EXIT_DIYC;
 	}
 	return 0;
@@ -246,6 +250,6 @@ int cmd_image(int argc, char **argv)
 		return import(argv[2], argv[3]);
 	if (argc == 3 && !strcmp(argv[1], "rm"))
 		return image_rm(argv[2]);
-	err("usage: diyc image import NAME FILE.tar | diyc image rm NAME");
+	dc_error("usage: diyc image import NAME FILE.tar | diyc image rm NAME");
 	return EXIT_DIYC;
 }

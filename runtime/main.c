@@ -1,8 +1,8 @@
 /* diyc: command dispatch and global options. */
 #define _GNU_SOURCE
-#include "diyc.h"
-#include "util.h"
-#include "version.h"
+#include "runtime/diyc.h"
+#include "lib/util.h"
+#include "lib/version.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +26,7 @@ static const struct {
     {"image", cmd_image, "import or remove an image"},
     {"profile", cmd_profile, "show the kernel profile in use and what is degraded"},
     {"net", cmd_net, "set up or remove the host network for bridged containers"},
+    {"debug", cmd_debug, NULL}, /* hidden: `diyc debug steps` for the tests */
 };
 
 static void usage(FILE *f)
@@ -33,7 +34,8 @@ static void usage(FILE *f)
 	fprintf(f, "Usage: diyc [--root DIR] [-v] COMMAND [ARGS...]\n"
 		   "A container runtime that adapts to the kernel it runs on.\n\nCommands:\n");
 	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
-		fprintf(f, "  %-9s %s\n", commands[i].name, commands[i].help);
+		if (commands[i].help)
+			fprintf(f, "  %-9s %s\n", commands[i].name, commands[i].help);
 	fprintf(f, "\nGlobal options:\n"
 		   "  --root DIR     data root for images and containers (default $DIYC_ROOT "
 		   "or " DC_DATA_ROOT ")\n"
@@ -59,18 +61,18 @@ int main(int argc, char **argv)
 			printf("diyc %s\n", DIYC_VERSION);
 			return 0;
 		} else if (!strcmp(argv[i], "-v") || !strcmp(argv[i], "--verbose")) {
-			G.verbose++;
+			dc_verbose++;
 		} else if (!strcmp(argv[i], "--root") && i + 1 < argc) {
 			G.root = argv[++i];
 		} else if (!strncmp(argv[i], "--root=", 7)) {
 			G.root = argv[i] + 7;
 		} else {
-			err("unknown option %s (see diyc --help)", argv[i]);
+			dc_error("unknown option %s (see diyc --help)", argv[i]);
 			return EXIT_DIYC;
 		}
 	}
 	if (G.root[0] != '/' || strpbrk(G.root, ",:\n")) {
-		err("the data root must be an absolute path without ',' ':' or newlines: '%s'",
+		dc_error("the data root must be an absolute path without ',' ':' or newlines: '%s'",
 		    G.root);
 		return EXIT_DIYC;
 	}
@@ -82,6 +84,6 @@ int main(int argc, char **argv)
 	for (size_t c = 0; c < ARRAY_SIZE(commands); c++)
 		if (!strcmp(argv[i], commands[c].name))
 			return commands[c].fn(argc - i, argv + i);
-	err("unknown command '%s' (see diyc --help)", argv[i]);
+	dc_error("unknown command '%s' (see diyc --help)", argv[i]);
 	return EXIT_DIYC;
 }

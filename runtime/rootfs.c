@@ -12,9 +12,9 @@
  * Files diyc writes are opened with O_NOFOLLOW for the same reason.
  */
 #define _GNU_SOURCE
-#include "diyc.h"
-#include "netconf.h"
-#include "util.h"
+#include "runtime/diyc.h"
+#include "netsetup/netsetup.h"
+#include "lib/util.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -28,7 +28,7 @@
 
 #define FAIL(...)                                                                                  \
 	do {                                                                                       \
-		snprintf(why, len, __VA_ARGS__);                                                   \
+		dc_fail(err, 0, __VA_ARGS__);                                                   \
 		goto out;                                                                          \
 	} while (0)
 
@@ -89,7 +89,7 @@ static const struct node nodes[] = {
  * -t and announces the degraded mode; the container cannot mount devpts itself,
  * having no CAP_SYS_ADMIN).
  */
-static int setup_pts(int devfd, bool private_devpts, char *why, size_t len)
+static int setup_pts(int devfd, bool private_devpts, struct dc_err *err)
 {
 	int r = -1;
 	if (!private_devpts) {
@@ -110,7 +110,7 @@ out:
 	return r;
 }
 
-static int setup_dev(int rootfd, bool private_devpts, char *why, size_t len)
+static int setup_dev(int rootfd, bool private_devpts, struct dc_err *err)
 {
 	int devfd = -1, r = -1;
 	int e = mount_on(rootfd, "dev", "tmpfs", "tmpfs", MS_NOSUID | MS_NOEXEC | MS_STRICTATIME,
@@ -127,7 +127,7 @@ static int setup_dev(int rootfd, bool private_devpts, char *why, size_t len)
 		if (fchmodat(devfd, nodes[i].name, 0666, 0) < 0)
 			FAIL("chmod /dev/%s: %s", nodes[i].name, strerror(errno));
 	}
-	if (setup_pts(devfd, private_devpts, why, len) < 0)
+	if (setup_pts(devfd, private_devpts, err) < 0)
 		goto out;
 	e = mount_on(devfd, "shm", "shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
 		     "mode=1777,size=65536k");
@@ -167,7 +167,7 @@ static const char *const readonly[] = {
     "proc/bus", "proc/fs", "proc/irq", "proc/sys", "proc/sysrq-trigger",
 };
 
-static int mask_paths(int rootfd, char *why, size_t len)
+static int mask_paths(int rootfd, struct dc_err *err)
 {
 	int r = -1, nullfd = openat(rootfd, "dev/null", O_PATH | O_NOFOLLOW | O_CLOEXEC);
 	if (nullfd < 0)
@@ -250,8 +250,7 @@ static int write_at(int dirfd, const char *name, const char *data)
 	return r;
 }
 
-static int write_etc(const struct launch *l, int rootfd, const char *host_resolv, char *why,
-		     size_t len)
+static int write_etc(const struct launch *l, int rootfd, const char *host_resolv, struct dc_err *err)
 {
 	char host[256], buf[1024];
 	int r = -1, etc = -1;
@@ -316,7 +315,7 @@ int layer_dirs(const char *dir)
  * file system work of a short run.  Its pages are charged to the container's memory
  * cgroup like any tmpfs write.
  */
-static int ephemeral_layer(const char *rootdir, char *why, size_t len)
+static int ephemeral_layer(const char *rootdir, struct dc_err *err)
 {
 	char base[PATH_MAX];
 	int r = -1;
@@ -335,17 +334,14 @@ out:
 	return r;
 }
 
-int rootfs_setup(const struct launch *l, char *why, size_t len)
+/* Container step "overlay": a private mount tree, the writable layer, the overlay. */
+int rootfs_overlay(const struct launch *l, struct dc_err *err)
 {
-	char merged[PATH_MAX], opts[PATH_MAX * 3 + 64], resolv[4096];
-	int rootfd = -1, r = -1, e;
-
-	/* read before the host's files disappear from view */
-	if (read_file("/etc/resolv.conf", resolv, sizeof(resolv)) < 0)
-		resolv[0] = '\0';
+	char merged[PATH_MAX], opts[PATH_MAX * 3 + 64];
+	int r = -1;
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 		FAIL("make / private: %s", strerror(errno));
-	if (l->o->rm && ephemeral_layer(l->rootdir, why, len) < 0)
+	if (l->o->rm && ephemeral_layer(l->rootdir, err) < 0)
 		goto out;
 	if (fmt(merged, sizeof(merged), "%s/merged", l->rootdir) < 0 ||
 	    fmt(opts, sizeof(opts), "lowerdir=%s,upperdir=%s/upper,workdir=%s/work", l->imagedir,
@@ -354,23 +350,45 @@ int rootfs_setup(const struct launch *l, char *why, size_t len)
 	/* nodev: device nodes shipped in an image never open; /dev is diyc's own tmpfs */
 	if (mount("overlay", merged, "overlay", MS_NODEV, opts) < 0)
 		FAIL("mount overlay on %s: %s", merged, strerror(errno));
-	if (failpoint_armed("overlay"))
-		FAIL(FAILPOINT_MSG "overlay");
+	r = 0;
+out:
+	return r;
+}
+
+/* /dev, /proc, /sys, the masks and /etc files inside the merged tree */
+static int fill_root(const struct launch *l, int rootfd, const char *resolv, struct dc_err *err)
+{
+	int r = -1;
+	if (setup_dev(rootfd, l->f->devpts, err) < 0)
+		goto out;
+	int rc = mount_on(rootfd, "proc", "proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
+	if (rc < 0)
+		FAIL("mount proc: %s", strerror(-rc));
+	rc = mount_on(rootfd, "sys", "sysfs", "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+		      NULL);
+	if (rc < 0)
+		FAIL("mount sysfs: %s", strerror(-rc));
+	if (mask_paths(rootfd, err) < 0 || write_etc(l, rootfd, resolv, err) < 0)
+		goto out;
+	r = 0;
+out:
+	return r;
+}
+
+/* Container step "pivot": the tree completed, then pivot_root into it. */
+int rootfs_pivot(const struct launch *l, struct dc_err *err)
+{
+	char merged[PATH_MAX], resolv[4096];
+	int rootfd = -1, r = -1;
+	/* read before the host's files disappear from view */
+	if (read_file("/etc/resolv.conf", resolv, sizeof(resolv)) < 0)
+		resolv[0] = '\0';
+	if (fmt(merged, sizeof(merged), "%s/merged", l->rootdir) < 0)
+		FAIL("path too long");
 	rootfd = open(merged, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (rootfd < 0)
 		FAIL("open %s: %s", merged, strerror(errno));
-	if (setup_dev(rootfd, l->f->devpts, why, len) < 0)
-		goto out;
-	e = mount_on(rootfd, "proc", "proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
-	if (e < 0)
-		FAIL("mount proc: %s", strerror(-e));
-	e = mount_on(rootfd, "sys", "sysfs", "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
-		     NULL);
-	if (e < 0)
-		FAIL("mount sysfs: %s", strerror(-e));
-	if (mask_paths(rootfd, why, len) < 0)
-		goto out;
-	if (write_etc(l, rootfd, resolv, why, len) < 0)
+	if (fill_root(l, rootfd, resolv, err) < 0)
 		goto out;
 	/* pivot_root(".", "."): the old root ends up on top of the new one, then goes */
 	if (chdir(merged) < 0)
@@ -384,8 +402,6 @@ int rootfs_setup(const struct launch *l, char *why, size_t len)
 		FAIL("detach the old root: %s", strerror(errno));
 	if (chdir("/") < 0)
 		FAIL("chdir /: %s", strerror(errno));
-	if (failpoint_armed("pivot"))
-		FAIL(FAILPOINT_MSG "pivot");
 	r = 0;
 out:
 	if (rootfd >= 0)

@@ -4,8 +4,8 @@
  * file descriptor beyond 0, 1, 2.
  */
 #define _GNU_SOURCE
-#include "diyc.h"
-#include "util.h"
+#include "runtime/diyc.h"
+#include "lib/util.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -41,13 +41,13 @@ static bool kept(long c)
 	return false;
 }
 
-static int drop_caps(char *why, size_t len)
+static int drop_caps(struct dc_err *err)
 {
 	long last = CAP_LAST_CAP;
 	read_long("/proc/sys/kernel/cap_last_cap", &last);
 	for (long c = 0; c <= last; c++)
 		if (!kept(c) && cap_drop_bound((cap_value_t)c) < 0 && errno != EINVAL) {
-			snprintf(why, len, "drop capability %ld from the bounding set: %s", c,
+			dc_fail(err, 0, "drop capability %ld from the bounding set: %s", c,
 				 strerror(errno));
 			return -1;
 		}
@@ -55,14 +55,14 @@ static int drop_caps(char *why, size_t len)
 	if (!caps || cap_set_flag(caps, CAP_EFFECTIVE, ARRAY_SIZE(keep), keep, CAP_SET) < 0 ||
 	    cap_set_flag(caps, CAP_PERMITTED, ARRAY_SIZE(keep), keep, CAP_SET) < 0 ||
 	    cap_set_proc(caps) < 0) {
-		snprintf(why, len, "set capabilities: %s", strerror(errno));
+		dc_fail(err, 0, "set capabilities: %s", strerror(errno));
 		if (caps)
 			cap_free(caps);
 		return -1;
 	}
 	cap_free(caps);
 	if (CAP_AMBIENT_SUPPORTED() && cap_reset_ambient() < 0) {
-		snprintf(why, len, "clear ambient capabilities: %s", strerror(errno));
+		dc_fail(err, 0, "clear ambient capabilities: %s", strerror(errno));
 		return -1;
 	}
 	return 0;
@@ -83,7 +83,7 @@ static int drop_caps(char *why, size_t len)
  * bits are what the kernel reads as pid_t).  Other architectures' syscall
  * tables (i386, x32) could bypass the check: they get ENOSYS.
  */
-static int kill_guard(char *why, size_t len)
+static int kill_guard(struct dc_err *err)
 {
 	struct sock_filter prog[] = {
 	    BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
@@ -100,7 +100,7 @@ static int kill_guard(char *why, size_t len)
 	};
 	struct sock_fprog fp = {.len = ARRAY_SIZE(prog), .filter = prog};
 	if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &fp) < 0) {
-		snprintf(why, len, "install the seccomp filter: %s", strerror(errno));
+		dc_fail(err, 0, "install the seccomp filter: %s", strerror(errno));
 		return -1;
 	}
 	return 0;
@@ -141,14 +141,14 @@ void close_fds_from(int lowfd, int keep1, int keep2)
 		close(fds[i]);
 }
 
-int security_apply(const struct features *f, bool pidns, char *why, size_t len)
+int security_apply(const struct features *f, bool pidns, struct dc_err *err)
 {
 	if (f->nnp && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
-		snprintf(why, len, "set no_new_privs: %s", strerror(errno));
+		dc_fail(err, 0, "set no_new_privs: %s", strerror(errno));
 		return -1;
 	}
 	/* before the capabilities go: without no_new_privs a filter needs CAP_SYS_ADMIN */
-	if (!pidns && f->seccomp && kill_guard(why, len) < 0)
+	if (!pidns && f->seccomp && kill_guard(err) < 0)
 		return -1;
-	return drop_caps(why, len);
+	return drop_caps(err);
 }

@@ -7,8 +7,8 @@
  * unrelated process that got the same pid.
  */
 #define _GNU_SOURCE
-#include "diyc.h"
-#include "util.h"
+#include "runtime/diyc.h"
+#include "lib/util.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -20,6 +20,9 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+/* the data root and state directory (-R/--root, tests: DIYC_ROOT) */
+struct globals G = {.root = DC_DATA_ROOT, .state_dir = DC_STATE_DIR};
 
 static int path_of(const char *name, const char *file, char *out, size_t len)
 {
@@ -74,7 +77,10 @@ int state_save(const struct state *st)
 		json_object_array_add(cg, json_object_new_string(st->cgroups[i]));
 	json_object_object_add(o, "cgroups", cg);
 	put_str(o, "kill_dir", st->kill_dir);
-	put_str(o, "namespaces", st->namespaces);
+	/* version 2: the namespaces as a mask of lib/kfeat.h kinds (version 1, without the
+	 * field, stored their names, "mnt,uts,..."; state_load reads both) */
+	json_object_object_add(o, "version", json_object_new_int(DC_STATE_VERSION));
+	json_object_object_add(o, "nsmask", json_object_new_int((int)st->nsmask));
 	json_object_object_add(o, "nnp", json_object_new_boolean(st->nnp));
 	json_object_object_add(o, "seccomp", json_object_new_boolean(st->seccomp));
 	put_str(o, "degraded", st->degraded);
@@ -136,7 +142,14 @@ int state_load(const char *name, struct state *st, bool *running)
 			snprintf(st->cgroups[st->ncgroups++], sizeof(st->cgroups[0]), "%s",
 				 json_object_get_string(json_object_array_get_idx(v, i)));
 	get_str(o, "kill_dir", st->kill_dir, sizeof(st->kill_dir));
-	get_str(o, "namespaces", st->namespaces, sizeof(st->namespaces));
+	if (get_int(o, "version") >= 2) {
+		st->nsmask = (unsigned)get_int(o, "nsmask");
+	} else { /* a container started by diyc 0.2.0 or older */
+		char names[80];
+		get_str(o, "namespaces", names, sizeof(names));
+		if (dc_ns_mask_parse(names, &st->nsmask) < 0)
+			snprintf(st->status, sizeof(st->status), "broken");
+	}
 	st->nnp = json_object_object_get_ex(o, "nnp", &v) && json_object_get_boolean(v);
 	st->seccomp = json_object_object_get_ex(o, "seccomp", &v) && json_object_get_boolean(v);
 	get_str(o, "degraded", st->degraded, sizeof(st->degraded));

@@ -7,20 +7,79 @@ skip() { n=$((n+1)); echo "ok $n - $1 # SKIP ${2:-}"; }
 # check DESCRIPTION COMMAND...: passes when the command succeeds
 check() { local d=$1; shift; local out; if out=$("$@" 2>&1); then ok "$d"; else fail "$d" "$out"; fi; }
 done_testing() { echo "1..$n"; [ "$failed" -eq 0 ]; }
-# harness WHAT SCRIPT ARGS...: root or skip (the whole suite, with the reason), then
-# re-run SCRIPT inside private UTS, IPC, PID and mount namespaces, so that a bug can
-# neither rename this machine nor signal its processes (DIYC_HARNESS: already in
-# one, e.g. a QEMU guest). Call it as: harness "runtime tests" "$0" "$@"
+# The one harness of every suite that runs containers:
+#   harness [--net] [--outside] [--need TOOL]... [--no-root] WHAT "$0" "$@"
+# 1. root (unless --no-root) and each TOOL, or the whole suite is one skip with the
+#    reason;
+# 2. the script re-runs itself inside private UTS, IPC, PID and mount namespaces (and
+#    network with --net), so a bug can neither rename this machine nor signal its
+#    processes.  DIYC_HARNESS says it is in one already (a QEMU guest is one: the
+#    guest dies with the test, and its kernel may lack some namespaces).  --outside:
+#    its network namespace is a "host" joined by a veth (192.0.2.1) to a second one
+#    standing for the outside world (192.0.2.2, TEST-NET-1), named in DIYC_OUTSIDE;
+#    this is made even inside a guest;
+# 3. inside: T, a temp dir removed at exit after the at_exit hooks (last first);
+#    DIYC_ROOT=$T/root holding the busybox image; DIYC PROBE NONS NSEXEC HOSTILE default
+#    to the normal build.
 harness() {
+	local net= outside= root=1 t
+	local -a need=()
+	while :; do
+		case $1 in
+		--net) net=--net; shift ;;
+		--outside) outside=1; shift ;;
+		--no-root) root=; shift ;;
+		--need) need+=("$2"); shift 2 ;;
+		*) break ;;
+		esac
+	done
 	local what=$1
 	shift
-	if [ "$(id -u)" != 0 ]; then
+	if [ -n "$root" ] && [ "$(id -u)" != 0 ]; then
 		skip "$what" "need root"
 		done_testing
 		exit
 	fi
-	[ -n "${DIYC_HARNESS:-}" ] ||
-		exec env DIYC_HARNESS=1 unshare --uts --ipc --pid --mount --fork --mount-proc "$@"
+	for t in "${need[@]}"; do
+		command -v "$t" >/dev/null && continue
+		skip "$what" "need $t"
+		done_testing
+		exit
+	done
+	if [ -n "$outside" ] && [ -z "${DIYC_OUTSIDE:-}" ]; then
+		_harness_outside "$@"
+		exit
+	fi
+	if [ -z "${DIYC_HARNESS:-}" ] && [ -n "$root" ]; then
+		exec env DIYC_HARNESS=1 unshare $net --uts --ipc --pid --mount --fork --mount-proc "$@"
+	fi
+	_harness_inside
+}
+_harness_outside() {
+	local h=diyc-t$$-host o=diyc-t$$-out iso=()
+	ip netns add $h && ip netns add $o || { echo "not ok - cannot create test namespaces"; exit 1; }
+	trap "ip netns del $h 2>/dev/null; ip netns del $o 2>/dev/null" EXIT
+	ip link add dtv$$a type veth peer name dtv$$b
+	ip link set dtv$$a netns $h && ip link set dtv$$b netns $o
+	ip -n $h addr add 192.0.2.1/24 dev dtv$$a && ip -n $h link set dtv$$a up && ip -n $h link set lo up
+	ip -n $o addr add 192.0.2.2/24 dev dtv$$b && ip -n $o link set dtv$$b up && ip -n $o link set lo up
+	[ -n "${DIYC_HARNESS:-}" ] || iso=(unshare --uts --ipc --pid --mount --fork --mount-proc)
+	DIYC_OUTSIDE=$o DIYC_HARNESS=1 ip netns exec $h "${iso[@]}" "$@"
+}
+_harness_hooks=()
+at_exit() { _harness_hooks+=("$1"); }
+_harness_exit() {
+	local i
+	for ((i = ${#_harness_hooks[@]} - 1; i >= 0; i--)); do eval "${_harness_hooks[i]}"; done
+	rm -rf "$T"
+}
+_harness_inside() {
+	DIYC=${DIYC:-./diyc} PROBE=${PROBE:-./diyc-probe} NONS=${NONS:-./tests/tools/nons}
+	NSEXEC=${NSEXEC:-./nsexec} HOSTILE=${HOSTILE:-./tests/tools/hostile}
+	T=$(mktemp -d /tmp/diyc-test.XXXXXX)
+	trap _harness_exit EXIT
+	export DIYC_ROOT=$T/root
+	runtime/mkimage-busybox.sh "$DIYC_ROOT" >/dev/null
 }
 # Processes by name, without pgrep (Debian's busybox has none; a missing tool in a
 # negative check would pass silently): pids_by_comm NAME, pids_by_cmdline TEXT.

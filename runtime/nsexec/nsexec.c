@@ -22,22 +22,20 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "nsflags.h"
-#include "util.h"
+#include "lib/kfeat.h"
+#include "lib/util.h"
 
-static const struct {
-	int flag;
-	char opt;
-	const char *name, *kconfig;
-} wanted[] = {
-    {CLONE_NEWNS, 0, "mount", "(always present since 2.4.19)"},
-    {CLONE_NEWIPC, 'i', "IPC", "CONFIG_IPC_NS"},
-    {CLONE_NEWNET, 'n', "network", "CONFIG_NET_NS"},
-    {CLONE_NEWPID, 'p', "PID", "CONFIG_PID_NS"},
-    {CLONE_NEWUTS, 'u', "UTS", "CONFIG_UTS_NS"},
-};
 
 static bool verbose;
+
+/* the CLONE flag of the namespace whose nsexec option is opt (lib/kfeat.c) */
+static int ns_flag(int opt)
+{
+	for (int i = 0; i < NS_COUNT; i++)
+		if (dc_ns[i].nsexec_opt == opt)
+			return (int)dc_ns[i].flag;
+	return 0;
+}
 
 static void usage(FILE *to)
 {
@@ -71,29 +69,30 @@ static int try_flag(int flag)
 static void explain(int flags, int err)
 {
 	bool named = false;
-	for (size_t i = 0; i < sizeof(wanted) / sizeof(wanted[0]); i++) {
-		if (!(flags & wanted[i].flag))
+	for (int i = 0; i < NS_COUNT; i++) {
+		const struct ns_info *ns = &dc_ns[i];
+		if (!(flags & (int)ns->flag) || (ns->kind != NS_MNT && !ns->nsexec_opt))
 			continue;
-		int e = try_flag(wanted[i].flag);
+		int e = try_flag((int)ns->flag);
 		if (e == EINVAL) {
 			fprintf(
 			    stderr,
-			    "nsexec: this kernel has no %s namespace (%s is not set); run without "
-			    "-%c\n",
-			    wanted[i].name, wanted[i].kconfig, wanted[i].opt);
+			    "nsexec: this kernel has no %s namespace (CONFIG_%s is not set); run "
+			    "without -%c\n",
+			    ns->title, ns->kopt ? ns->kopt : "?", ns->nsexec_opt ? ns->nsexec_opt : '?');
 			named = true;
 		} else if (e == ENOSPC) {
 			fprintf(stderr,
 				"nsexec: the %s namespace limit is reached (see "
 				"/proc/sys/user/max_*_namespaces)\n",
-				wanted[i].name);
+				ns->title);
 			named = true;
 		} else if (e == EPERM) {
 			fprintf(
 			    stderr,
 			    "nsexec: not allowed to create a %s namespace (needs CAP_SYS_ADMIN; "
 			    "run as root)\n",
-			    wanted[i].name);
+			    ns->title);
 			named = true;
 		}
 	}
@@ -137,16 +136,12 @@ int main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "+inpu:vh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'i':
-			flags |= CLONE_NEWIPC;
-			break;
 		case 'n':
-			flags |= CLONE_NEWNET;
-			break;
 		case 'p':
-			flags |= CLONE_NEWPID;
+			flags |= ns_flag(c);
 			break;
 		case 'u':
-			flags |= CLONE_NEWUTS;
+			flags |= ns_flag(c);
 			hostname = optarg;
 			if (!*hostname || strlen(hostname) > 64) {
 				fprintf(stderr,

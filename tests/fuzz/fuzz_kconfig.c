@@ -1,6 +1,6 @@
 /* The kernel-config parser (probe/kconfig.c). */
 #include "fuzz.h"
-#include "kconfig.h"
+#include "probe/kconfig.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -1,12 +1,13 @@
 /* Option parsers: sizes, CPU counts, counts, signals, names, addresses, subnets. */
 #include "fuzz.h"
-#include "names.h"
-#include "netconf.h"
-#include "parse.h"
+#include "lib/names.h"
+#include "netsetup/netconf.h"
+#include "lib/parse.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	char *s = fuzz_str(data, size), why[256];
+	char *s = fuzz_str(data, size);
+	struct dc_err e;
 	if (!s)
 		return 0;
 	uint64_t u;
@@ -18,9 +19,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	parse_cpus(s, &u);
 	parse_count(s, 1, 4194304, &l);
 	parse_signal(s, &sig);
-	name_check("container", s, 12, why, sizeof(why));
+	name_check("container", s, 12, &e);
 	ip4_parse(s, &a);
-	netconf_parse_subnet(s, &c, why, sizeof(why));
+	netconf_parse_subnet(s, &c, &e);
 	free(s);
 	return 0;
 }

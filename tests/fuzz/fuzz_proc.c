@@ -1,9 +1,9 @@
 /* The /proc parsers: mountinfo, /proc/PID/cgroup, /proc/cgroups, /proc/PID/status.
  * The first byte picks the parser. */
 #include "fuzz.h"
-#include "mountinfo.h"
-#include "procparse.h"
-#include "proccgroup.h"
+#include "lib/mountinfo.h"
+#include "probe/procparse.h"
+#include "lib/proccgroup.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

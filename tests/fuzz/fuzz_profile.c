@@ -1,7 +1,7 @@
 /* The capability profile reader (lib/profile.c) on arbitrary bytes. */
 #define _GNU_SOURCE
 #include "fuzz.h"
-#include "profile.h"
+#include "lib/profile.h"
 
 #include <stdio.h>
 #include <sys/mman.h>
@@ -17,8 +17,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (ftruncate(fd, 0) < 0 || pwrite(fd, data, size, 0) != (ssize_t)size)
 		return 0;
-	char why[256];
-	struct dc_profile *p = dc_profile_load(path, why, sizeof(why));
+	struct dc_err e;
+	struct dc_profile *p = dc_profile_load(path, &e);
 	if (!p)
 		return 0;
 	static const char *const paths[] = {"namespaces.pid", "cgroups.tracking", "overlay.mount",

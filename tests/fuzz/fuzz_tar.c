@@ -2,8 +2,8 @@
  * scratch data root; whatever it accepts is removed again. */
 #define _GNU_SOURCE
 #include "fuzz.h"
-#include "diyc.h"
-#include "util.h"
+#include "runtime/diyc.h"
+#include "lib/util.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>

@@ -1,40 +1,26 @@
 #!/usr/bin/env bash
-# Crash injection (root, TAP): diyc killed with SIGKILL right after each setup stage
-# (DIYC_FAILPOINT, runtime/failpoint.c), and while a container runs; after each,
-# `diyc gc` must leave zero state directories, container directories, cgroups,
-# processes, leases, veths, port rules and mounts. Every stage diyc lists
-# (DIYC_FAILPOINT=list) must have a case here. Runs in a harness with its own
-# network, UTS, IPC, PID and mount namespaces: the bridge and rules live there.
+# Crash injection (root, TAP): diyc killed with SIGKILL right after each step of a
+# start, as `diyc debug steps` lists them (the supervisor's table in runtime/steps.c,
+# the container process's in runtime/container.c; DIYC_FAILPOINT=STEP), and while a
+# container runs; after each, `diyc gc` must leave zero state directories, container
+# directories, cgroups, processes, leases, veths, port rules and mounts. A new step
+# is tested here without touching this file. Runs in a harness with its own network,
+# UTS, IPC, PID and mount namespaces: the bridge and rules live there.
 set -u
 cd "$(dirname "$0")/../.."
 . tests/lib.sh
-if [ "$(id -u)" != 0 ]; then
-	skip "crash tests" "need root"
-	done_testing
-	exit
-fi
-if [ -z "${DIYC_CRASH_HARNESS:-}" ]; then
-	iso=(unshare --net --uts --ipc --pid --mount --fork --mount-proc)
-	# a QEMU guest is a harness already (the bridge and rules may live in it), and its
-	# kernel may lack some namespaces
-	[ -n "${DIYC_HARNESS:-}" ] && iso=()
-	exec env DIYC_CRASH_HARNESS=1 DIYC_HARNESS=1 "${iso[@]}" "$0" "$@"
-fi
-DIYC=${DIYC:-./diyc}
-PROBE=${PROBE:-./diyc-probe}
-NONS=${NONS:-./tests/tools/nons}
-T=$(mktemp -d /tmp/diyc-crash.XXXXXX)
-export DIYC_ROOT=$T/root
-trap '"$DIYC" net clean >/dev/null 2>&1; rm -rf "$T"' EXIT
-runtime/mkimage-busybox.sh "$DIYC_ROOT" >/dev/null
+harness --net "crash tests" "$0" "$@"
+at_exit '"$DIYC" net clean >/dev/null 2>&1'
 ip link set lo up 2>/dev/null
 probe_json "$T/full.json"
 
-# the stages this file tests, in diyc's order
-tested="state lease dir cgroup clone attach veth portrule overlay pivot running"
-listed=$(DIYC_FAILPOINT=list "$DIYC" ps | tr '\n' ' ')
-missing=$(for s in $listed; do case " $tested " in *" $s "*) ;; *) echo "$s" ;; esac; done)
-[ -z "$missing" ] && ok "every failpoint diyc lists has a test ($(echo $listed | wc -w) stages)" || fail "stages without a test" "$missing"
+# the steps of a start as diyc itself lists them: WHO NAME NEEDS WHAT
+"$DIYC" debug steps >"$T/steps" 2>&1
+steps=$(awk '{print $2}' "$T/steps")
+nsteps=$(echo $steps | wc -w)
+[ "$nsteps" -ge 10 ] && [ "$(DIYC_FAILPOINT=list "$DIYC" ps | tr '\n' ' ')" = "$(echo $steps) " ] &&
+	ok "diyc debug steps lists $nsteps steps, the failpoints are the same names" ||
+	fail "diyc debug steps" "$(cat "$T/steps")"
 DIYC_FAILPOINT=nosuch "$DIYC" ps >/dev/null 2>&1
 [ $? = 125 ] && ok "an unknown failpoint is an error" || fail "unknown failpoint accepted"
 
@@ -82,11 +68,15 @@ $left"
 
 crash() { # crash PROFILE-TAG PROFILE
 	local tag=$1 prof=$2 st net_args
-	for st in $listed; do
-		net_args=(--net none)
-		case $st in lease|veth) net_args=(--net bridge) ;; portrule) net_args=(--net bridge -p 18080:80) ;; esac
+	local who needs what
+	while read -r who st needs what <&3; do
+		case $needs in
+		bridge) net_args=(--net bridge) ;;
+		ports) net_args=(--net bridge -p 18080:80) ;;
+		*) net_args=(--net none) ;;
+		esac
 		if [ "${net_args[1]}" = bridge ] && [ $net = no ]; then
-			skip "$tag crash after '$st'" "no bridged network"
+			skip "$tag crash after $who step '$st'" "no bridged network"
 			continue
 		fi
 		# the main process leaves a grandchild behind (found by cgroup in the no-pid case)
@@ -96,11 +86,11 @@ crash() { # crash PROFILE-TAG PROFILE
 		if [ "$st" = running ]; then
 			for i in $(seq 50); do [ -n "$(pids_by_cmdline 'sleep 307')" ] && break; sleep 0.1; done
 		fi
-		wait $pid
+		{ wait $pid; } 2>/dev/null # (bash would report "Killed")
 		rc=$?
-		[ "$rc" = 137 ] || { fail "$tag crash after '$st'" "diyc exited $rc, not killed: $(cat "$T/err")"; continue; }
-		after cr "$tag crash after '$st'"
-	done
+		[ "$rc" = 137 ] || { fail "$tag crash after $who step '$st'" "diyc exited $rc, not killed: $(cat "$T/err")"; continue; }
+		after cr "$tag crash after $who step '$st'"
+	done 3<"$T/steps"
 	# kill -9 of the supervisor while the container runs (networked when possible)
 	net_args=(--net none)
 	[ $net = yes ] && net_args=(--net bridge -p 18081:80)

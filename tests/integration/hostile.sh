@@ -8,14 +8,6 @@ set -u
 cd "$(dirname "$0")/../.."
 . tests/lib.sh
 harness "hostile image tests" "$0" "$@"
-DIYC=${DIYC:-./diyc}
-PROBE=${PROBE:-./diyc-probe}
-NONS=${NONS:-./tests/tools/nons}
-HOSTILE=${HOSTILE:-./tests/tools/hostile}
-T=$(mktemp -d /tmp/diyc-hostile.XXXXXX)
-export DIYC_ROOT=$T/root
-trap 'rm -rf "$T"' EXIT
-runtime/mkimage-busybox.sh "$DIYC_ROOT" >/dev/null
 I=$DIYC_ROOT/images
 # PROFILE: the live kernel, or (HOSTILE_PROFILE=nopid) one without PID/UTS namespaces
 probe_json "$T/full.json"

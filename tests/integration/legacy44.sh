@@ -9,12 +9,7 @@ set -u
 cd "$(dirname "$0")/../.."
 . tests/lib.sh
 harness "4.4 profile tests" "$0" "$@"
-DIYC=${DIYC:-./diyc}
 F=tests/fixtures/profiles/linux-4.4.178-guest.profile.json
-T=$(mktemp -d /tmp/diyc-44.XXXXXX)
-export DIYC_ROOT=$T/root
-trap 'rm -rf "$T"' EXIT
-runtime/mkimage-busybox.sh "$DIYC_ROOT" >/dev/null
 P=(--profile "$F")
 state() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "/run/diyc/$1/state.json" "$2" 2>&1; }
 gone() {
@@ -77,7 +72,10 @@ if grep -qE ' - cgroup cgroup .*(freezer|pids)' /proc/self/mountinfo; then
 	lim=$(cat /sys/fs/cgroup/memory/diyc-l3/memory.limit_in_bytes /sys/fs/cgroup/memory/*/diyc-l3/memory.limit_in_bytes 2>/dev/null | head -1)
 	lim=${lim:-$(find /sys/fs/cgroup/memory -name diyc-l3 -exec cat {}/memory.limit_in_bytes \; 2>/dev/null)}
 	[ "$lim" = 67108864 ] && ok "the memory limit is in the v1 memory controller" || fail "v1 memory limit" "$lim"
-	[ "$(state l3 namespaces)" = "mnt,ipc,net" ] && ok "state records namespaces mnt,ipc,net" || fail "state namespaces" "$(state l3 namespaces)"
+	# state version 2 keeps them as a mask of lib/kfeat.h kinds: mnt 1 + ipc 4 + net 16
+	[ "$(state l3 version) $(state l3 nsmask)" = "2 21" ] && ok "state records namespaces mnt,ipc,net (mask 21)" || fail "state namespaces" "$(state l3 version) $(state l3 nsmask)"
+	got=$("$DIYC" ps | awk '$1 == "l3" {print $6}')
+	[ "$got" = "mnt,ipc,net" ] && ok "diyc ps names them" || fail "diyc ps namespaces" "$got"
 	pid=$(state l3 pid)
 	opts=$(awk '$5 == "/" {sub(/.* - /, ""); if ($1 == "overlay") print $3}' /proc/"$pid"/mountinfo)
 	case $opts in

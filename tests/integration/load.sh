@@ -7,13 +7,8 @@ set -u
 cd "$(dirname "$0")/../.."
 . tests/lib.sh
 harness "load tests" "$0" "$@"
-DIYC=${DIYC:-./diyc}
 RUNS=${LOAD_RUNS:-1000}
 CONC=${LOAD_CONCURRENT:-50}
-T=$(mktemp -d /tmp/diyc-load.XXXXXX)
-export DIYC_ROOT=$T/root
-trap 'rm -rf "$T"' EXIT
-runtime/mkimage-busybox.sh "$DIYC_ROOT" >/dev/null
 # what could accumulate: state, container dirs, cgroups, mounts, our fds, shared memory
 snapshot() {
 	echo "state $(ls /run/diyc | grep -vc '^profile')"

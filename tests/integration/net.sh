@@ -9,35 +9,8 @@
 set -u
 cd "$(dirname "$0")/../.."
 . tests/lib.sh
-if [ "$(id -u)" != 0 ] || ! command -v ip >/dev/null || ! command -v iptables-restore >/dev/null; then
-	skip "network tests" "need root, iproute2 and iptables"
-	done_testing
-	exit
-fi
-if [ -z "${DIYC_NET_HARNESS:-}" ]; then
-	h=diyc-t$$-host o=diyc-t$$-out
-	ip netns add $h && ip netns add $o || { echo "not ok - cannot create test namespaces"; exit 1; }
-	cleanup() { ip netns del $h 2>/dev/null; ip netns del $o 2>/dev/null; }
-	trap cleanup EXIT
-	ip link add dtv$$a type veth peer name dtv$$b
-	ip link set dtv$$a netns $h && ip link set dtv$$b netns $o
-	ip -n $h addr add 192.0.2.1/24 dev dtv$$a && ip -n $h link set dtv$$a up && ip -n $h link set lo up
-	ip -n $o addr add 192.0.2.2/24 dev dtv$$b && ip -n $o link set dtv$$b up && ip -n $o link set lo up
-	# private UTS, IPC, PID and mount namespaces too, unless already in a harness
-	# (a QEMU guest is one, and its kernel may lack some of them)
-	iso=(unshare --uts --ipc --pid --mount --fork --mount-proc)
-	[ -n "${DIYC_HARNESS:-}" ] && iso=()
-	DIYC_NET_HARNESS=$o DIYC_HARNESS=1 ip netns exec $h "${iso[@]}" "$0" "$@"
-	exit
-fi
-OUT=$DIYC_NET_HARNESS
-DIYC=${DIYC:-./diyc}
-PROBE=${PROBE:-./diyc-probe}
-NONS=${NONS:-./tests/tools/nons}
-T=$(mktemp -d /tmp/diyc-net.XXXXXX)
-export DIYC_ROOT=$T/root
-trap 'rm -rf "$T"' EXIT
-runtime/mkimage-busybox.sh "$DIYC_ROOT" >/dev/null
+harness --outside --need ip --need iptables-restore "network tests" "$0" "$@"
+OUT=$DIYC_OUTSIDE
 probe_json "$T/full.json"
 # every diyc here reads (and, stale, rewrites) this profile, not the machine's:
 # `ip netns exec` mounts a sysfs of its own, without /sys/fs/cgroup

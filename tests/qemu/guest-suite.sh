@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The test suite inside a make ci-qemu guest (run by ci/guest-init from /ci).
+# The test suite inside a make ci-qemu guest (run by qemu/guest-init from /ci).
 #   tests/qemu/guest-suite.sh PROFILE
 # 1. what the profile demands of this kernel (EXPECT in qemu/PROFILE.profile, and the
 #    profile's own checks below);  2. the integration suites, as on the host;
@@ -81,6 +81,7 @@ if [ -d /lib/modules ]; then
 		modprobe "$m" 2>/dev/null
 	done
 fi
+before=$(tests/leftovers.sh)
 suites="probe runtime net legacy44"
 # the hostile-image and crash-injection suites where the degraded mode must hold
 [ "$prof" = legacy-4.4.74 ] && suites="$suites hostile crash"
@@ -98,8 +99,8 @@ for t in $suites; do
 		NET_CONCURRENT=16 "$t" 2>&1)
 done
 
-# 3. nothing left
-left=$(find /sys/fs/cgroup -name 'diyc-*' 2>/dev/null; grep -E ' overlay |/var/lib/diyc' /proc/mounts; ls /run/diyc 2>/dev/null | grep -v profile.json)
-[ -z "$left" ] && ok "no diyc cgroup, mount or state left" || fail "leftovers" "$left"
+# 3. nothing left: the host's leftover check (tests/leftovers.sh), before and after
+left=$(diff <(printf '%s\n' "$before") <(tests/leftovers.sh))
+[ -z "$left" ] && ok "nothing left behind (mounts, cgroups, state, links, rules)" || fail "leftovers" "$left"
 rm -rf "$T"
 done_testing

@@ -21,7 +21,7 @@
 #include <linux/audit.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
-#include "nsflags.h"
+#include "lib/kfeat.h"
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -44,14 +44,6 @@
 #error "nons: add this architecture's AUDIT_ARCH value"
 #endif
 
-static const struct {
-	const char *opt;
-	unsigned flag;
-} names[] = {
-    {"--mnt", CLONE_NEWNS},	   {"--uts", CLONE_NEWUTS},   {"--ipc", CLONE_NEWIPC},
-    {"--pid", CLONE_NEWPID},	   {"--net", CLONE_NEWNET},   {"--user", CLONE_NEWUSER},
-    {"--cgroup", CLONE_NEWCGROUP}, {"--time", CLONE_NEWTIME},
-};
 
 static void usage(FILE *f)
 {
@@ -69,7 +61,6 @@ int main(int argc, char **argv)
 	int i;
 
 	for (i = 1; i < argc; i++) {
-		size_t j;
 		if (!strcmp(argv[i], "--")) {
 			i++;
 			break;
@@ -82,14 +73,14 @@ int main(int argc, char **argv)
 			starved = true;
 			continue;
 		}
-		for (j = 0; j < sizeof(names) / sizeof(names[0]); j++)
-			if (!strcmp(argv[i], names[j].opt))
-				break;
-		if (j == sizeof(names) / sizeof(names[0])) {
+		/* --NAME for each namespace of lib/kfeat.c */
+		const struct ns_info *ns =
+		    strncmp(argv[i], "--", 2) ? NULL : dc_ns_by_name(argv[i] + 2);
+		if (!ns) {
 			fprintf(stderr, "nons: unknown option '%s'\n", argv[i]);
 			return 125;
 		}
-		mask |= names[j].flag;
+		mask |= (unsigned)ns->flag;
 	}
 	if (i >= argc || (!mask && !starved)) {
 		fprintf(stderr, "nons: need at least one option and a command after --\n");

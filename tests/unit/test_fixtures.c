@@ -1,7 +1,7 @@
 /* The whole probe against fixture trees (--sysroot): no syscall tests, only files. */
 #define _GNU_SOURCE
 #include "unit.h"
-#include "probe.h"
+#include "probe/probe.h"
 
 #include <stdio.h>
 #include <string.h>

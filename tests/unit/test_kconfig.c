@@ -1,6 +1,6 @@
 #define _GNU_SOURCE
 #include "unit.h"
-#include "kconfig.h"
+#include "probe/kconfig.h"
 
 #include <errno.h>
 #include <stdio.h>

@@ -1,21 +1,22 @@
 #define _GNU_SOURCE
 #include "unit.h"
-#include "kmodapi.h"
+#include "lib/kmodapi.h"
 
 /* libkmod2 is a dependency (make deps): the lazy loader must find every symbol. */
 static void loads_libkmod(void **state)
 {
 	(void)state;
-	const struct kmod_api *k = kmod_api();
+	struct dc_err e = {0};
+	const struct kmod_api *k = kmod_api(&e);
 	if (!k)
-		fail_msg("%s", kmod_api_error());
+		fail_msg("%s", e.msg);
 	struct kmod_ctx *ctx = k->new_ctx(NULL, NULL);
 	assert_non_null(ctx);
 	struct kmod_module *m = NULL;
 	assert_int_equal(k->module_new_from_name(ctx, "overlay", &m), 0);
 	k->module_unref(m);
 	k->unref(ctx);
-	assert_ptr_equal(kmod_api(), k); /* loaded once */
+	assert_ptr_equal(kmod_api(&e), k); /* loaded once */
 }
 
 int main(void)

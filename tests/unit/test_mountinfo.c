@@ -1,6 +1,6 @@
 #define _GNU_SOURCE
 #include "unit.h"
-#include "mountinfo.h"
+#include "lib/mountinfo.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -1,6 +1,6 @@
 #define _GNU_SOURCE
 #include "unit.h"
-#include "proccgroup.h"
+#include "lib/proccgroup.h"
 
 #include <errno.h>
 #include <string.h>

@@ -1,6 +1,6 @@
 #define _GNU_SOURCE
 #include "unit.h"
-#include "procparse.h"
+#include "probe/procparse.h"
 
 #include <errno.h>
 #include <string.h>

@@ -1,6 +1,6 @@
 #define _GNU_SOURCE
 #include "unit.h"
-#include "profile.h"
+#include "lib/profile.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -43,14 +43,15 @@ static void status_names_roundtrip(void **state)
 static void write_and_load(void **state)
 {
 	(void)state;
-	char dir[] = "/tmp/diyc-unit-XXXXXX", path[256], err[256];
+	char dir[] = "/tmp/diyc-unit-XXXXXX", path[256];
+	struct dc_err err;
 	assert_non_null(mkdtemp(dir));
 	snprintf(path, sizeof(path), "%s/sub/profile.json", dir);
 	struct dc_profile *p = dc_profile_new();
 	dc_profile_set_str(p, "kernel", "release", "4.4.74");
 	assert_int_equal(dc_profile_write(p, path), 0);
 	dc_profile_free(p);
-	p = dc_profile_load(path, err, sizeof(err));
+	p = dc_profile_load(path, &err);
 	assert_non_null(p);
 	assert_string_equal(dc_profile_str(p, "kernel", "release"), "4.4.74");
 	dc_profile_free(p);
@@ -59,16 +60,16 @@ static void write_and_load(void **state)
 	FILE *f = fopen(path, "w");
 	fputs("{\"schema_version\": 99}", f);
 	fclose(f);
-	assert_null(dc_profile_load(path, err, sizeof(err)));
-	assert_non_null(strstr(err, "schema_version 99"));
+	assert_null(dc_profile_load(path, &err));
+	assert_non_null(strstr(err.msg, "schema_version 99"));
 	f = fopen(path, "w");
 	fputs("{\"schema_version\": 1, ", f);
 	fclose(f);
-	assert_null(dc_profile_load(path, err, sizeof(err)));
-	assert_non_null(strstr(err, "not valid JSON"));
+	assert_null(dc_profile_load(path, &err));
+	assert_non_null(strstr(err.msg, "not valid JSON"));
 	unlink(path);
-	assert_null(dc_profile_load(path, err, sizeof(err)));
-	assert_non_null(strstr(err, "cannot read"));
+	assert_null(dc_profile_load(path, &err));
+	assert_non_null(strstr(err.msg, "cannot read"));
 	snprintf(path, sizeof(path), "%s/sub", dir);
 	rmdir(path);
 	rmdir(dir);

@@ -1,11 +1,11 @@
-/* diyc's globals and its messages: "diyc: ..." on stderr, one line each. */
+/* diyc's messages (log.h): "diyc: ..." on stderr, one line each. */
 #define _GNU_SOURCE
-#include "diyc.h"
+#include "lib/log.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 
-struct globals G = {.root = DC_DATA_ROOT, .state_dir = DC_STATE_DIR};
+int dc_verbose;
 
 static void vmsg(const char *prefix, const char *f, va_list ap)
 {
@@ -14,7 +14,7 @@ static void vmsg(const char *prefix, const char *f, va_list ap)
 	fprintf(stderr, "diyc: %s%s\n", prefix, buf);
 }
 
-void err(const char *f, ...)
+void dc_error(const char *f, ...)
 {
 	va_list ap;
 	va_start(ap, f);
@@ -22,7 +22,7 @@ void err(const char *f, ...)
 	va_end(ap);
 }
 
-void warn(const char *f, ...)
+void dc_warn(const char *f, ...)
 {
 	va_list ap;
 	va_start(ap, f);
@@ -30,9 +30,9 @@ void warn(const char *f, ...)
 	va_end(ap);
 }
 
-void info(const char *f, ...)
+void dc_info(const char *f, ...)
 {
-	if (!G.verbose)
+	if (!dc_verbose)
 		return;
 	va_list ap;
 	va_start(ap, f);

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Boot one kernel + initramfs under QEMU and turn what the guest wrote into a verdict.
-#   ci/qemu-run.sh KERNEL INITRD OUTDIR "KERNEL ARGS"
+#   qemu/boot.sh KERNEL INITRD OUTDIR "KERNEL ARGS"
 # The guest writes to a second UART backed by OUTDIR/results.tap (kernel messages go
 # to OUTDIR/console.log), ending with "CI-QEMU-RESULT rc=N", and stops QEMU with
 # isa-debug-exit.  Exit status: N from the sentinel; 124 when the guest hung past
@@ -40,7 +40,7 @@ if [ "$accel" = auto ]; then
 		if [ $accel = tcg ]; then
 			kill $qpid 2>/dev/null
 			wait $qpid 2>/dev/null
-			echo "qemu-run: KVM guest gave no sign of life in 15 s: using TCG" >&2
+			echo "boot: KVM guest gave no sign of life in 15 s: using TCG" >&2
 			start=$(date +%s.%N)
 			boot tcg
 		fi
@@ -63,14 +63,14 @@ if [ -n "$verdict" ]; then
 	plan=$(sed -n 's/^1\.\.\([0-9]*\)$/\1/p' "$out/results.tap" | tail -1)
 	tests=$(grep -cE '^(not )?ok ' "$out/results.tap")
 	if [ -z "$plan" ] || [ "$plan" != "$tests" ]; then
-		echo "qemu-run: truncated TAP (plan ${plan:-none}, $tests test lines)" >&2
+		echo "boot: truncated TAP (plan ${plan:-none}, $tests test lines)" >&2
 		[ "$rc" = 0 ] && rc=125
 	fi
 elif [ $qrc = 124 ] || [ $qrc = 137 ]; then
-	echo "qemu-run: the guest did not finish within $TIMEOUT s" >&2
+	echo "boot: the guest did not finish within $TIMEOUT s" >&2
 	rc=124
 else
-	echo "qemu-run: the guest died without a verdict (QEMU status $qrc)" >&2
+	echo "boot: the guest died without a verdict (QEMU status $qrc)" >&2
 	rc=125
 fi
 if [ "$rc" != 0 ]; then

@@ -1,6 +1,6 @@
 /*
  * qemu-exit N: end the QEMU guest with status N through the isa-debug-exit device
- * (iobase 0xf4).  QEMU then exits with (N << 1) | 1, which ci/qemu-run.sh maps back.
+ * (iobase 0xf4).  QEMU then exits with (N << 1) | 1, which qemu/boot.sh maps back.
  * Works on kernels without ACPI, where poweroff only halts and QEMU keeps running.
  * Built static so the initramfs needs no library for it.
  */

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Pack the initramfs of a make ci-qemu guest.
-#   ci/qemu-initramfs.sh OUT.cpio.gz [MODROOT KVER]
+#   qemu/initramfs.sh OUT.cpio.gz [MODROOT KVER]
 # Holds busybox-static (the guest's userland and the test image), bash and a trimmed
 # python3 for the test scripts, diyc's binaries with the shared libraries ldd names
 # (plus libkmod, which diyc opens with dlopen), the tests, qemu/*.profile, and
-# ci/guest-init as /init.  With MODROOT and KVER (a Debian kernel unpacked by
-# ci/qemu-debian-kernel.sh) it adds the modules diyc and the tests may load, with
+# qemu/guest-init as /init.  With MODROOT and KVER (a Debian kernel unpacked by
+# qemu/debian-kernel.sh) it adds the modules diyc and the tests may load, with
 # their dependencies, indexed by depmod for libkmod.  Packed as non-root with
 # cpio -R 0:0, so no file needs to be owned by root on the host.
 set -euo pipefail
@@ -15,8 +15,8 @@ S=$(mktemp -d /tmp/diyc-initramfs.XXXXXX)
 trap 'rm -rf "$S"' EXIT
 mkdir -p "$S"/{bin,sbin,usr/bin,usr/sbin,usr/lib,lib64,etc,proc,sys,dev,tmp,run,root,ci/bin,var/lib}
 cp /bin/busybox "$S/bin/busybox"
-cp ci/guest-init "$S/init"
-cc -O2 -static -o "$S/ci/bin/qemu-exit" ci/qemu-exit.c
+cp qemu/guest-init "$S/init"
+cc -O2 -static -o "$S/ci/bin/qemu-exit" qemu/qemu-exit.c
 
 # copy FILE...: each file at its own path, with the libraries ldd lists for it
 libs() { ldd "$1" 2>/dev/null | awk '/=> \// {print $3} /^\t\/lib/ {print $1}'; }
@@ -66,7 +66,7 @@ for b in diyc diyc-probe nsexec tests/tools/nons tests/tools/hostile; do
 	for l in $(libs "$b"); do copy "$l"; done
 done
 mkdir -p "$S/ci/runtime" "$S/ci/qemu"
-cp -r tests/integration tests/qemu tests/fixtures tests/lib.sh "$S/ci/tests/"
+cp -r tests/integration tests/qemu tests/fixtures tests/lib.sh tests/leftovers.sh "$S/ci/tests/"
 cp runtime/mkimage-busybox.sh "$S/ci/runtime/"
 cp qemu/*.profile "$S/ci/qemu/"
 printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' >"$S/etc/passwd"

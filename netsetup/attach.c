@@ -1,18 +1,19 @@
 /*
  * A container's network.  --net none: its own namespace with lo up.  --net host:
  * no namespace.  --net bridge (the default once `diyc net setup` ran): an address
- * leased from runtime/ipam.c, a veth pair created with one call whose container end
+ * leased from netsetup/ipam.c, a veth pair created with one call whose container end
  * (eth0) is born directly inside the container's namespace (IFLA_NET_NS_PID: it is
  * never visible on the host), the host end "dvXXXXXXXX" enslaved to diyc0, and the
- * default route via the bridge.  Published ports
- * are DNAT rules in DIYC-DNAT tagged "diyc:NAME", added and removed with one
- * iptables-restore batch each.  All of it rtnetlink (libmnl), no `ip` process.
+ * default route via the bridge.  Published ports are DNAT rules (rules.c).  All of it
+ * rtnetlink (libmnl), no `ip` process.  The supervisor calls these as steps of its
+ * table (runtime/steps.c): prepare = "lease", attach = "veth", publish = "portrule".
  */
 #define _GNU_SOURCE
-#include "diyc.h"
-#include "netconf.h"
-#include "rtnl.h"
-#include "util.h"
+#include "lib/fault.h"
+#include "lib/log.h"
+#include "netsetup/netconf.h"
+#include "lib/rtnl.h"
+#include "lib/util.h"
 
 #include <errno.h>
 #include <net/if.h>
@@ -23,41 +24,43 @@
 #include <time.h>
 #include <unistd.h>
 
-int net_prepare(const struct run_opts *o, const struct features *f, struct net_plan *p)
+/* Whether the run is bridged: 1 yes, 0 no, -1 refused (e filled). */
+static int want_bridge(const struct net_request *rq, const struct netconf *c, int have,
+		       struct dc_err *e)
 {
-	struct netconf c;
-	char why[300];
-	memset(p, 0, sizeof(*p));
-	int r = o->net == NET_NONE || o->net == NET_HOST ? -ENOENT : netconf_load(G.root, &c);
-	bool bridge = o->net == NET_BRIDGE || (o->net == NET_AUTO && r == 0 && f->ns[NS_NET]);
-	if (bridge && o->net == NET_AUTO && !if_nametoindex(c.bridge)) {
+	bool bridge = rq->mode == NET_BRIDGE || (rq->mode == NET_AUTO && have == 0 && rq->netns);
+	if (bridge && rq->mode == NET_AUTO && !if_nametoindex(c->bridge)) {
 		/* set up once, but the bridge is gone (a reboot clears it): run unbridged */
-		warn(
-		    "bridge %s is gone (reboot?): running with --net none; diyc net setup restores "
-		    "it",
-		    c.bridge);
+		dc_warn("bridge %s is gone (reboot?): running with --net none; diyc net setup "
+			"restores it",
+			c->bridge);
 		bridge = false;
 	}
-	if (!bridge && (o->ip || o->ports[0])) {
-		err("--ip and -p need a bridged network (diyc net setup, then --net bridge)");
-		return -1;
-	}
+	if (!bridge && (rq->ip || rq->ports[0]))
+		return dc_fail(e, 0, "--ip and -p need a bridged network (diyc net setup, then "
+				     "--net bridge)");
 	if (!bridge)
 		return 0; /* none, host, or no bridge set up: a private network with lo only */
-	if (r < 0) {
-		err("--net bridge needs the host network: run diyc net setup (or make setup) "
-		    "first");
-		return -1;
-	}
-	if (!f->ns[NS_NET]) {
-		err("--net bridge needs a network namespace, which this kernel does not offer (use "
-		    "--net host)");
-		return -1;
-	}
-	if (!if_nametoindex(c.bridge)) {
-		err("bridge %s is gone: run diyc net setup again", c.bridge);
-		return -1;
-	}
+	if (have < 0)
+		return dc_fail(e, 0, "--net bridge needs the host network: run diyc net setup (or "
+				     "make setup) first");
+	if (!rq->netns)
+		return dc_fail(e, 0, "--net bridge needs a network namespace, which this kernel "
+				     "does not offer (use --net host)");
+	if (!if_nametoindex(c->bridge))
+		return dc_fail(e, 0, "bridge %s is gone: run diyc net setup again", c->bridge);
+	return 1;
+}
+
+int net_prepare(const struct net_request *rq, struct net_plan *p, struct dc_err *e)
+{
+	struct netconf c;
+	memset(p, 0, sizeof(*p));
+	int have = rq->mode == NET_NONE || rq->mode == NET_HOST ? -ENOENT
+								: netconf_load(rq->root, &c);
+	int b = want_bridge(rq, &c, have, e);
+	if (b <= 0)
+		return b;
 	/*
 	 * The host end gets a random name, "dv" and 8 hex digits (never longer than
 	 * IFNAMSIZ, whatever the container's name), not one derived from the name: the
@@ -71,44 +74,18 @@ int net_prepare(const struct run_opts *o, const struct features *f, struct net_p
 	if (getrandom(&rnd, sizeof(rnd), GRND_NONBLOCK) != sizeof(rnd))
 		rnd = (uint32_t)getpid() * 2654435761u ^ (uint32_t)time(NULL);
 	snprintf(p->host_if, sizeof(p->host_if), "dv%08x", rnd);
-	if (ipam_alloc(&c, o->name, o->ip, o->ports[0] ? o->ports : "-", p->host_if, &p->ip, why,
-		       sizeof(why)) < 0) {
-		err("%s", why);
+	if (ipam_alloc(rq->root, &c, rq->name, rq->ip, rq->ports[0] ? rq->ports : "-",
+		       p->host_if, &p->ip, e) < 0)
 		return -1;
-	}
 	p->bridge = true;
-	p->veth_two_step = f->veth_two_step;
+	p->veth_two_step = rq->veth_two_step;
 	p->gw = c.gw;
 	p->prefix = c.prefix;
+	snprintf(p->root, sizeof(p->root), "%s", rq->root);
 	snprintf(p->bridge_if, sizeof(p->bridge_if), "%s", c.bridge);
-	snprintf(p->name, sizeof(p->name), "%s", o->name);
-	snprintf(p->ports, sizeof(p->ports), "%s", o->ports);
+	snprintf(p->name, sizeof(p->name), "%s", rq->name);
+	snprintf(p->ports, sizeof(p->ports), "%s", rq->ports);
 	return 0;
-}
-
-/* "-A|-D DIYC-DNAT ..." for every published port, in one nat batch */
-static int port_rules(const char *op, const char *name, uint32_t ip, const char *ports, char *why,
-		      size_t len)
-{
-	char rules[4096], copy[256], addr[32];
-	int n = snprintf(rules, sizeof(rules), "*nat\n");
-	snprintf(copy, sizeof(copy), "%s", ports);
-	ip4_str(ip, addr, sizeof(addr));
-	for (char *s, *p = strtok_r(copy, ",", &s); p; p = strtok_r(NULL, ",", &s)) {
-		unsigned hp, cp;
-		char proto[8];
-		if (sscanf(p, "%u:%u/%7s", &hp, &cp, proto) != 3)
-			continue;
-		n += snprintf(rules + n, sizeof(rules) - (size_t)n,
-			      "%s DIYC-DNAT -p %s --dport %u -m comment --comment diyc:%s -j DNAT "
-			      "--to-destination %s:%u\n",
-			      op, proto, hp, name, addr, cp);
-	}
-	snprintf(rules + n, sizeof(rules) - (size_t)n, "COMMIT\n");
-	/* the backend net setup chose (the rules must go where its chains are) */
-	struct netconf c;
-	bool have = netconf_load(G.root, &c) == 0;
-	return ipt_restore(have ? &c : NULL, rules, why, len);
 }
 
 /*
@@ -123,12 +100,12 @@ static int veth_create(struct mnl_socket *nl, const struct net_plan *p, pid_t pi
 	int e = EOPNOTSUPP;
 	*step = "create veth";
 	if (!p->veth_two_step) {
-		e = fault_errno("veth_onestep");
+		e = dc_fault_errno("veth_onestep");
 		if (!e)
 			e = rtnl_link_add(nl, p->host_if, "veth", "eth0", pid, p->bridge_if, true);
 		if (e != EOPNOTSUPP)
 			return e;
-		info("the kernel refused a veth created on the bridge: create, then enslave");
+		dc_info("the kernel refused a veth created on the bridge: create, then enslave");
 		rtnl_link_del(nl, p->host_if); /* nothing should exist; make sure */
 	}
 	e = rtnl_link_add(nl, p->host_if, "veth", "eth0", pid, NULL, false);
@@ -143,81 +120,74 @@ static int veth_create(struct mnl_socket *nl, const struct net_plan *p, pid_t pi
 	return e;
 }
 
-int net_attach(const struct net_plan *p, pid_t pid, char *why, size_t len)
+int net_attach(const struct net_plan *p, pid_t pid, struct dc_err *e)
 {
 	if (!p->bridge)
 		return 0;
 	struct mnl_socket *nl = rtnl_open();
-	if (!nl) {
-		snprintf(why, len, "rtnetlink: %s", strerror(errno));
-		return -1;
-	}
+	if (!nl)
+		return dc_fail(e, errno, "rtnetlink");
 	const char *step;
-	int e = veth_create(nl, p, pid, &step);
-	if (!e) {
+	int r = veth_create(nl, p, pid, &step);
+	if (!r) {
 		/* `ip link` shows whose it is */
 		char alias[64];
 		snprintf(alias, sizeof(alias), "diyc:%s", p->name);
 		step = "name the host end";
-		e = rtnl_link_alias(nl, p->host_if, alias);
+		r = rtnl_link_alias(nl, p->host_if, alias);
 	}
 	rtnl_close(nl);
-	if (e) {
-		snprintf(why, len, "%s %s: %s", step, p->host_if, strerror(e));
-		return -1;
-	}
-	failpoint("veth");
-	if (p->ports[0] && port_rules("-A", p->name, p->ip, p->ports, why, len) < 0)
-		return -1;
-	if (p->ports[0])
-		failpoint("portrule");
+	if (r)
+		return dc_fail(e, r, "%s %s", step, p->host_if);
 	return 0;
 }
 
-int net_child(const struct net_plan *p, char *why, size_t len)
+int net_publish(const struct net_plan *p, struct dc_err *e)
+{
+	if (!p->bridge || !p->ports[0])
+		return 0;
+	return rules_ports(p->root, true, p->name, p->ip, p->ports, e);
+}
+
+int net_child(const struct net_plan *p, struct dc_err *e)
 {
 	struct mnl_socket *nl = rtnl_open();
-	if (!nl) {
-		snprintf(why, len, "rtnetlink: %s", strerror(errno));
-		return -1;
-	}
+	if (!nl)
+		return dc_fail(e, errno, "rtnetlink");
 	const char *step = "bring up lo";
-	int e = rtnl_link_up(nl, "lo");
-	if (!e && p->bridge) {
+	int r = rtnl_link_up(nl, "lo");
+	if (!r && p->bridge) {
 		step = "address on eth0";
-		e = rtnl_addr_add(nl, "eth0", p->ip, p->prefix);
-		if (!e) {
+		r = rtnl_addr_add(nl, "eth0", p->ip, p->prefix);
+		if (!r) {
 			step = "bring up eth0";
-			e = rtnl_link_up(nl, "eth0");
+			r = rtnl_link_up(nl, "eth0");
 		}
-		if (!e) {
+		if (!r) {
 			step = "default route";
-			e = rtnl_route_default(nl, "eth0", p->gw);
+			r = rtnl_route_default(nl, "eth0", p->gw);
 		}
 	}
 	rtnl_close(nl);
-	if (e) {
-		snprintf(why, len, "%s: %s", step, strerror(e));
-		return -1;
-	}
+	if (r)
+		return dc_fail(e, r, "%s", step);
 	return 0;
 }
 
 /* Remove what net_attach and the lease made; each step tolerates "already gone". */
-void net_release(const struct lease *l)
+static void net_release(const char *root, const struct lease *l)
 {
-	char why[300];
-	if (strcmp(l->ports, "-") &&
-	    port_rules("-D", l->name, l->ip, l->ports, why, sizeof(why)) < 0)
-		warn("published ports of %s: %s (diyc gc retries)", l->name, why);
+	struct dc_err e;
+	if (strcmp(l->ports, "-") && rules_ports(root, false, l->name, l->ip, l->ports, &e) < 0)
+		dc_warn("published ports of %s: %s (diyc gc retries)", l->name, e.msg);
 	if (strncmp(l->host_if, "dv", 2) == 0 && if_nametoindex(l->host_if)) {
 		struct mnl_socket *nl = rtnl_open();
-		int e = nl ? rtnl_link_del(nl, l->host_if) : errno;
+		int r = nl ? rtnl_link_del(nl, l->host_if) : errno;
 		rtnl_close(nl);
-		if (e && e != ENODEV)
-			warn("cannot delete %s: %s", l->host_if, strerror(e));
+		if (r && r != ENODEV)
+			dc_warn("cannot delete %s: %s", l->host_if, strerror(r));
 	}
-	ipam_release(l->name);
+	ipam_release(root, l->name);
 }
 
 /*
@@ -230,27 +200,27 @@ void net_release(const struct lease *l)
  */
 void net_teardown(const struct net_plan *p)
 {
-	char why[300];
+	struct dc_err e;
 	if (!p->bridge)
 		return;
-	if (p->ports[0] && port_rules("-D", p->name, p->ip, p->ports, why, sizeof(why)) < 0)
-		warn("published ports of %s: %s (diyc gc retries)", p->name, why);
-	ipam_release(p->name);
+	if (p->ports[0] && rules_ports(p->root, false, p->name, p->ip, p->ports, &e) < 0)
+		dc_warn("published ports of %s: %s (diyc gc retries)", p->name, e.msg);
+	ipam_release(p->root, p->name);
 }
 
 /* diyc gc: leases, veths and rules of containers whose supervisor is gone */
-int net_gc(bool (*alive)(const char *name))
+int net_gc(const char *root, bool (*alive)(const char *name))
 {
 	static struct lease l[4096];
-	int n = ipam_list(l, 4096), removed = 0;
+	int n = ipam_list(root, l, 4096), removed = 0;
 	for (int i = 0; i < n; i++)
 		if (!alive(l[i].name)) {
-			net_release(&l[i]);
+			net_release(root, &l[i]);
 			printf("released the network of %s\n", l[i].name);
 			removed++;
 		}
 	/* host ends that no live container's lease names */
-	n = ipam_list(l, 4096);
+	n = ipam_list(root, l, 4096);
 	struct if_nameindex *ifs = if_nameindex();
 	for (struct if_nameindex *it = ifs; it && it->if_index; it++) {
 		bool owned = false;

@@ -2,7 +2,7 @@
 # Fetch Debian's cloud kernel for make ci-qemu, without installing it on this host:
 # `apt-get download` of the package linux-image-cloud-amd64 points to, unpacked with
 # dpkg -x into the cache and indexed with depmod -b (the .deb ships no modules.dep).
-#   ci/qemu-debian-kernel.sh     -> prints "VMLINUZ MODROOT KVER"
+#   qemu/debian-kernel.sh     -> prints "VMLINUZ MODROOT KVER"
 set -euo pipefail
 CACHE=${DIYC_CI_CACHE:-/var/cache/diyc-ci}
 pkg=$(apt-cache depends linux-image-cloud-amd64 2>/dev/null | awk '/Depends: linux-image-/ {print $2; exit}')

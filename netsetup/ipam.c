@@ -6,11 +6,11 @@
  * the same address or host port.  `diyc gc` releases the leases of dead containers.
  */
 #define _GNU_SOURCE
-#include "diyc.h"
-#include "netconf.h"
+#include "netsetup/netconf.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,12 +20,12 @@
 
 #define MAX_LEASES 4096
 
-static int lock_leases(void)
+static int lock_leases(const char *root)
 {
 	char p[PATH_MAX];
-	snprintf(p, sizeof(p), "%s/net", G.root);
+	snprintf(p, sizeof(p), "%s/net", root);
 	mkdir(p, 0700);
-	snprintf(p, sizeof(p), "%s/net/leases", G.root);
+	snprintf(p, sizeof(p), "%s/net/leases", root);
 	int fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)
 		return -1;
@@ -91,25 +91,23 @@ static bool port_taken(const char *ports, const char *hp)
 	return false;
 }
 
-int ipam_alloc(const struct netconf *c, const char *name, uint32_t want, const char *ports,
-	       const char *host_if, uint32_t *out, char *why, size_t len)
+int ipam_alloc(const char *root, const struct netconf *c, const char *name, uint32_t want, const char *ports,
+	       const char *host_if, uint32_t *out, struct dc_err *e)
 {
 	static struct lease l[MAX_LEASES];
-	int fd = lock_leases();
-	if (fd < 0) {
-		snprintf(why, len, "cannot lock the address leases: %s", strerror(errno));
-		return -1;
-	}
+	int fd = lock_leases(root);
+	if (fd < 0)
+		return dc_fail(e, errno, "cannot lock the address leases");
 	int n = read_leases(fd, l, MAX_LEASES), r = -1;
 	uint32_t mask = ~0u << (32 - c->prefix), bcast = c->net | ~mask;
 	char ip[32];
 	if (n < 0) {
-		snprintf(why, len, "cannot read the address leases");
+		dc_fail(e, 0, "cannot read the address leases");
 		goto out;
 	}
 	for (int i = 0; i < n; i++)
 		if (!strcmp(l[i].name, name)) {
-			snprintf(why, len, "container %s already holds %s", name,
+			dc_fail(e, 0, "container %s already holds %s", name,
 				 ip4_str(l[i].ip, ip, sizeof(ip)));
 			goto out;
 		}
@@ -119,8 +117,7 @@ int ipam_alloc(const struct netconf *c, const char *name, uint32_t want, const c
 		for (char *s, *p = strtok_r(copy, ",", &s); p; p = strtok_r(NULL, ",", &s))
 			for (int i = 0; i < n; i++)
 				if (port_taken(l[i].ports, p)) {
-					snprintf(why, len,
-						 "host port of -p %s is already published by %s", p,
+					dc_fail(e, 0, "host port of -p %s is already published by %s", p,
 						 l[i].name);
 					goto out;
 				}
@@ -129,7 +126,7 @@ int ipam_alloc(const struct netconf *c, const char *name, uint32_t want, const c
 	if (want) {
 		if ((want & mask) != c->net || want == c->net || want == c->gw || want == bcast) {
 			char net[32];
-			snprintf(why, len, "--ip %s is not a free host address of %s/%d",
+			dc_fail(e, 0, "--ip %s is not a free host address of %s/%d",
 				 ip4_str(want, ip, sizeof(ip)), ip4_str(c->net, net, sizeof(net)),
 				 c->prefix);
 			goto out;
@@ -145,13 +142,13 @@ int ipam_alloc(const struct netconf *c, const char *name, uint32_t want, const c
 			break;
 		}
 		if (want) {
-			snprintf(why, len, "--ip %s is taken", ip4_str(want, ip, sizeof(ip)));
+			dc_fail(e, 0, "--ip %s is taken", ip4_str(want, ip, sizeof(ip)));
 			goto out;
 		}
 		a = 0;
 	}
 	if (!a || n >= MAX_LEASES) {
-		snprintf(why, len, "no free address left in the subnet");
+		dc_fail(e, 0, "no free address left in the subnet");
 		goto out;
 	}
 	l[n].ip = a;
@@ -159,7 +156,7 @@ int ipam_alloc(const struct netconf *c, const char *name, uint32_t want, const c
 	snprintf(l[n].ports, sizeof(l[n].ports), "%s", ports && *ports ? ports : "-");
 	snprintf(l[n].host_if, sizeof(l[n].host_if), "%s", host_if);
 	if (write_leases(fd, l, n + 1) < 0) {
-		snprintf(why, len, "cannot write the address leases: %s", strerror(errno));
+		dc_fail(e, errno, "cannot write the address leases");
 		goto out;
 	}
 	*out = a;
@@ -169,10 +166,10 @@ out:
 	return r;
 }
 
-int ipam_release(const char *name)
+int ipam_release(const char *root, const char *name)
 {
 	static struct lease l[MAX_LEASES];
-	int fd = lock_leases();
+	int fd = lock_leases(root);
 	if (fd < 0)
 		return -1;
 	int n = read_leases(fd, l, MAX_LEASES), k = 0;
@@ -184,9 +181,9 @@ int ipam_release(const char *name)
 	return r;
 }
 
-int ipam_list(struct lease *l, int max)
+int ipam_list(const char *root, struct lease *l, int max)
 {
-	int fd = lock_leases();
+	int fd = lock_leases(root);
 	if (fd < 0)
 		return -1;
 	int n = read_leases(fd, l, max);
@@ -194,13 +191,13 @@ int ipam_list(struct lease *l, int max)
 	return n;
 }
 
-int ipam_count(void)
+int ipam_count(const char *root)
 {
 	static struct lease l[MAX_LEASES];
 	char p[PATH_MAX];
-	snprintf(p, sizeof(p), "%s/net/leases", G.root);
+	snprintf(p, sizeof(p), "%s/net/leases", root);
 	if (access(p, F_OK) < 0)
 		return 0;
-	int n = ipam_list(l, MAX_LEASES);
+	int n = ipam_list(root, l, MAX_LEASES);
 	return n < 0 ? 0 : n;
 }
