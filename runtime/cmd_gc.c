@@ -106,8 +106,11 @@ int cmd_gc(int argc, char **argv)
 		if (state_load(names[i], &st, &running) == 0 && !running &&
 		    (strcmp(st.status, "exited") || st.rm)) {
 			printf("removed container %s (%s)\n", names[i], st.status);
-			if (remove_dead(&st) < 0)
+			struct dc_err e = {0};
+			if (remove_dead(&st, &e) < 0) {
+				dc_err_print(&e);
 				code = EXIT_DIYC;
+			}
 		}
 		free(names[i]);
 	}

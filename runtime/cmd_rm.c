@@ -14,22 +14,19 @@
 #include <time.h>
 #include <unistd.h>
 
-void kill_container(const struct state *st);
-
-/* Remove a container that has no supervisor any more: processes, cgroups, dirs, state. */
-int remove_dead(const struct state *st)
+int remove_dead(const struct state *st, struct dc_err *e)
 {
 	char dir[PATH_MAX];
 	struct cg_plan cg;
 	cg_plan_from_state(st, &cg);
 	cg_kill_all(&cg);
 	int r = cg_destroy(&cg);
-	if (r < 0)
-		dc_error("cannot remove a cgroup of %s: %s", st->name, strerror(-r));
 	container_dir(st->name, dir, sizeof(dir));
 	remove_tree(dir);
 	int s = state_remove(st->name);
-	return r < 0 ? r : s;
+	if (r < 0)
+		return dc_fail(e, -r, "cannot remove a cgroup of %s", st->name);
+	return s < 0 ? dc_fail(e, -s, "cannot remove the state of %s", st->name) : 0;
 }
 
 int cmd_rm(int argc, char **argv)
@@ -87,8 +84,10 @@ int cmd_rm(int argc, char **argv)
 			if (state_load(argv[i], &st, &running) < 0)
 				continue; /* it was --rm: already gone */
 		}
-		if (remove_dead(&st) < 0)
+		if (remove_dead(&st, &e) < 0) {
+			dc_err_print(&e);
 			code = EXIT_DIYC;
+		}
 	}
 	return code;
 }

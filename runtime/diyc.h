@@ -1,19 +1,25 @@
 /*
- * diyc: the runtime.  One file per concern:
+ * diyc: the runtime, the top layer (lib/ <- probe/, netsetup/ <- runtime/; see
+ * docs/architecture.md).  Networking is netsetup's, reached only through
+ * netsetup/netsetup.h; the kernel's vocabulary is lib/kfeat.h; errors travel up as
+ * a struct dc_err (lib/error.h) and are printed once by the command.  One file per
+ * concern:
  *   main.c       command dispatch, global options, usage
- *   log.c        globals, err/warn/info messages
  *   cmd_run.c    `diyc run` options -> struct run_opts
- *   features.c   profile -> what this kernel lets us use, what is degraded
- *   state.c      /run/diyc/NAME: lock, state.json, liveness
+ *   features.c   profile facts -> what this kernel lets us use, what is degraded
+ *   steps.c      a start as a table of steps {name, do, undo}; run_container
+ *   state.c      /run/diyc/NAME: lock, state.json (version 2), liveness
  *   cgroup.c     the container's cgroups (v2, v1, hybrid): limits, tracking, kill
+ *   container.c  the container process: clone, its own steps, exec
  *   rootfs.c     overlay, pivot_root, /dev, /proc, /sys, masks, /etc files
  *   security.c   capabilities, no_new_privs, seccomp, file descriptors
- *   container.c  the container process: clone, setup, exec
- *   supervise.c  the supervisor: subreaper, signals, exit status, cleanup
- *   image.c      images: list, import (libarchive), remove
+ *   supervise.c  the running supervisor: signals, exit status, teardown, detach
+ *   tty.c        diyc run -t: the pty and the caller's terminal
  *   execcmd.c    the command's exec through diyc-init (init/) from a sealed memfd
- *   failpoint.c  crash injection for the tests (DIYC_FAILPOINT)
- *   cmd_*.c      ps, stop, kill, rm, gc, exec, logs, images, profile
+ *   image.c      images: list, import (libarchive), remove
+ *   failpoint.c  crash injection for the tests (DIYC_FAILPOINT=STEP)
+ *   cmd_*.c      one file per command: ps, stop/kill (signal), rm, gc, exec, logs,
+ *                net, profile, debug
  */
 #ifndef DIYC_RUNTIME_H
 #define DIYC_RUNTIME_H
@@ -141,8 +147,12 @@ int cg_kill_all(const struct cg_plan *p);
 /* Remove the directories (retrying while busy). 0 or -errno of the first failure. */
 int cg_destroy(const struct cg_plan *p);
 void cg_plan_from_state(const struct state *st, struct cg_plan *p);
-/* Remove a container that has no supervisor any more: processes, cgroups, dirs, state. */
-int remove_dead(const struct state *st);
+/* Remove a container that has no supervisor any more: processes, cgroups, dirs, state
+ * (cmd_rm.c; also diyc gc). */
+int remove_dead(const struct state *st, struct dc_err *e);
+/* SIGKILL every process of the container through its cgroup, and the main pid
+ * (cmd_signal.c; also diyc rm -f). */
+void kill_container(const struct state *st);
 
 /* ---- the container process ---- */
 struct launch {

@@ -26,4 +26,12 @@ for c in $("$DIYC" --help | awk '/^Commands:/ {on=1; next} /^$/ {on=0} on {print
 done
 chk "diyc-probe" docs/man/diyc-probe.8 "$("$PROBE" --help)"
 chk "nsexec" docs/man/nsexec.1 "$("$NSEXEC" --help 2>&1)"
+# docs/architecture.md shows the tables diyc is built from: generated, never edited
+# block NAME: the lines between "<!-- diyc debug NAME -->" and "<!-- end -->"
+block() { awk -v b="<!-- diyc debug $1 -->" '$0 == b {on=1; next} /^<!-- end -->$/ {on=0} on' docs/architecture.md | grep -v '^```'; }
+for t in steps features; do
+	want=$("$DIYC" debug "$t")
+	[ -n "$want" ] && [ "$(block "$t")" = "$want" ] && ok "docs/architecture.md shows diyc debug $t as it is" ||
+		fail "docs/architecture.md: the $t table differs from diyc debug $t" "$(diff <(block "$t") <(printf '%s\n' "$want"))"
+done
 done_testing
