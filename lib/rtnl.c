@@ -140,15 +140,26 @@ int rtnl_link_set_master(struct mnl_socket *nl, const char *dev, const char *mas
 	return nl_request(nl, nlh);
 }
 
+/* A request creating something new (type RTM_NEW*) on device dev: its header in buf,
+ * the device's index in *idx; NULL when there is no such device. */
+static struct nlmsghdr *new_on_dev(char *buf, int type, const char *dev, unsigned *idx)
+{
+	*idx = if_nametoindex(dev);
+	if (!*idx)
+		return NULL;
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = (uint16_t)type;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL;
+	return nlh;
+}
+
 int rtnl_addr_add(struct mnl_socket *nl, const char *dev, uint32_t addr, int prefix)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
-	unsigned idx = if_nametoindex(dev);
-	if (!idx)
+	unsigned idx;
+	struct nlmsghdr *nlh = new_on_dev(buf, RTM_NEWADDR, dev, &idx);
+	if (!nlh)
 		return ENODEV;
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-	nlh->nlmsg_type = RTM_NEWADDR;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL;
 	struct ifaddrmsg *ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
 	ifa->ifa_family = AF_INET;
 	ifa->ifa_prefixlen = (unsigned char)prefix;
@@ -161,12 +172,10 @@ int rtnl_addr_add(struct mnl_socket *nl, const char *dev, uint32_t addr, int pre
 int rtnl_route_default(struct mnl_socket *nl, const char *dev, uint32_t gw)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
-	unsigned idx = if_nametoindex(dev);
-	if (!idx)
+	unsigned idx;
+	struct nlmsghdr *nlh = new_on_dev(buf, RTM_NEWROUTE, dev, &idx);
+	if (!nlh)
 		return ENODEV;
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-	nlh->nlmsg_type = RTM_NEWROUTE;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL;
 	struct rtmsg *rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
 	rtm->rtm_family = AF_INET;
 	rtm->rtm_table = RT_TABLE_MAIN;

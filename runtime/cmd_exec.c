@@ -8,7 +8,6 @@
  */
 #define _GNU_SOURCE
 #include "runtime/diyc.h"
-#include "lib/names.h"
 #include "lib/util.h"
 
 #include <errno.h>
@@ -38,16 +37,6 @@ static void forward(int sig)
 {
 	if (exec_child > 0)
 		kill(exec_child, sig);
-}
-
-static int load_running(const char *name, struct state *st, struct dc_err *e)
-{
-	bool running;
-	if (name_check("container", name, DC_NAME_MAX, e) < 0)
-		return -1;
-	if (state_load(name, st, &running) < 0 || !running || !state_pid_alive(st))
-		return dc_fail(e, 0, "container %s is not running", name);
-	return 0;
 }
 
 /* Open every namespace before joining any: /proc changes meaning on the way. */
@@ -173,7 +162,7 @@ int cmd_exec(int argc, char **argv)
 		return EXIT_DIYC;
 	}
 	prctl(PR_SET_DUMPABLE, 0); /* our child is visible in the container until its exec */
-	if (load_running(argv[1], &st, &e) < 0 || open_namespaces(&st, fds, &e) < 0 ||
+	if (state_running(argv[1], &st, &e) < 0 || open_namespaces(&st, fds, &e) < 0 ||
 	    (!state_pid_alive(&st) && dc_fail(&e, 0, "container %s is not running", argv[1])) ||
 	    join(&st, fds, &e) < 0) {
 		dc_err_print(&e);

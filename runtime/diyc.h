@@ -18,7 +18,7 @@
  *   execcmd.c    the command's exec through diyc-init (init/) from a sealed memfd
  *   image.c      images: list, import (libarchive), remove
  *   failpoint.c  crash injection for the tests (DIYC_FAILPOINT=STEP)
- *   cmd_*.c      one file per command: ps, stop/kill (signal), rm, gc, exec, logs,
+ *   cmd_*.c      one file per command: ps, stop, kill, rm, gc, exec, logs,
  *                net, profile, debug
  */
 #ifndef DIYC_RUNTIME_H
@@ -122,6 +122,11 @@ int state_remove(const char *name);
 unsigned long long proc_start_time(pid_t pid);
 /* Whether pid is still the process we recorded (pid reuse safe). */
 bool state_pid_alive(const struct state *st);
+/* A running container by (validated) name: 0, or -1 with "no container X" or "... is
+ * not running" in e. */
+int state_running(const char *name, struct state *st, struct dc_err *e);
+/* Wait up to ms for the supervisor of NAME to let go of its lock: whether it did. */
+bool state_wait_gone(const char *name, long ms);
 /* Names of all containers (state directories). Returns count; frees with free(). */
 int state_list(char ***names);
 int container_dir(const char *name, char *out, size_t len);
@@ -151,7 +156,7 @@ void cg_plan_from_state(const struct state *st, struct cg_plan *p);
  * (cmd_rm.c; also diyc gc). */
 int remove_dead(const struct state *st, struct dc_err *e);
 /* SIGKILL every process of the container through its cgroup, and the main pid
- * (cmd_signal.c; also diyc rm -f). */
+ * (cmd_kill.c; also diyc stop and rm -f). */
 void kill_container(const struct state *st);
 
 /* ---- the container process ---- */

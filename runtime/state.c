@@ -8,6 +8,7 @@
  */
 #define _GNU_SOURCE
 #include "runtime/diyc.h"
+#include "lib/names.h"
 #include "lib/util.h"
 
 #include <dirent.h>
@@ -18,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <time.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -222,4 +224,29 @@ int state_list(char ***names)
 	if (n)
 		qsort(*names, (size_t)n, sizeof(char *), cmp);
 	return n;
+}
+
+int state_running(const char *name, struct state *st, struct dc_err *e)
+{
+	bool running;
+	if (name_check("container", name, DC_NAME_MAX, e) < 0)
+		return -1;
+	if (state_load(name, st, &running) < 0)
+		return dc_fail(e, 0, "no container %s", name);
+	if (!running || !state_pid_alive(st))
+		return dc_fail(e, 0, "container %s is not running", name);
+	return 0;
+}
+
+bool state_wait_gone(const char *name, long ms)
+{
+	for (long t = 0; t <= ms; t += 10) {
+		struct state st;
+		bool running = false;
+		if (state_load(name, &st, &running) < 0 || !running)
+			return true;
+		struct timespec ts = {0, 10000000};
+		nanosleep(&ts, NULL);
+	}
+	return false;
 }
