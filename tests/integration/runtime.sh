@@ -45,6 +45,10 @@ d debug facts --profile "$T/full.json"
 expect "the live profile has every fact diyc reads" 0 '^0 missing$'
 d debug facts --profile tests/fixtures/profiles/linux-4.4.178-guest.profile.json
 expect "an older profile: the facts it lacks are named" 1 'missing: .*cgroups\.homes'
+d debug bogus
+[ "$rc" = 125 ] && [ "$(printf '%s\n' "$errout" | wc -l)" = 1 ] && ok "diyc debug with a bad word: one line, 125" || fail "diyc debug bogus" "rc=$rc $errout"
+d debug facts --profile "$T/no-such.json"
+[ "$rc" = 125 ] && [ "$(printf '%s\n' "$errout" | wc -l)" = 1 ] && ok "diyc debug facts of a missing profile: one line, 125" || fail "diyc debug facts missing" "rc=$rc $errout"
 # cgroup homes the profile got wrong (a mount that is no cgroup any more): measured again
 python3 -c '
 import json, sys
