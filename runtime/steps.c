@@ -164,11 +164,14 @@ static int do_cgroup(struct start *s, struct dc_err *e)
 		return -1;
 	/* not saved yet: until "running", a crash leaves cgroups that diyc gc finds by
 	 * their name (diyc-NAME below our own) */
+	/* (memcpy: both are PATH_MAX arrays of this struct, which snprintf's checks
+	 * cannot tell apart from an overlap) */
+	_Static_assert(sizeof(s->st.cgroups[0]) == sizeof(s->cg.dirs[0]), "path sizes");
+	_Static_assert(sizeof(s->st.kill_dir) == sizeof(s->cg.dirs[0]), "path sizes");
 	for (int i = 0; i < s->cg.n; i++)
-		snprintf(s->st.cgroups[s->st.ncgroups++], sizeof(s->st.cgroups[0]), "%s",
-			 s->cg.dirs[i]);
+		memcpy(s->st.cgroups[s->st.ncgroups++], s->cg.dirs[i], sizeof(s->cg.dirs[i]));
 	if (s->cg.kill_idx >= 0)
-		snprintf(s->st.kill_dir, sizeof(s->st.kill_dir), "%s", s->cg.dirs[s->cg.kill_idx]);
+		memcpy(s->st.kill_dir, s->cg.dirs[s->cg.kill_idx], sizeof(s->st.kill_dir));
 	return 0;
 }
 
