@@ -31,8 +31,10 @@ for p in ${KPATCHES:-}; do
 	[ -f "$p" ] || { echo "build-kernel: patch $p missing" >&2; exit 2; }
 done
 phash=$([ -n "${KPATCHES:-}" ] && cat ${KPATCHES} | sha256sum | cut -c1-8 || true)
-key=$( { echo "$ver${phash:+ $phash}"; grep -hEv '^[[:space:]]*(#|$)' qemu/base.config "$frag"; } |
-	sha256sum | cut -c1-16)
+# the options: "CONFIG_X=..." and "# CONFIG_X is not set" lines; other comments and
+# blank lines do not count
+key=$( { echo "$ver${phash:+ $phash}"; grep -hE '^(CONFIG_|# CONFIG_[A-Za-z0-9_]+ is not set)' \
+	qemu/base.config "$frag"; } | sha256sum | cut -c1-16)
 out=$CACHE/kernel-$key
 src=$CACHE/linux-source-$ver${phash:+-p$phash}
 if [ -n "$keyonly" ]; then
