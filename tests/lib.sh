@@ -117,6 +117,17 @@ ipt_save() {
 jget() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print($2)" "$1"; }
 # d ARGS...: run $DIYC, its stdout/stderr/status in $out $errout $rc (scratch file in $T)
 d() { out=$("$DIYC" "$@" 2>"$T/err"); rc=$?; errout=$(cat "$T/err"); }
+# same DESC GOT WANT: passes when GOT is WANT; a failure shows both
+same() { if [ "$2" = "$3" ]; then ok "$1"; else fail "$1" "got '$2', want '$3'"; fi; }
+# refused DESC [RC]: the last d failed with RC (default 125) and said why in one line
+refused() {
+	local want=${2:-125}
+	if [ "$rc" = "$want" ] && [ -n "$errout" ] && [ "$(printf '%s\n' "$errout" | wc -l)" = 1 ]; then
+		ok "$1"
+	else
+		fail "$1" "rc=$rc (want $want, one line) err=$errout"
+	fi
+}
 # expect DESC RC [PATTERN]: check the last d's exit code and that stdout matches PATTERN
 expect() {
 	local desc=$1 want=$2 pat=${3:-}

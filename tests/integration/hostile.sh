@@ -106,7 +106,7 @@ cp "$HOSTILE" "$I/hsuid/suid"; chown 0:0 "$I/hsuid/suid"; chmod 4755 "$I/hsuid/s
 run hc4 hsuid /hostile as-user /suid ids
 expect "$tag a setuid-root binary gains nothing (no_new_privs)" 0 '^uid=1000 euid=1000 CapEff:.0000000000000000'
 out=$(exec 7</ 8<"$T/scratch/target"; "$DIYC" run --rm "${prof[@]}" hc4 hsuid ls /proc/self/fd 2>/dev/null | tr '\n' ' ')
-[ "$out" = "0 1 2 3 " ] && ok "$tag the caller's extra descriptors (exec 7</) are not inside" || fail "$tag fds" "$out"
+same "$tag the caller's extra descriptors (exec 7</) are not inside" "$out" "0 1 2 3 "
 ln -s ../../../../../../.."$T/scratch" "$I/hsuid/escape"
 run -w /escape hc4 hsuid sh -c 'pwd; ls'
 ! printf '%s' "$out" | grep -q target && ok "$tag -w through a symlink to a host dir: stays inside ($rc)" || fail "$tag workdir escape" "$out"
@@ -190,6 +190,6 @@ case $errout in
 	[ -z "$(ls -a "$I" | grep -E '^bad|import')" ] && ok "no half image left" || fail "half image" "$(ls -a "$I")"
 	;;
 esac
-[ "$(hostname)" = "$(cat /proc/sys/kernel/hostname)" ] && ok "host name intact" || fail "host name"
+same "host name intact" "$(hostname)" "$(cat /proc/sys/kernel/hostname)"
 gone "all"
 done_testing

@@ -20,7 +20,7 @@ gone() {
 
 # --- the fixture is what the 4.4 guest measured
 got=$(jget "$F" '" ".join(d["namespaces"][n]["status"] for n in ("pid","uts","user","cgroup","time")) + " " + d["cgroups"]["mode"] + " " + d["kernel"]["release"]')
-[ "$got" = "no no no no no legacy 4.4.178" ] && ok "fixture: no pid/uts/user/cgroup/time namespace, legacy cgroups, 4.4.178" || fail "fixture" "$got"
+same "fixture: no pid/uts/user/cgroup/time namespace, legacy cgroups, 4.4.178" "$got" "no no no no no legacy 4.4.178"
 
 # --- namespaces: the container shares exactly the ones the profile lacks
 ns="pid uts cgroup time mnt ipc net"
@@ -49,7 +49,7 @@ gone l1 "a 4.4-profile run"
 host=$(hostname)
 d run --rm "${P[@]}" --hostname box l1 busybox true
 expect "--hostname is refused (no UTS namespace)" 125
-[ "$(hostname)" = "$host" ] && ok "the host name is unchanged" || fail "host name changed"
+same "the host name is unchanged" "$(hostname)" "$host"
 d run --rm --strict "${P[@]}" l1 busybox true
 expect "--strict refuses the degraded kernel" 125
 d run --rm "${P[@]}" l1 busybox sh -c 'kill -9 -1; echo "still here $?"'
@@ -73,9 +73,9 @@ if grep -qE ' - cgroup cgroup .*(freezer|pids)' /proc/self/mountinfo; then
 	lim=${lim:-$(find /sys/fs/cgroup/memory -name diyc-l3 -exec cat {}/memory.limit_in_bytes \; 2>/dev/null)}
 	[ "$lim" = 67108864 ] && ok "the memory limit is in the v1 memory controller" || fail "v1 memory limit" "$lim"
 	# state version 2 keeps them as a mask of lib/kfeat.h kinds: mnt 1 + ipc 4 + net 16
-	[ "$(state l3 version) $(state l3 nsmask)" = "2 21" ] && ok "state records namespaces mnt,ipc,net (mask 21)" || fail "state namespaces" "$(state l3 version) $(state l3 nsmask)"
+	same "state records namespaces mnt,ipc,net (mask 21)" "$(state l3 version) $(state l3 nsmask)" "2 21"
 	got=$("$DIYC" ps | awk '$1 == "l3" {print $6}')
-	[ "$got" = "mnt,ipc,net" ] && ok "diyc ps names them" || fail "diyc ps namespaces" "$got"
+	same "diyc ps names them" "$got" "mnt,ipc,net"
 	pid=$(state l3 pid)
 	opts=$(awk '$5 == "/" {sub(/.* - /, ""); if ($1 == "overlay") print $3}' /proc/"$pid"/mountinfo)
 	case $opts in

@@ -141,9 +141,9 @@ d run -d -p 8081:8080 n4 busybox httpd -f -p 8080 -h /etc
 expect "run -d -p 8081:8080" 0
 sleep 0.3
 got=$(fetch http://192.0.2.1:8081/hostname)
-[ "$got" = "$(cname n4)" ] && ok "published port reachable from the host" || fail "published port from host" "$got"
+same "published port reachable from the host" "$got" "$(cname n4)"
 got=$(ip netns exec "$OUT" bash -c "$(declare -f fetch); fetch http://192.0.2.1:8081/hostname")
-[ "$got" = "$(cname n4)" ] && ok "published port reachable from outside" || fail "published port from outside" "$got"
+same "published port reachable from outside" "$got" "$(cname n4)"
 d run --rm n2 busybox wget -qO- http://192.0.2.1:8081/hostname
 expect "published port reachable from another container" 0 "^$(cname n4)\$"
 d run -d -p 8081:80 n5 busybox true

@@ -45,11 +45,11 @@ case $fs in
 *) want=none ;;
 esac
 got=$(jget "$T/p.json" 'd["cgroups"]["mode"]')
-[ "$got" = "$want" ] && ok "cgroup mode $got matches statfs" || fail "cgroup mode" "got $got want $want"
+same "cgroup mode $got matches statfs" "$got" "$want"
 for ns in mnt uts ipc pid net user cgroup time; do
 	st=$(jget "$T/p.json" "d['namespaces']['$ns']['status']")
 	if [ -e /proc/self/ns/$ns ]; then exp=yes; else exp=no; fi
-	[ "$st" = "$exp" ] && ok "namespace $ns: $st" || fail "namespace $ns" "got $st, /proc/self/ns says $exp"
+	same "namespace $ns: $st" "$st" "$exp"
 done
 if grep -qw overlay /proc/filesystems; then
 	st=$(jget "$T/p.json" 'd["overlay"]["mount"]["status"]')
@@ -65,14 +65,14 @@ last=int(open('/proc/sys/kernel/cap_last_cap').read())
 b=int('$bnd',16)
 print(' '.join('CAP_'+names[i] for i in range(last+1) if not b>>i&1))")
 got=$(jget "$T/p.json" '" ".join(d["context"]["capabilities"]["bounding_missing"])')
-[ "$got" = "$want" ] && ok "bounding set gaps match CapBnd ($got)" || fail "bounding set gaps" "got '$got' want '$want'"
+same "bounding set gaps match CapBnd ($got)" "$got" "$want"
 
 # --- simulated kernels: the seccomp helper answers EINVAL like a kernel without the namespace
 $NONS --pid --uts -- $PROBE -n --json >"$T/nons.json" 2>"$T/err"; rc=$?
 [ $rc = 0 ] && ok "probe without pid/uts namespaces still exits 0 (degraded)" || fail "nons exit" "rc=$rc $(cat "$T/err")"
 for ns in pid uts; do
 	got=$(jget "$T/nons.json" "d['namespaces']['$ns']['status'] + ' ' + str(d['namespaces']['$ns']['errno'])")
-	[ "$got" = "no EINVAL" ] && ok "simulated missing $ns namespace: no, EINVAL" || fail "simulated $ns" "$got"
+	same "simulated missing $ns namespace: no, EINVAL" "$got" "no EINVAL"
 done
 check "hint names the seccomp filter" sh -c "python3 -c 'import json; d=json.load(open(\"$T/nons.json\")); assert \"seccomp\" in d[\"namespaces\"][\"pid\"][\"hint\"]'"
 got=$(jget "$T/nons.json" 'd["namespaces"]["net"]["status"]')
@@ -135,7 +135,7 @@ if command -v iptables-nft-restore >/dev/null; then
 	done
 	PATH=$T/bin:$PATH $PROBE -n --json >"$T/path.json" 2>/dev/null
 	got=$(jget "$T/path.json" 'd["network"]["iptables_nft"].get("restore")')
-	[ "$got" = "$T/bin/iptables-nft-restore" ] && ok "iptables found through \$PATH first" || fail "iptables from PATH" "$got"
+	same "iptables found through \$PATH first" "$got" "$T/bin/iptables-nft-restore"
 else
 	skip "iptables found through \$PATH" "no iptables-nft-restore here"
 fi

@@ -25,7 +25,7 @@ d = json.load(open(sys.argv[1]))
 for k in sys.argv[2].split("."):
     d = d[k]
 print(d["status"] if isinstance(d, dict) else d)' "$T/p.json" "$key" 2>&1)
-	[ "$got" = "$want" ] && ok "probe: $key = $want" || fail "probe: $key = $want" "got $got"
+	same "probe: $key = $want" "$got" "$want"
 done
 # the verdicts, for docs/kernels.md (ci/kernels-table.py reads these lines)
 python3 - "$T/p.json" <<'PY'
@@ -57,7 +57,7 @@ legacy-4.4.74)
 	read -r me </proc/$$/comm # the scan must at least find this shell
 	[ -z "$left" ] && [ -n "$(pids_by_comm "$me")" ] && ok "no container process survives its container" ||
 		fail "a container process survived (or /proc cannot be read)" "$left $(ps)"
-	[ "$(hostname)" = "$host" ] && ok "guest host name unchanged" || fail "host name changed"
+	same "guest host name unchanged" "$(hostname)" "$host"
 	./diyc run --rm --strict c1 busybox true 2>/dev/null && fail "--strict runs degraded" || ok "--strict refuses the degraded kernel"
 	;;
 debian-stock)
@@ -67,7 +67,7 @@ debian-stock)
 	[ -e /sys/module/overlay ] && ok "diyc loaded the overlay module through libkmod" || fail "overlay not loaded"
 	./diyc run -d c2 busybox sleep 30 >/dev/null
 	ns=$(python3 -c 'import json; print(json.load(open("/run/diyc/c2/state.json"))["namespaces"])' 2>&1)
-	[ "$ns" = "mnt,uts,ipc,pid,net,cgroup,time" ] && ok "all namespaces used ($ns)" || fail "namespaces" "$ns"
+	same "all namespaces used ($ns)" "$ns" "mnt,uts,ipc,pid,net,cgroup,time"
 	./diyc rm -f c2 >/dev/null
 	;;
 esac
