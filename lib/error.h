@@ -10,8 +10,8 @@
 #define DIYC_ERROR_H
 
 struct dc_err {
-	int errnum;	/* the errno behind it, 0 when none */
-	char msg[600];	/* one line, no "diyc: " prefix */
+	int errnum;    /* the errno behind it, 0 when none */
+	char msg[600]; /* one line, no "diyc: " prefix */
 };
 
 /* Fill e: the message, then ": strerror(errnum)" when errnum is non-zero. Returns -1. */

@@ -6,14 +6,14 @@
 #include <stdio.h>
 
 static struct kmod_api api;
-static int state; /* 0 untried, 1 loaded, -1 failed */
-static char error[200]; /* why the one dlopen failed: every later call reports it */
+static int state;	     /* 0 untried, 1 loaded, -1 failed */
+static char load_error[200]; /* why the one dlopen failed: every later call reports it */
 
 #define SYM(field, name)                                                                           \
 	do {                                                                                       \
 		*(void **)&api.field = dlsym(h, name);                                             \
 		if (!api.field) {                                                                  \
-			snprintf(error, sizeof(error), "libkmod.so.2 lacks %s", name);             \
+			snprintf(load_error, sizeof(load_error), "libkmod.so.2 lacks %s", name);   \
 			goto fail;                                                                 \
 		}                                                                                  \
 	} while (0)
@@ -24,7 +24,7 @@ static const struct kmod_api *load(void)
 		return state > 0 ? &api : NULL;
 	void *h = dlopen("libkmod.so.2", RTLD_NOW | RTLD_LOCAL);
 	if (!h) {
-		snprintf(error, sizeof(error), "%s", dlerror());
+		snprintf(load_error, sizeof(load_error), "%s", dlerror());
 		state = -1;
 		return NULL;
 	}
@@ -52,7 +52,7 @@ const struct kmod_api *kmod_api(struct dc_err *e)
 {
 	const struct kmod_api *a = load();
 	if (!a)
-		dc_fail(e, 0, "%s", error[0] ? error : "libkmod not loaded");
+		dc_fail(e, 0, "%s", load_error[0] ? load_error : "libkmod not loaded");
 	return a;
 }
 

@@ -18,7 +18,7 @@ int name_check(const char *kind, const char *name, size_t max, struct dc_err *e)
 	}
 	if (n > max) {
 		dc_fail(e, 0, "%s name '%.40s%s' is longer than %zu characters", kind, name,
-			 n > 40 ? "..." : "", max);
+			n > 40 ? "..." : "", max);
 		return -EINVAL;
 	}
 	if (!alnum(name[0])) {
@@ -27,8 +27,9 @@ int name_check(const char *kind, const char *name, size_t max, struct dc_err *e)
 	}
 	for (size_t i = 1; i < n; i++)
 		if (!alnum(name[i]) && name[i] != '_' && name[i] != '.' && name[i] != '-') {
-			dc_fail(e, 0, "%s name '%s' may contain only letters, digits, '_', '.' and '-'",
-				 kind, name);
+			dc_fail(e, 0,
+				"%s name '%s' may contain only letters, digits, '_', '.' and '-'",
+				kind, name);
 			return -EINVAL;
 		}
 	return 0;

@@ -21,25 +21,25 @@
 #include "lib/mountinfo.h"
 #include "lib/profile.h"
 
-#define DC_FACT_NS "namespaces.%s"	      /* a check per lib/kfeat.c namespace */
+#define DC_FACT_NS "namespaces.%s"		 /* a check per lib/kfeat.c namespace */
 #define DC_FACT_CG_CTRL "cgroups.controllers.%s" /* a check per controller */
 
 enum dc_fact {
-	F_GENERATOR,	  /* "diyc-probe VERSION" */
-	F_RELEASE,	  /* kernel.release */
-	F_BOOT_ID,	  /* kernel.boot_id */
-	F_OVERLAY,	  /* check overlay.mount */
-	F_CG_MODE,	  /* cgroups.mode: unified, hybrid, legacy */
-	F_CG_TRACKING,	  /* check cgroups.tracking */
-	F_SECCOMP,	  /* check hardening.seccomp */
-	F_NNP,		  /* check hardening.no_new_privs */
-	F_DEVPTS,	  /* check hardening.devpts_newinstance */
-	F_VETH_FORM,	  /* network.veth_on_bridge.form: one-step, two-step */
-	F_IPT_BACKEND,	  /* network.iptables_backend: nft, legacy, none */
-	F_IPT,		  /* network.iptables: its binary */
-	F_IPT_RESTORE,	  /* network.iptables_restore */
-	F_IPT_NFT,	  /* check network.iptables_nft */
-	F_IPT_LEGACY,	  /* check network.iptables_legacy */
+	F_GENERATOR,   /* "diyc-probe VERSION" */
+	F_RELEASE,     /* kernel.release */
+	F_BOOT_ID,     /* kernel.boot_id */
+	F_OVERLAY,     /* check overlay.mount */
+	F_CG_MODE,     /* cgroups.mode: unified, hybrid, legacy */
+	F_CG_TRACKING, /* check cgroups.tracking */
+	F_SECCOMP,     /* check hardening.seccomp */
+	F_NNP,	       /* check hardening.no_new_privs */
+	F_DEVPTS,      /* check hardening.devpts_newinstance */
+	F_VETH_FORM,   /* network.veth_on_bridge.form: one-step, two-step */
+	F_IPT_BACKEND, /* network.iptables_backend: nft, legacy, none */
+	F_IPT,	       /* network.iptables: its binary */
+	F_IPT_RESTORE, /* network.iptables_restore */
+	F_IPT_NFT,     /* check network.iptables_nft */
+	F_IPT_LEGACY,  /* check network.iptables_legacy */
 	F_COUNT
 };
 

@@ -232,8 +232,8 @@ struct dc_profile *dc_profile_load(const char *path, struct dc_err *e)
 			dc_fail(e, 0, "cannot read profile %s: %s", path, strerror(errno));
 		else
 			dc_fail(e, 0, "profile %s is not valid JSON: %s", path,
-				 json_util_get_last_err() ? rstrip((char *)json_util_get_last_err())
-							  : "parse error");
+				json_util_get_last_err() ? rstrip((char *)json_util_get_last_err())
+							 : "parse error");
 		return NULL;
 	}
 	if (!json_object_is_type(root, json_type_object) ||
@@ -245,7 +245,7 @@ struct dc_profile *dc_profile_load(const char *path, struct dc_err *e)
 	}
 	if (json_object_get_int(v) != DC_SCHEMA_VERSION) {
 		dc_fail(e, 0, "profile %s has schema_version %d, this diyc reads %d", path,
-			 json_object_get_int(v), DC_SCHEMA_VERSION);
+			json_object_get_int(v), DC_SCHEMA_VERSION);
 		json_object_put(root);
 		return NULL;
 	}

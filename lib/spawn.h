@@ -24,8 +24,8 @@ struct spawned {
  * 0, or -errno with nothing left running.
  */
 int spawn_start(char *const argv[], const char *in, struct spawned *s);
-/* Collect its stderr into stderr_text (NUL-terminated; the tool's words, data for the caller's error) and reap it: its exit status, or -1
- * when it died by a signal or could not be reaped. */
+/* Collect its stderr into stderr_text (NUL-terminated; the tool's words, data for the caller's
+ * error) and reap it: its exit status, or -1 when it died by a signal or could not be reaped. */
 int spawn_wait(struct spawned *s, char *stderr_text, size_t len);
 /* Both at once: the exit status, or -1. */
 int spawn_run(char *const argv[], const char *in, char *stderr_text, size_t len);

@@ -37,16 +37,19 @@ static int want_bridge(const struct net_request *rq, const struct netconf *c, in
 		bridge = false;
 	}
 	if (!bridge && (rq->ip || rq->ports[0]))
-		return dc_fail(e, 0, "--ip and -p need a bridged network (diyc net setup, then "
-				     "--net bridge)");
+		return dc_fail(e, 0,
+			       "--ip and -p need a bridged network (diyc net setup, then "
+			       "--net bridge)");
 	if (!bridge)
 		return 0; /* none, host, or no bridge set up: a private network with lo only */
 	if (have < 0)
-		return dc_fail(e, 0, "--net bridge needs the host network: run diyc net setup (or "
-				     "make setup) first");
+		return dc_fail(e, 0,
+			       "--net bridge needs the host network: run diyc net setup (or "
+			       "make setup) first");
 	if (!rq->netns)
-		return dc_fail(e, 0, "--net bridge needs a network namespace, which this kernel "
-				     "does not offer (use --net host)");
+		return dc_fail(e, 0,
+			       "--net bridge needs a network namespace, which this kernel "
+			       "does not offer (use --net host)");
 	if (!if_nametoindex(c->bridge))
 		return dc_fail(e, 0, "bridge %s is gone: run diyc net setup again", c->bridge);
 	return 1;
@@ -56,8 +59,8 @@ int net_prepare(const struct net_request *rq, struct net_plan *p, struct dc_err 
 {
 	struct netconf c;
 	memset(p, 0, sizeof(*p));
-	int have = rq->mode == NET_NONE || rq->mode == NET_HOST ? -ENOENT
-								: netconf_load(rq->root, &c);
+	int have =
+	    rq->mode == NET_NONE || rq->mode == NET_HOST ? -ENOENT : netconf_load(rq->root, &c);
 	int b = want_bridge(rq, &c, have, e);
 	if (b <= 0)
 		return b;
@@ -74,8 +77,8 @@ int net_prepare(const struct net_request *rq, struct net_plan *p, struct dc_err 
 	if (getrandom(&rnd, sizeof(rnd), GRND_NONBLOCK) != sizeof(rnd))
 		rnd = (uint32_t)getpid() * 2654435761u ^ (uint32_t)time(NULL);
 	snprintf(p->host_if, sizeof(p->host_if), "dv%08x", rnd);
-	if (ipam_alloc(rq->root, &c, rq->name, rq->ip, rq->ports[0] ? rq->ports : "-",
-		       p->host_if, &p->ip, e) < 0)
+	if (ipam_alloc(rq->root, &c, rq->name, rq->ip, rq->ports[0] ? rq->ports : "-", p->host_if,
+		       &p->ip, e) < 0)
 		return -1;
 	p->bridge = true;
 	p->veth_two_step = rq->veth_two_step;

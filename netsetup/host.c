@@ -106,8 +106,9 @@ static int plan_setup(const char *root, const char *subnet, const struct dc_prof
 	if (!*again)
 		return choose_backend(c, prof, e);
 	if (old.net != c->net || old.prefix != c->prefix)
-		return dc_fail(e, 0, "the network is already set up with %s/%d: run diyc net "
-				     "clean first",
+		return dc_fail(e, 0,
+			       "the network is already set up with %s/%d: run diyc net "
+			       "clean first",
 			       ip4_str(old.net, ip, sizeof(ip)), old.prefix);
 	/* keep the backend the rules already live in, and what the first setup found */
 	snprintf(c->ipt_backend, sizeof(c->ipt_backend), "%s", old.ipt_backend);
@@ -117,8 +118,8 @@ static int plan_setup(const char *root, const char *subnet, const struct dc_prof
 	return 0;
 }
 
-int net_host_setup(const char *root, const char *subnet, const struct dc_profile *prof,
-		   FILE *out, struct dc_err *e)
+int net_host_setup(const char *root, const char *subnet, const struct dc_profile *prof, FILE *out,
+		   struct dc_err *e)
 {
 	struct netconf c;
 	bool again;
@@ -143,7 +144,8 @@ int net_host_setup(const char *root, const char *subnet, const struct dc_profile
 			       root);
 	char gw[32], net[32];
 	fprintf(out, "network ready: bridge %s %s/%d, NAT for %s/%d\n", c.bridge,
-		ip4_str(c.gw, gw, sizeof(gw)), c.prefix, ip4_str(c.net, net, sizeof(net)), c.prefix);
+		ip4_str(c.gw, gw, sizeof(gw)), c.prefix, ip4_str(c.net, net, sizeof(net)),
+		c.prefix);
 	return 0;
 }
 
@@ -160,8 +162,9 @@ int net_host_clean(const char *root, struct dc_err *e)
 	}
 	int leased = ipam_count(root);
 	if (leased > 0)
-		return dc_fail(e, 0, "%d container%s still use%s %s: stop them (diyc gc removes "
-				     "crashed ones)",
+		return dc_fail(e, 0,
+			       "%d container%s still use%s %s: stop them (diyc gc removes "
+			       "crashed ones)",
 			       leased, leased > 1 ? "s" : "", leased > 1 ? "" : "s", c.bridge);
 	if (rules_remove(&c, e) < 0)
 		return -1;

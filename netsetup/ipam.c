@@ -91,8 +91,8 @@ static bool port_taken(const char *ports, const char *hp)
 	return false;
 }
 
-int ipam_alloc(const char *root, const struct netconf *c, const char *name, uint32_t want, const char *ports,
-	       const char *host_if, uint32_t *out, struct dc_err *e)
+int ipam_alloc(const char *root, const struct netconf *c, const char *name, uint32_t want,
+	       const char *ports, const char *host_if, uint32_t *out, struct dc_err *e)
 {
 	static struct lease l[MAX_LEASES];
 	int fd = lock_leases(root);
@@ -108,7 +108,7 @@ int ipam_alloc(const char *root, const struct netconf *c, const char *name, uint
 	for (int i = 0; i < n; i++)
 		if (!strcmp(l[i].name, name)) {
 			dc_fail(e, 0, "container %s already holds %s", name,
-				 ip4_str(l[i].ip, ip, sizeof(ip)));
+				ip4_str(l[i].ip, ip, sizeof(ip)));
 			goto out;
 		}
 	if (ports && strcmp(ports, "-")) {
@@ -117,8 +117,9 @@ int ipam_alloc(const char *root, const struct netconf *c, const char *name, uint
 		for (char *s, *p = strtok_r(copy, ",", &s); p; p = strtok_r(NULL, ",", &s))
 			for (int i = 0; i < n; i++)
 				if (port_taken(l[i].ports, p)) {
-					dc_fail(e, 0, "host port of -p %s is already published by %s", p,
-						 l[i].name);
+					dc_fail(e, 0,
+						"host port of -p %s is already published by %s", p,
+						l[i].name);
 					goto out;
 				}
 	}
@@ -127,8 +128,8 @@ int ipam_alloc(const char *root, const struct netconf *c, const char *name, uint
 		if ((want & mask) != c->net || want == c->net || want == c->gw || want == bcast) {
 			char net[32];
 			dc_fail(e, 0, "--ip %s is not a free host address of %s/%d",
-				 ip4_str(want, ip, sizeof(ip)), ip4_str(c->net, net, sizeof(net)),
-				 c->prefix);
+				ip4_str(want, ip, sizeof(ip)), ip4_str(c->net, net, sizeof(net)),
+				c->prefix);
 			goto out;
 		}
 		a = want;

@@ -40,7 +40,8 @@ int netconf_parse_subnet(const char *s, struct netconf *c, struct dc_err *e)
 	long p = strtol(slash + 1, &end, 10);
 	uint32_t a;
 	if (*end || end == slash + 1 || p < 8 || p > 30 || !ip4_parse(ip, &a)) {
-		return dc_fail(e, 0, "invalid subnet '%s' (a network A.B.C.D/N, N from 8 to 30)", s);
+		return dc_fail(e, 0, "invalid subnet '%s' (a network A.B.C.D/N, N from 8 to 30)",
+			       s);
 	}
 	uint32_t mask = ~0u << (32 - p);
 	if (a & ~mask) {

@@ -28,8 +28,8 @@
 /* ---- the host side (host.c) ---- */
 /* Bridge, forwarding and chains; the iptables backend from prof (NULL: plain names).
  * Says "network ready: ..." on out. */
-int net_host_setup(const char *root, const char *subnet, const struct dc_profile *prof,
-		   FILE *out, struct dc_err *e);
+int net_host_setup(const char *root, const char *subnet, const struct dc_profile *prof, FILE *out,
+		   struct dc_err *e);
 /* Exactly the reverse; refused while a container holds a lease. */
 int net_host_clean(const char *root, struct dc_err *e);
 /* One line on out; 1 when the network is not set up. */

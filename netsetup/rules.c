@@ -129,22 +129,30 @@ int rules_install(const struct netconf *c, struct dc_err *e)
 	const char *br = c->bridge;
 	snprintf(sub, sizeof(sub), "%s/%d", ip4_str(c->net, ip, sizeof(ip)), c->prefix);
 	add(b, sizeof(b), "*filter\n:DIYC-FORWARD - [0:0]\n");
-	add(b, sizeof(b), "-A DIYC-FORWARD -o %s -m conntrack --ctstate RELATED,ESTABLISHED "
-			  "-m comment --comment diyc -j ACCEPT\n", br);
-	add(b, sizeof(b), "-A DIYC-FORWARD -o %s -m conntrack --ctstate DNAT "
-			  "-m comment --comment diyc -j ACCEPT\n", br);
+	add(b, sizeof(b),
+	    "-A DIYC-FORWARD -o %s -m conntrack --ctstate RELATED,ESTABLISHED "
+	    "-m comment --comment diyc -j ACCEPT\n",
+	    br);
+	add(b, sizeof(b),
+	    "-A DIYC-FORWARD -o %s -m conntrack --ctstate DNAT "
+	    "-m comment --comment diyc -j ACCEPT\n",
+	    br);
 	add(b, sizeof(b), "-A DIYC-FORWARD -i %s -m comment --comment diyc -j ACCEPT\n", br);
 	add(b, sizeof(b), "-A DIYC-FORWARD -o %s -m comment --comment diyc -j DROP\n", br);
 	add_jumps(c, "filter", b, sizeof(b));
 	add(b, sizeof(b), "COMMIT\n*nat\n:DIYC-POSTROUTING - [0:0]\n%s",
 	    chain_exists(c, "nat", "DIYC-DNAT") ? "" : ":DIYC-DNAT - [0:0]\n");
-	add(b, sizeof(b), "-A DIYC-POSTROUTING -s %s ! -o %s -m comment --comment diyc "
-			  "-j MASQUERADE\n", sub, br);
+	add(b, sizeof(b),
+	    "-A DIYC-POSTROUTING -s %s ! -o %s -m comment --comment diyc "
+	    "-j MASQUERADE\n",
+	    sub, br);
 	/* hairpin: a container reaching a published port through a host address is sent
 	 * back into the bridge; without this the reply would come straight from the other
 	 * container (unless br_netfilter is loaded) */
-	add(b, sizeof(b), "-A DIYC-POSTROUTING -s %s -o %s -m conntrack --ctstate DNAT "
-			  "-m comment --comment diyc -j MASQUERADE\n", sub, br);
+	add(b, sizeof(b),
+	    "-A DIYC-POSTROUTING -s %s -o %s -m conntrack --ctstate DNAT "
+	    "-m comment --comment diyc -j MASQUERADE\n",
+	    sub, br);
 	add_jumps(c, "nat", b, sizeof(b));
 	add(b, sizeof(b), "COMMIT\n");
 	return rules_commit(c, b, sizeof(b), e);
@@ -180,8 +188,9 @@ int rules_ports(const char *root, bool on, const char *name, uint32_t ip, const 
 		char proto[8];
 		if (sscanf(p, "%u:%u/%7s", &hp, &cp, proto) != 3)
 			continue;
-		add(b, sizeof(b), "%s DIYC-DNAT -p %s --dport %u -m comment --comment diyc:%s "
-				  "-j DNAT --to-destination %s:%u\n",
+		add(b, sizeof(b),
+		    "%s DIYC-DNAT -p %s --dport %u -m comment --comment diyc:%s "
+		    "-j DNAT --to-destination %s:%u\n",
 		    on ? "-A" : "-D", proto, hp, name, addr, cp);
 	}
 	add(b, sizeof(b), "COMMIT\n");

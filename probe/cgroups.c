@@ -31,7 +31,6 @@
 #define TMPFS_MAGIC_ 0x01021994
 #define SYSFS_MAGIC_ 0x62656572
 
-
 /* Limits written by the usability test: [controller] = {file v1, value v1, file v2, value v2} */
 static const struct {
 	const char *name, *v1_file, *v1_val, *v2_file, *v2_val, *since_v2;

@@ -48,7 +48,8 @@ int run_child(child_fn fn, void *arg, struct child_result *res, unsigned timeout
 	return 0;
 }
 
-int run_child_buf(child_buf_fn fn, void *arg, void *out, size_t len, unsigned timeout_s, struct dc_err *e)
+int run_child_buf(child_buf_fn fn, void *arg, void *out, size_t len, unsigned timeout_s,
+		  struct dc_err *e)
 {
 	int p[2], status;
 	pid_t pid;
@@ -91,9 +92,9 @@ int run_child_buf(child_buf_fn fn, void *arg, void *out, size_t len, unsigned ti
 		return 0;
 	if (WIFSIGNALED(status))
 		dc_fail(e, 0, "test process killed by signal %d%s", WTERMSIG(status),
-			 WTERMSIG(status) == SIGALRM ? " (timeout)" : "");
+			WTERMSIG(status) == SIGALRM ? " (timeout)" : "");
 	else
 		dc_fail(e, 0, "test process exited %d without a result",
-			 WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+			WIFEXITED(status) ? WEXITSTATUS(status) : -1);
 	return -1;
 }

@@ -70,7 +70,7 @@ const char *kopt_for_module(const char *module)
 	return NULL;
 }
 
-static const struct kopt_info *info(const char *name)
+static const struct kopt_info *kopt_find(const char *name)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(options); i++)
 		if (!strcmp(options[i].name, name))
@@ -91,7 +91,7 @@ static const char *kopt_word(struct probe_ctx *c, const char *name)
 		return "unknown";
 	if (v)
 		return v;
-	const struct kopt_info *i = info(name);
+	const struct kopt_info *i = kopt_find(name);
 	if (i && ((i->since && kernel_before(c, i->since)) ||
 		  (i->removed && c->have_version && !kernel_before(c, i->removed))))
 		return "n/a";

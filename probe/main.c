@@ -46,11 +46,16 @@ struct cli {
 };
 
 static const struct option opts[] = {
-    {"json", no_argument, NULL, 'j'},	       {"output", required_argument, NULL, 'o'},
-    {"no-write", no_argument, NULL, 'n'},      {"quiet", no_argument, NULL, 'q'},
-    {"root", required_argument, NULL, 'R'},    {"load-modules", no_argument, NULL, 'L'},
-    {"sysroot", required_argument, NULL, 'S'}, {"help", no_argument, NULL, 'h'},
-    {"version", no_argument, NULL, 'V'},       {"serial", no_argument, NULL, 's'},
+    {"json", no_argument, NULL, 'j'},
+    {"output", required_argument, NULL, 'o'},
+    {"no-write", no_argument, NULL, 'n'},
+    {"quiet", no_argument, NULL, 'q'},
+    {"root", required_argument, NULL, 'R'},
+    {"load-modules", no_argument, NULL, 'L'},
+    {"sysroot", required_argument, NULL, 'S'},
+    {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, 'V'},
+    {"serial", no_argument, NULL, 's'},
     {NULL, 0, NULL, 0},
 };
 
@@ -58,13 +63,27 @@ static const struct option opts[] = {
 static int option(int o, char **argv, struct probe_ctx *c, struct cli *cl)
 {
 	switch (o) {
-	case 'j': cl->json = true; return 0;
-	case 'o': cl->output = optarg; return 0;
-	case 'n': cl->no_write = true; return 0;
-	case 'q': cl->quiet = true; return 0;
-	case 'R': c->data_root = optarg; return 0;
-	case 'L': c->load_modules = true; return 0;
-	case 's': c->serial = true; return 0;
+	case 'j':
+		cl->json = true;
+		return 0;
+	case 'o':
+		cl->output = optarg;
+		return 0;
+	case 'n':
+		cl->no_write = true;
+		return 0;
+	case 'q':
+		cl->quiet = true;
+		return 0;
+	case 'R':
+		c->data_root = optarg;
+		return 0;
+	case 'L':
+		c->load_modules = true;
+		return 0;
+	case 's':
+		c->serial = true;
+		return 0;
 	case 'S':
 		c->sysroot = optarg;
 		c->live = false;

@@ -316,8 +316,8 @@ static void ns_enabled(struct probe_ctx *c, const struct ns_info *ns, struct dc_
 }
 
 /* usable: the decisive test, run by the child (res), or why it could not run */
-static void ns_usable(struct probe_ctx *c, const struct ns_test *t,
-		      const struct child_result *res, const char *why, struct dc_check *k)
+static void ns_usable(struct probe_ctx *c, const struct ns_test *t, const struct child_result *res,
+		      const char *why, struct dc_check *k)
 {
 	const struct ns_info *ns = &dc_ns[t->kind];
 	char hint[256];

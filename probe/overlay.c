@@ -196,10 +196,11 @@ static void judge(const struct child_result *res, const char *dir, struct dc_che
 			dc_check_hint(k, "the kernel has no overlay filesystem: "
 					 "CONFIG_OVERLAY_FS=y or load the module");
 		else
-			dc_check_hint(k,
-				      "the filesystem under %s cannot hold an overlay upper dir (NFS, "
-				      "FUSE or overlay itself?): use --root on ext4, xfs or tmpfs",
-				      dir);
+			dc_check_hint(
+			    k,
+			    "the filesystem under %s cannot hold an overlay upper dir (NFS, "
+			    "FUSE or overlay itself?): use --root on ext4, xfs or tmpfs",
+			    dir);
 	} else {
 		k->usable = DC_YES;
 		dc_check_evidence(k, "mounted lowerdir=l1:l2 with copy-up and whiteout in %s", dir);
@@ -214,13 +215,15 @@ static void mount_test(struct probe_ctx *c, struct dc_check *k, struct child_res
 	char dir[PATH_MAX];
 	test_dir(c->data_root, dir, sizeof(dir));
 	if (statfs(dir, &sfs) == 0) {
-		dc_profile_set_str(c->prof, "overlay", "backing_fs", fs_name((unsigned long)sfs.f_type));
+		dc_profile_set_str(c->prof, "overlay", "backing_fs",
+				   fs_name((unsigned long)sfs.f_type));
 		dc_profile_set_str(c->prof, "overlay", "tested_in", dir);
 	}
 	if (fmt(t.base, sizeof(t.base), "%s/.diyc-probe-XXXXXX", strcmp(dir, "/") ? dir : "") < 0 ||
 	    !mkdtemp(t.base)) {
 		k->usable = DC_UNKNOWN;
-		dc_check_evidence(k, "cannot create a test directory in %s: %s", dir, strerror(errno));
+		dc_check_evidence(k, "cannot create a test directory in %s: %s", dir,
+				  strerror(errno));
 		return;
 	}
 	int r = 0;
@@ -266,7 +269,8 @@ void probe_overlay(struct probe_ctx *c)
 	kopt_evidence(c, &k, "OVERLAY_FS");
 	k.enabled = k.compiled == DC_NO ? DC_NA : DC_YES;
 	if (!strcmp(mod, "loadable") && k.compiled != DC_YES) {
-		/* Loading is diyc run's job; mounting now would autoload it behind the user's back. */
+		/* Loading is diyc run's job; mounting now would autoload it behind the user's back.
+		 */
 		k.compiled = DC_YES;
 		k.usable = DC_UNKNOWN;
 		k.status = DC_PARTIAL;

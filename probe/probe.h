@@ -71,7 +71,8 @@ int run_child(child_fn fn, void *arg, struct child_result *res, unsigned timeout
  * Returns 0, or -1 with why set when the child died, hung or sent too little.
  */
 typedef void (*child_buf_fn)(void *out, void *arg);
-int run_child_buf(child_buf_fn fn, void *arg, void *out, size_t len, unsigned timeout_s, struct dc_err *e);
+int run_child_buf(child_buf_fn fn, void *arg, void *out, size_t len, unsigned timeout_s,
+		  struct dc_err *e);
 /* Helpers for child functions: record the step and return its errno. */
 int child_fail(struct child_result *res, const char *step, int err);
 

@@ -17,7 +17,7 @@ const struct archive_api *archive_api(struct dc_err *e)
 	}
 #define ARCHIVE_API_LOAD(f)                                                                        \
 	if (!(*(void **)&api.f = dlsym(lib, #f))) {                                                \
-		dc_fail(e, 0, "libarchive.so.13 lacks %s", #f);                               \
+		dc_fail(e, 0, "libarchive.so.13 lacks %s", #f);                                    \
 		dlclose(lib);                                                                      \
 		return NULL;                                                                       \
 	}

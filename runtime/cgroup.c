@@ -132,7 +132,8 @@ static int layout_load(const struct features *f, struct cg_layout *L, struct dc_
 		if (f->facts.have_homes)
 			dc_info("the profile's cgroup homes are out of date: reading mountinfo");
 		if (mountinfo_load("/proc/self/mountinfo", &L->mi) < 0)
-			return dc_fail(e, 0, "cannot read the cgroup layout (/proc/self/mountinfo)");
+			return dc_fail(e, 0,
+				       "cannot read the cgroup layout (/proc/self/mountinfo)");
 	}
 	if (read_file("/proc/self/cgroup", buf, sizeof(buf)) < 0 ||
 	    cg_membership_parse(buf, &L->own) < 0) {
@@ -145,8 +146,7 @@ static int layout_load(const struct features *f, struct cg_layout *L, struct dc_
 	 * as long as a v1 hierarchy can track the container */
 	if (f->cg_legacy && (cg_v1_mount(&L->mi, "freezer") || cg_v1_mount(&L->mi, "pids")))
 		L->v2 = NULL;
-	if (L->v2 && own2 &&
-	    cg_own_dir(L->v2, own2->path, L->v2parent, sizeof(L->v2parent)) == 0) {
+	if (L->v2 && own2 && cg_own_dir(L->v2, own2->path, L->v2parent, sizeof(L->v2parent)) == 0) {
 		snprintf(buf, sizeof(buf), "%s/cgroup.controllers", L->v2parent);
 		read_line(buf, L->v2ctrls, sizeof(L->v2ctrls));
 	} else {
@@ -185,15 +185,16 @@ static int setup_v2(const char *name, const struct run_opts *o, struct cg_layout
 	}
 	int idx = add_dir(p, L->v2parent, name, "v2");
 	if (idx < 0)
-		return dc_fail(e, -idx, "cannot create the cgroup " DC_CG_PREFIX "%s below %s", name,
-			       L->v2parent);
+		return dc_fail(e, -idx, "cannot create the cgroup " DC_CG_PREFIX "%s below %s",
+			       name, L->v2parent);
 	p->kill_idx = idx;
 	p->v2_kill = has_file(p->dirs[idx], "cgroup.kill");
 	p->v2_freeze = has_file(p->dirs[idx], "cgroup.freeze");
 	for (int i = 0; i < dc_cg_nctrls; i++) {
 		bool on_v2;
 		home(&L->mi, dc_cg_ctrls[i].name, &on_v2, L->v2ctrls);
-		if (wanted(o, i) && on_v2 && limits(o, p->dirs[idx], dc_cg_ctrls[i].name, true, e) < 0)
+		if (wanted(o, i) && on_v2 &&
+		    limits(o, p->dirs[idx], dc_cg_ctrls[i].name, true, e) < 0)
 			return -1;
 	}
 	return 0;
@@ -211,8 +212,8 @@ static int setup_v1_one(const char *name, const struct run_opts *o, struct cg_la
 		return dc_fail(e, 0, "cannot find diyc's own %s cgroup", ctrl);
 	int idx = add_dir(p, parent, name, ctrl);
 	if (idx < 0)
-		return dc_fail(e, -idx, "cannot create the cgroup " DC_CG_PREFIX "%s below %s", name,
-			       parent);
+		return dc_fail(e, -idx, "cannot create the cgroup " DC_CG_PREFIX "%s below %s",
+			       name, parent);
 	if (!strcmp(ctrl, "freezer"))
 		p->v1_freezer_idx = idx;
 	return limit ? limits(o, p->dirs[idx], ctrl, false, e) : 0;

@@ -64,7 +64,7 @@ int cmd_rm(int argc, char **argv)
 		if (running) {
 			if (!force) {
 				dc_error("container %s is running (diyc stop it, or diyc rm -f)",
-				    argv[i]);
+					 argv[i]);
 				code = EXIT_DIYC;
 				continue;
 			}

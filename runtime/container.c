@@ -184,7 +184,8 @@ static void child_main(struct launch *l, int syncfd, int errfd)
 		if (container_steps[i].run(l, &e) < 0)
 			child_fail(errfd, EXIT_DIYC, e.msg);
 		if (failpoint_armed(container_steps[i].name)) {
-			/* the supervisor may be in another PID namespace: it dies on reading this */
+			/* the supervisor may be in another PID namespace: it dies on reading this
+			 */
 			snprintf(e.msg, sizeof(e.msg), FAILPOINT_MSG "%s", container_steps[i].name);
 			child_fail(errfd, EXIT_DIYC, e.msg);
 		}
@@ -297,9 +298,10 @@ int container_release(pid_t pid, int sync_fd, int err_fd, const char *cmd, struc
 	}
 	close(err_fd);
 	if (got == 0)
-		return 0; /* end of file: exec succeeded */
+		return 0;	  /* end of file: exec succeeded */
 	if (got == sizeof(int)) { /* diyc-init's errno */
-		dc_fail(err, 0, "%s: %s", cmd, e.code == ENOENT ? "command not found" : strerror(e.code));
+		dc_fail(err, 0, "%s: %s", cmd,
+			e.code == ENOENT ? "command not found" : strerror(e.code));
 		return e.code == ENOENT ? EXIT_NOTFOUND : EXIT_CANNOT;
 	}
 	if (got < sizeof(e)) {

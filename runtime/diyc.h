@@ -51,7 +51,6 @@ struct globals {
 };
 extern struct globals G;
 
-
 /* ---- run options ---- */
 struct run_opts {
 	const char *name, *image;
@@ -66,8 +65,8 @@ struct run_opts {
 	bool rm, detach, tty, strict;
 	const char *profile;
 	enum net_mode net; /* netsetup.h */
-	uint32_t ip;	 /* --ip, host byte order; 0 = any */
-	char ports[256]; /* -p, normalised: "HOST:CONTAINER/proto,..." */
+	uint32_t ip;	   /* --ip, host byte order; 0 = any */
+	char ports[256];   /* -p, normalised: "HOST:CONTAINER/proto,..." */
 };
 
 /* ---- features: what the kernel offers, decided from the profile ---- */
@@ -106,8 +105,8 @@ struct state {
 	char cgroups[8][PATH_MAX]; /* every cgroup directory of the container */
 	int ncgroups;
 	char kill_dir[PATH_MAX]; /* the cgroup used to find every process */
-	unsigned nsmask; /* the namespaces it has: bit 1 << enum ns_kind (lib/kfeat.h) */
-	bool nnp, seccomp; /* security settings exec must repeat */
+	unsigned nsmask;	 /* the namespaces it has: bit 1 << enum ns_kind (lib/kfeat.h) */
+	bool nnp, seccomp;	 /* security settings exec must repeat */
 	char degraded[512];
 	char command[256];
 };

@@ -28,7 +28,7 @@ static bool stale(const struct dc_profile *p, struct dc_err *e)
 	/* another diyc measured other things, or named them otherwise */
 	if (!pg || strcmp(pg, "diyc-probe " DIYC_VERSION)) {
 		dc_fail(e, 0, "made by %s, this is diyc %s", pg ? pg : "an unknown probe",
-			 DIYC_VERSION);
+			DIYC_VERSION);
 		return true;
 	}
 	if (!pr || strcmp(pr, rel)) {
@@ -88,15 +88,17 @@ static int decide_namespaces(const struct run_opts *o, const struct dc_profile *
 			degrade(f, dc_ns[i].without);
 	}
 	if (o->net == NET_NONE && !f->ns[NS_NET])
-		return dc_fail(e, 0, "--net none needs a network namespace, which this kernel does "
-				     "not offer (use --net host)");
+		return dc_fail(e, 0,
+			       "--net none needs a network namespace, which this kernel does "
+			       "not offer (use --net host)");
 	if (o->net == NET_HOST)
 		f->ns[NS_NET] = false;
 	if (!f->ns[NS_MNT]) {
 		char key[64];
 		snprintf(key, sizeof(key), DC_FACT_NS, "mnt");
-		return dc_fail(e, 0, "this kernel gives diyc no mount namespace (%s): a container "
-				     "cannot have its own root filesystem",
+		return dc_fail(e, 0,
+			       "this kernel gives diyc no mount namespace (%s): a container "
+			       "cannot have its own root filesystem",
 			       dc_profile_str(p, key, "evidence") ?: "no evidence");
 	}
 	return 0;
@@ -114,8 +116,9 @@ static int decide_overlay(const struct dc_profile *p, struct features *f, struct
 		dc_info("loaded the overlay module");
 	}
 	if (!f->overlay)
-		return dc_fail(e, 0, "overlayfs is not usable here (%s); diyc needs it for the "
-				     "container's root filesystem and does not copy images instead",
+		return dc_fail(e, 0,
+			       "overlayfs is not usable here (%s); diyc needs it for the "
+			       "container's root filesystem and does not copy images instead",
 			       dc_fact_evidence(p, F_OVERLAY) ?: "no evidence");
 	return 0;
 }
@@ -153,16 +156,19 @@ static int check_options(const struct run_opts *o, const struct features *f, str
 	const bool asked[] = {o->has_memory, o->has_cpus, o->has_pids};
 	for (int i = 0; i < dc_cg_nctrls && i < 3; i++)
 		if (asked[i] && !f->cg_ctrl[i])
-			return dc_fail(e, 0, "%s cannot be enforced: the %s cgroup controller is not "
-					     "usable here (see diyc profile)",
+			return dc_fail(e, 0,
+				       "%s cannot be enforced: the %s cgroup controller is not "
+				       "usable here (see diyc profile)",
 				       dc_cg_ctrls[i].flag, dc_cg_ctrls[i].name);
 	if (o->tty && !f->devpts)
-		return dc_fail(e, 0, "-t needs a private devpts instance, which this kernel does not "
-				     "offer (CONFIG_DEVPTS_MULTIPLE_INSTANCES=y before 4.7); its only "
-				     "instance is the host's");
+		return dc_fail(e, 0,
+			       "-t needs a private devpts instance, which this kernel does not "
+			       "offer (CONFIG_DEVPTS_MULTIPLE_INSTANCES=y before 4.7); its only "
+			       "instance is the host's");
 	if (o->hostname && !f->ns[NS_UTS])
-		return dc_fail(e, 0, "--hostname needs a UTS namespace, which this kernel does not "
-				     "offer");
+		return dc_fail(e, 0,
+			       "--hostname needs a UTS namespace, which this kernel does not "
+			       "offer");
 	if (o->strict && f->ndegraded)
 		return dc_fail(e, 0, "--strict: refusing to run degraded: %s%s", f->degraded[0],
 			       f->ndegraded > 1 ? " (and more: see diyc profile)" : "");

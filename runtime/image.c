@@ -110,26 +110,26 @@ static int extract(const char *tarball, struct dc_err *err)
 			break;
 		if (s < ARCHIVE_WARN) {
 			dc_fail(err, 0, "%s is not a valid tarball: %s", tarball,
-				 A->archive_error_string(a));
+				A->archive_error_string(a));
 			goto out;
 		}
 		const char *name = A->archive_entry_pathname(e);
 		if (!name || strlen(name) >= PATH_MAX) {
 			/* no process could open it; refuse rather than build 100 KB deep trees */
 			dc_fail(err, 0, "refused an entry whose name is %s",
-				 name ? "longer than PATH_MAX" : "missing");
+				name ? "longer than PATH_MAX" : "missing");
 			goto out;
 		}
 		if (A->archive_write_header(w, e) < ARCHIVE_WARN) {
 			dc_fail(err, 0, "refused entry '%s': %s", A->archive_entry_pathname(e),
-				 A->archive_error_string(w));
+				A->archive_error_string(w));
 			goto out;
 		}
 		if (A->archive_entry_size(e) > 0 && copy_data(A, a, w, e, tarball, err) < 0)
 			goto out;
 		if (A->archive_write_finish_entry(w) < ARCHIVE_WARN) {
 			dc_fail(err, 0, "finishing '%s': %s", A->archive_entry_pathname(e),
-				 A->archive_error_string(w));
+				A->archive_error_string(w));
 			goto out;
 		}
 		n++;
@@ -221,7 +221,8 @@ static int image_rm(const char *name)
 			used = i + 1;
 	}
 	if (used) {
-		dc_error("image %s is used by container %s (diyc rm it first)", name, names[used - 1]);
+		dc_error("image %s is used by container %s (diyc rm it first)", name,
+			 names[used - 1]);
 	}
 	for (int i = 0; i < n; i++)
 		free(names[i]);

@@ -73,7 +73,7 @@ int main(int argc, char **argv)
 	}
 	if (G.root[0] != '/' || strpbrk(G.root, ",:\n")) {
 		dc_error("the data root must be an absolute path without ',' ':' or newlines: '%s'",
-		    G.root);
+			 G.root);
 		return EXIT_DIYC;
 	}
 	if (i >= argc) {

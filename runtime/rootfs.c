@@ -28,7 +28,7 @@
 
 #define FAIL(...)                                                                                  \
 	do {                                                                                       \
-		dc_fail(err, 0, __VA_ARGS__);                                                   \
+		dc_fail(err, 0, __VA_ARGS__);                                                      \
 		goto out;                                                                          \
 	} while (0)
 
@@ -250,7 +250,8 @@ static int write_at(int dirfd, const char *name, const char *data)
 	return r;
 }
 
-static int write_etc(const struct launch *l, int rootfd, const char *host_resolv, struct dc_err *err)
+static int write_etc(const struct launch *l, int rootfd, const char *host_resolv,
+		     struct dc_err *err)
 {
 	char host[256], buf[1024];
 	int r = -1, etc = -1;

@@ -48,7 +48,7 @@ static int drop_caps(struct dc_err *err)
 	for (long c = 0; c <= last; c++)
 		if (!kept(c) && cap_drop_bound((cap_value_t)c) < 0 && errno != EINVAL) {
 			dc_fail(err, 0, "drop capability %ld from the bounding set: %s", c,
-				 strerror(errno));
+				strerror(errno));
 			return -1;
 		}
 	cap_t caps = cap_init(); /* all clear: inheritable stays empty */

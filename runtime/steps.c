@@ -47,9 +47,9 @@ struct start {
 	int lockfd, master, notify, sfd, syncfd, errfd;
 	sigset_t oldmask;
 	pid_t pid;
-	int code;     /* the exit code diyc run ends with */
-	bool keep;    /* unwinding after a run: keep state and directory (no --rm) */
-	bool tried;   /* a container process was attempted: its result is kept */
+	int code;   /* the exit code diyc run ends with */
+	bool keep;  /* unwinding after a run: keep state and directory (no --rm) */
+	bool tried; /* a container process was attempted: its result is kept */
 };
 
 static void now_iso(char *out, size_t len)
@@ -294,8 +294,8 @@ static int do_running(struct start *s, struct dc_err *e)
 	}
 	int fd = s->syncfd;
 	s->syncfd = -1; /* released: from here the process is waited for, not killed */
-	s->code = container_release(s->pid, fd, s->errfd, s->o->argv ? s->o->argv[0] : "/bin/sh",
-				    e);
+	s->code =
+	    container_release(s->pid, fd, s->errfd, s->o->argv ? s->o->argv[0] : "/bin/sh", e);
 	if (s->code != 0) {
 		waitpid(s->pid, NULL, 0);
 		return -1;
@@ -307,8 +307,7 @@ static int do_running(struct start *s, struct dc_err *e)
 const struct step start_steps[] = {
     {"state", "-", "/run/diyc/NAME created and locked, state.json \"creating\"", do_state,
      undo_state},
-    {"io", "-", "detached or given a terminal; signals blocked for the signalfd", do_io,
-     undo_io},
+    {"io", "-", "detached or given a terminal; signals blocked for the signalfd", do_io, undo_io},
     {"lease", "bridge", "the network planned; for a bridge the IPAM lease written", do_lease,
      undo_lease},
     {"dir", "-", "containers/NAME/{upper,work,merged} made", do_dir, undo_dir},
@@ -317,8 +316,8 @@ const struct step start_steps[] = {
     {"attach", "-", "it is in its cgroups", do_attach, NULL},
     {"veth", "bridge", "the veth pair exists, eth0 in the container", do_veth, NULL},
     {"portrule", "ports", "the DNAT rules of -p are installed", do_portrule, NULL},
-    {"running", "-", "released: the container process sets up and executes the command",
-     do_running, NULL},
+    {"running", "-", "released: the container process sets up and executes the command", do_running,
+     NULL},
     {NULL, NULL, NULL, NULL, NULL},
 };
 
@@ -337,8 +336,13 @@ int run_container(const struct run_opts *o)
 	s.o = o;
 	s.lockfd = s.master = s.notify = s.sfd = s.syncfd = s.errfd = -1;
 	s.cg.kill_idx = s.cg.v1_freezer_idx = -1;
-	s.l = (struct launch){.o = o, .f = &s.f, .net = &s.net, .tty_slave = -1, .log_fd = -1,
-			      .init_fd = -1, .cgroup_fd = -1};
+	s.l = (struct launch){.o = o,
+			      .f = &s.f,
+			      .net = &s.net,
+			      .tty_slave = -1,
+			      .log_fd = -1,
+			      .init_fd = -1,
+			      .cgroup_fd = -1};
 	s.code = EXIT_DIYC;
 	if (features_decide(o, &s.f, &e) < 0) {
 		dc_err_print(&e);

@@ -159,4 +159,3 @@ void notify_parent(int *fd, char code)
 		*fd = -1;
 	}
 }
-

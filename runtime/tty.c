@@ -73,4 +73,3 @@ int open_pty(int *master, int *slave)
 		   ? 0
 		   : open_pty_at("/dev/ptmx", master, slave);
 }
-

@@ -25,7 +25,6 @@
 #include "lib/kfeat.h"
 #include "lib/util.h"
 
-
 static bool verbose;
 
 /* the CLONE flag of the namespace whose nsexec option is opt (lib/kfeat.c) */
@@ -79,7 +78,8 @@ static void explain(int flags, int err)
 			    stderr,
 			    "nsexec: this kernel has no %s namespace (CONFIG_%s is not set); run "
 			    "without -%c\n",
-			    ns->title, ns->kopt ? ns->kopt : "?", ns->nsexec_opt ? ns->nsexec_opt : '?');
+			    ns->title, ns->kopt ? ns->kopt : "?",
+			    ns->nsexec_opt ? ns->nsexec_opt : '?');
 			named = true;
 		} else if (e == ENOSPC) {
 			fprintf(stderr,

@@ -44,7 +44,6 @@
 #error "nons: add this architecture's AUDIT_ARCH value"
 #endif
 
-
 static void usage(FILE *f)
 {
 	fprintf(f, "Usage: nons [--mnt] [--uts] [--ipc] [--pid] [--net] [--user] [--cgroup] "
