@@ -10,6 +10,7 @@
 #include "probe/cgprobe.h"
 #include "lib/pfacts.h"
 #include "lib/cglayout.h"
+#include "lib/kfeat.h"
 #include "lib/proccgroup.h"
 #include "lib/util.h"
 
@@ -31,14 +32,22 @@
 #define TMPFS_MAGIC_ 0x01021994
 #define SYSFS_MAGIC_ 0x62656572
 
-/* Limits written by the usability test: [controller] = {file v1, value v1, file v2, value v2} */
-static const struct {
-	const char *name, *v1_file, *v1_val, *v2_file, *v2_val, *since_v2;
-} limits[] = {
-    {"memory", "memory.limit_in_bytes", "67108864", "memory.max", "67108864", "4.5"},
-    {"cpu", "cpu.cfs_quota_us", "50000", "cpu.max", "50000 100000", "4.15"},
-    {"pids", "pids.max", "64", "pids.max", "64", "4.5"},
+/* The values the usability test writes into each limit file of lib/kfeat.c's
+ * controllers (by dc_cg_ctrls index: memory, cpu, pids), on v1 and on v2 */
+static const char *const test_values[][2] = {
+    {"67108864", "67108864"},
+    {"50000", "50000 100000"},
+    {"64", "64"},
 };
+
+/* The kfeat index of a controller diyc limits, or -1. */
+static int limited(const char *ctrl)
+{
+	for (int i = 0; ctrl && i < dc_cg_nctrls; i++)
+		if (!strcmp(dc_cg_ctrls[i].name, ctrl))
+			return i;
+	return -1;
+}
 
 static const char *mode_from_statfs(void)
 {
@@ -192,19 +201,19 @@ static int write_limit(const char *dir, const char *ctrl, bool v2, const char **
 {
 	char path[PATH_MAX], buf[128];
 	int r;
-	for (size_t i = 0; ctrl && i < ARRAY_SIZE(limits); i++) {
-		if (strcmp(limits[i].name, ctrl))
-			continue;
-		const char *file = v2 ? limits[i].v2_file : limits[i].v1_file;
-		const char *val = v2 ? limits[i].v2_val : limits[i].v1_val;
-		fmt(path, sizeof(path), "%s/%s", dir, file);
-		*step = file;
-		if ((r = write_file(path, val)) < 0 || (r = read_line(path, buf, sizeof(buf))) < 0)
-			return r;
-		if (strcmp(buf, val))
-			return -EIO;
-		dc_check_evidence(k, "%s=%s written", file, val);
-	}
+	int i = limited(ctrl);
+	if (i < 0)
+		return 0;
+	_Static_assert(sizeof(test_values) / sizeof(test_values[0]) == 3, "one per controller");
+	const char *file = v2 ? dc_cg_ctrls[i].v2_file : dc_cg_ctrls[i].v1_file;
+	const char *val = test_values[i][v2];
+	fmt(path, sizeof(path), "%s/%s", dir, file);
+	*step = file;
+	if ((r = write_file(path, val)) < 0 || (r = read_line(path, buf, sizeof(buf))) < 0)
+		return r;
+	if (strcmp(buf, val))
+		return -EIO;
+	dc_check_evidence(k, "%s=%s written", file, val);
 	return 0;
 }
 
@@ -397,14 +406,11 @@ void probe_cgroups(struct probe_ctx *c)
 	}
 
 	/* every controller the kernel or the v2 root names; the three limits are tested */
-	static const char *const tested[] = {"memory", "cpu", "pids"};
-	for (size_t i = 0; i < ARRAY_SIZE(tested); i++)
-		controller(&s, tested[i], true);
-	for (size_t i = 0; s.have_table && i < s.table.n; i++) {
-		const char *n = s.table.v[i].name;
-		if (strcmp(n, "memory") && strcmp(n, "cpu") && strcmp(n, "pids"))
-			controller(&s, n, false);
-	}
+	for (int i = 0; i < dc_cg_nctrls; i++)
+		controller(&s, dc_cg_ctrls[i].name, true);
+	for (size_t i = 0; s.have_table && i < s.table.n; i++)
+		if (limited(s.table.v[i].name) < 0)
+			controller(&s, s.table.v[i].name, false);
 	if (s.have_v2_controllers) {
 		char tmp[512];
 		snprintf(tmp, sizeof(tmp), "%s", s.v2_controllers);
