@@ -183,6 +183,8 @@ static void child_main(struct launch *l, int syncfd, int errfd)
 	for (int i = 0; container_steps[i].name; i++) {
 		if (container_steps[i].run(l, &e) < 0)
 			child_fail(errfd, EXIT_DIYC, e.msg);
+		if (failpoint_error(container_steps[i].name, &e) < 0)
+			child_fail(errfd, EXIT_DIYC, e.msg);
 		if (failpoint_armed(container_steps[i].name)) {
 			/* the supervisor may be in another PID namespace: it dies on reading this
 			 */

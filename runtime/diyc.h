@@ -246,8 +246,12 @@ void failpoint_init(void);
 bool failpoint_armed(const char *step);
 /* Die here with SIGKILL when DIYC_FAILPOINT names this step. */
 void failpoint(const char *step);
+/* DIYC_FAILPOINT=STEP:error names this step: -1 with e filled ("injected failure
+ * after STEP"), else 0. */
+int failpoint_error(const char *step, struct dc_err *e);
 /* The container process's setup error at an armed step: the supervisor then dies. */
 #define FAILPOINT_MSG "failpoint: "
+#define FAILPOINT_ERROR "injected failure after "
 
 /* ---- commands ---- */
 int cmd_run(int argc, char **argv);

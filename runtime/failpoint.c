@@ -2,7 +2,9 @@
  * Crash injection for the tests: DIYC_FAILPOINT=STEP makes diyc die with SIGKILL
  * right after that step of a start, as if the machine had killed it, so that
  * tests/integration/crash.sh can prove that `diyc gc` removes whatever a crash at
- * that moment leaves.  The steps are the tables themselves (start_steps in steps.c,
+ * that moment leaves.  DIYC_FAILPOINT=STEP:error makes the step fail after its work
+ * instead, so that the same test proves the unwinding undoes it and every step
+ * before it, with no gc at all.  The steps are the tables themselves (start_steps in steps.c,
  * container_steps in container.c): there is no second list.  DIYC_FAILPOINT=list
  * prints their names; `diyc debug steps` (cmd_debug.c) prints them with what each
  * one makes.
@@ -27,7 +29,8 @@
 #include <string.h>
 #include <unistd.h>
 
-static const char *armed;
+static char armed[32];
+static bool as_error; /* STEP:error: the step fails instead of diyc dying */
 
 static bool known_step(const char *name)
 {
@@ -57,18 +60,26 @@ void failpoint_init(void)
 			puts(container_steps[i].name);
 		exit(0);
 	}
-	if (!known_step(f)) {
-		dc_error("DIYC_FAILPOINT: no step '%s' (diyc debug steps lists them)", f);
+	size_t n = strcspn(f, ":");
+	as_error = !strcmp(f + n, ":error");
+	if (n >= sizeof(armed) || (f[n] && !as_error)) {
+		dc_error("DIYC_FAILPOINT: '%s' is not STEP or STEP:error", f);
 		exit(EXIT_DIYC);
 	}
-	armed = f;
+	memcpy(armed, f, n);
+	armed[n] = '\0';
+	if (!known_step(armed)) {
+		dc_error("DIYC_FAILPOINT: no step '%s' (diyc debug steps lists them)", armed);
+		armed[0] = '\0';
+		exit(EXIT_DIYC);
+	}
 }
 
 bool failpoint_armed(const char *step)
 {
 	if (!known_step(step))
 		abort(); /* a failpoint that no table names */
-	return armed && !strcmp(armed, step);
+	return !as_error && !strcmp(armed, step);
 }
 
 void failpoint(const char *step)
@@ -77,4 +88,13 @@ void failpoint(const char *step)
 		raise(SIGKILL);
 		_exit(EXIT_DIYC);
 	}
+}
+
+int failpoint_error(const char *step, struct dc_err *e)
+{
+	if (!known_step(step))
+		abort();
+	if (!as_error || strcmp(armed, step))
+		return 0;
+	return dc_fail(e, 0, "%s%s", FAILPOINT_ERROR, step);
 }

@@ -352,14 +352,18 @@ int run_container(const struct run_opts *o)
 	 * container process inherits this until its exec */
 	prctl(PR_SET_DUMPABLE, 0);
 	int i = 0;
-	for (; start_steps[i].name; i++) {
-		if (start_steps[i].run(&s, &e) < 0)
-			break;
+	bool failed = false;
+	for (; start_steps[i].name && !failed; i++) {
+		if ((failed = start_steps[i].run(&s, &e) < 0))
+			break; /* a step that fails undoes its own half */
 		failpoint(start_steps[i].name);
+		failed = failpoint_error(start_steps[i].name, &e) < 0; /* done, then failed */
 	}
-	if (start_steps[i].name) { /* step i failed: undo the ones before it, in reverse */
+	if (failed) { /* undo the steps done, in reverse */
 		if (e.msg[0])
 			dc_err_print(&e);
+		if (s.code == 0) /* (failed after "running": the command had started) */
+			s.code = EXIT_DIYC;
 		s.keep = s.tried && !o->rm;
 		unwind(&s, i);
 		return s.code;

@@ -3,8 +3,9 @@
 # start, as `diyc debug steps` lists them (the supervisor's table in runtime/steps.c,
 # the container process's in runtime/container.c; DIYC_FAILPOINT=STEP), and while a
 # container runs; after each, `diyc gc` must leave zero state directories, container
-# directories, cgroups, processes, leases, veths, port rules and mounts. A new step
-# is tested here without touching this file. Runs in a harness with its own network,
+# directories, cgroups, processes, leases, veths, port rules and mounts. Then each
+# step is made to fail instead (STEP:error): the unwinding alone must leave nothing.
+# A new step is tested here without touching this file. Runs in a harness with its own network,
 # UTS, IPC, PID and mount namespaces: the bridge and rules live there.
 set -u
 cd "$(dirname "$0")/../.."
@@ -102,9 +103,39 @@ crash() { # crash PROFILE-TAG PROFILE
 	sleep 0.3
 	after cr "$tag kill -9 of a running container's supervisor"
 }
+# unwind PROFILE-TAG PROFILE: each step made to fail after its work (STEP:error): diyc
+# must exit 125 naming it last (after any degraded-mode warnings), and its unwinding
+# alone must leave nothing (no diyc gc)
+unwind() {
+	local tag=$1 prof=$2 who st needs what left
+	while read -r who st needs what <&3; do
+		case $needs in
+		bridge) net_args=(--net bridge) ;;
+		ports) net_args=(--net bridge -p 18080:80) ;;
+		*) net_args=(--net none) ;;
+		esac
+		if [ "${net_args[1]}" = bridge ] && [ $net = no ]; then
+			skip "$tag error after $who step '$st'" "no bridged network"
+			continue
+		fi
+		DIYC_FAILPOINT=$st:error "$DIYC" run --rm --profile "$prof" "${net_args[@]}" -m 64m cr busybox \
+			sh -c 'sleep 317 & exec sleep 307' >/dev/null 2>"$T/err"
+		rc=$?
+		left=$(leftovers cr)
+		if [ "$rc" = 125 ] && [ "$(tail -n 1 "$T/err")" = "diyc: injected failure after $st" ] && [ -z "$left" ]; then
+			ok "$tag error after $who step '$st': 125, and the unwinding leaves nothing"
+		else
+			fail "$tag error after $who step '$st'" "rc=$rc err=$(cat "$T/err")
+$left"
+			"$DIYC" gc >/dev/null 2>&1
+		fi
+	done 3<"$T/steps"
+}
 crash "[live]" "$T/full.json"
+unwind "[live]" "$T/full.json"
 if [ "$(jget "$T/full.json" 'd["namespaces"]["pid"]["status"]')" = yes ]; then
 	probe_json "$T/nopid.json" --pid --uts
 	crash "[no pid/uts]" "$T/nopid.json"
+	unwind "[no pid/uts]" "$T/nopid.json"
 fi
 done_testing
