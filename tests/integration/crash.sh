@@ -67,19 +67,23 @@ $left"
 	fi
 }
 
+# step_net NEEDS: net_args for a step that does its work with NEEDS (the NEEDS column
+# of diyc debug steps: bridge, ports or -); false when that needs a bridge and there
+# is none here
+step_net() {
+	case $1 in
+	bridge) net_args=(--net bridge) ;;
+	ports) net_args=(--net bridge -p 18080:80) ;;
+	*) net_args=(--net none) && return 0 ;;
+	esac
+	[ $net = yes ]
+}
+
 crash() { # crash PROFILE-TAG PROFILE
 	local tag=$1 prof=$2 st net_args
 	local who needs what
 	while read -r who st needs what <&3; do
-		case $needs in
-		bridge) net_args=(--net bridge) ;;
-		ports) net_args=(--net bridge -p 18080:80) ;;
-		*) net_args=(--net none) ;;
-		esac
-		if [ "${net_args[1]}" = bridge ] && [ $net = no ]; then
-			skip "$tag crash after $who step '$st'" "no bridged network"
-			continue
-		fi
+		step_net "$needs" || { skip "$tag crash after $who step '$st'" "no bridged network"; continue; }
 		# the main process leaves a grandchild behind (found by cgroup in the no-pid case)
 		DIYC_FAILPOINT=$st "$DIYC" run --rm --profile "$prof" "${net_args[@]}" -m 64m cr busybox \
 			sh -c 'sleep 317 & exec sleep 307' >/dev/null 2>"$T/err" &
@@ -107,17 +111,9 @@ crash() { # crash PROFILE-TAG PROFILE
 # must exit 125 naming it last (after any degraded-mode warnings), and its unwinding
 # alone must leave nothing (no diyc gc)
 unwind() {
-	local tag=$1 prof=$2 who st needs what left
+	local tag=$1 prof=$2 who st needs what left net_args
 	while read -r who st needs what <&3; do
-		case $needs in
-		bridge) net_args=(--net bridge) ;;
-		ports) net_args=(--net bridge -p 18080:80) ;;
-		*) net_args=(--net none) ;;
-		esac
-		if [ "${net_args[1]}" = bridge ] && [ $net = no ]; then
-			skip "$tag error after $who step '$st'" "no bridged network"
-			continue
-		fi
+		step_net "$needs" || { skip "$tag error after $who step '$st'" "no bridged network"; continue; }
 		DIYC_FAILPOINT=$st:error "$DIYC" run --rm --profile "$prof" "${net_args[@]}" -m 64m cr busybox \
 			sh -c 'sleep 317 & exec sleep 307' >/dev/null 2>"$T/err"
 		rc=$?
