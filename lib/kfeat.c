@@ -30,12 +30,11 @@ const struct ns_info dc_ns[NS_COUNT] = {
 const enum ns_kind dc_ns_join_order[] = {NS_IPC, NS_UTS, NS_NET, NS_PID, NS_CGROUP, NS_MNT};
 const int dc_ns_join_count = ARRAY_SIZE(dc_ns_join_order);
 
-const struct cg_ctrl_info dc_cg_ctrls[] = {
+const struct cg_ctrl_info dc_cg_ctrls[DC_CG_NCTRLS] = {
     {"memory", "memory.limit_in_bytes", "memory.max", "--memory", "4.5"},
     {"cpu", "cpu.cfs_quota_us", "cpu.max", "--cpus", "4.15"},
     {"pids", "pids.max", "pids.max", "--pids-limit", "4.5"},
 };
-const int dc_cg_nctrls = ARRAY_SIZE(dc_cg_ctrls);
 
 const struct ns_info *dc_ns_by_name(const char *name)
 {
@@ -43,6 +42,14 @@ const struct ns_info *dc_ns_by_name(const char *name)
 		if (!strcmp(dc_ns[i].name, name))
 			return &dc_ns[i];
 	return NULL;
+}
+
+int dc_cg_ctrl_index(const char *name)
+{
+	for (int i = 0; name && i < DC_CG_NCTRLS; i++)
+		if (!strcmp(dc_cg_ctrls[i].name, name))
+			return i;
+	return -1;
 }
 
 void dc_ns_mask_str(unsigned mask, char *out, unsigned long len)

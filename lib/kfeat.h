@@ -51,7 +51,9 @@ struct cg_ctrl_info {
 	const char *flag;    /* the diyc run option that needs it */
 	const char *since;   /* first kernel whose v2 hierarchy has it */
 };
-extern const struct cg_ctrl_info dc_cg_ctrls[];
-extern const int dc_cg_nctrls;
+#define DC_CG_NCTRLS 3
+extern const struct cg_ctrl_info dc_cg_ctrls[DC_CG_NCTRLS];
+/* The index in dc_cg_ctrls of controller NAME, or -1. */
+int dc_cg_ctrl_index(const char *name);
 
 #endif

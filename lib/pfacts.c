@@ -29,7 +29,11 @@ static const struct {
     [F_IPT_LEGACY] = {"network.iptables_legacy", NULL},
 };
 
-static const char *const home_names[DC_CG_HOMES] = {"v2", "memory", "cpu", "pids", "freezer"};
+/* "v2", the controllers of lib/kfeat.c, "freezer": the names under cgroups.homes */
+static const char *home_name(int i)
+{
+	return i == 0 ? "v2" : i <= DC_CG_NCTRLS ? dc_cg_ctrls[i - 1].name : "freezer";
+}
 
 const char *dc_fact_path(enum dc_fact f) { return facts[f].path; }
 const char *dc_fact_key(enum dc_fact f) { return facts[f].key; }
@@ -42,11 +46,6 @@ void dc_fact_set_str(struct dc_profile *p, enum dc_fact f, const char *val)
 json_object *dc_fact_add_check(struct dc_profile *p, enum dc_fact f, const struct dc_check *c)
 {
 	return dc_profile_add_check(p, facts[f].path, c);
-}
-
-enum dc_status dc_fact_status(const struct dc_profile *p, enum dc_fact f)
-{
-	return dc_profile_status(p, facts[f].path);
 }
 
 const char *dc_fact_evidence(const struct dc_profile *p, enum dc_fact f)
@@ -72,14 +71,27 @@ static enum dc_status status_of(const struct dc_profile *p, const char *path, st
 	return dc_profile_status(p, path);
 }
 
+/* a plain fact into out ("" when absent), and its name in missing when absent */
+static void str_of(const struct dc_profile *p, enum dc_fact k, char *out, size_t len,
+		   struct dc_facts *f, int *nmissing)
+{
+	const char *v = dc_fact_str(p, k);
+	if (!v) {
+		strappend(f->missing, sizeof(f->missing), ", ", "%s.%s", facts[k].path,
+			  facts[k].key);
+		(*nmissing)++;
+	}
+	copy(out, len, v);
+}
+
 static void read_homes(const struct dc_profile *p, struct dc_facts *f)
 {
 	char path[64];
 	f->have_homes = dc_profile_find(p, "cgroups.homes") != NULL;
 	for (int i = 0; i < DC_CG_HOMES; i++) {
 		struct cg_home *h = &f->homes[i];
-		copy(h->name, sizeof(h->name), home_names[i]);
-		snprintf(path, sizeof(path), "cgroups.homes.%s", home_names[i]);
+		copy(h->name, sizeof(h->name), home_name(i));
+		snprintf(path, sizeof(path), "cgroups.homes.%s", h->name);
 		copy(h->mount, sizeof(h->mount), dc_profile_str(p, path, "mount"));
 		copy(h->root, sizeof(h->root), dc_profile_str(p, path, "root"));
 		copy(h->super, sizeof(h->super), dc_profile_str(p, path, "super"));
@@ -95,7 +107,7 @@ int dc_facts_read(const struct dc_profile *p, struct dc_facts *f)
 		snprintf(path, sizeof(path), DC_FACT_NS, dc_ns[i].name);
 		f->ns[i] = status_of(p, path, f, &n);
 	}
-	for (int i = 0; i < dc_cg_nctrls; i++) {
+	for (int i = 0; i < DC_CG_NCTRLS; i++) {
 		snprintf(path, sizeof(path), DC_FACT_CG_CTRL, dc_cg_ctrls[i].name);
 		f->cg_ctrl[i] = status_of(p, path, f, &n);
 	}
@@ -104,14 +116,8 @@ int dc_facts_read(const struct dc_profile *p, struct dc_facts *f)
 	f->seccomp = status_of(p, facts[F_SECCOMP].path, f, &n);
 	f->nnp = status_of(p, facts[F_NNP].path, f, &n);
 	f->devpts = status_of(p, facts[F_DEVPTS].path, f, &n);
-	copy(f->cg_mode, sizeof(f->cg_mode), dc_fact_str(p, F_CG_MODE));
-	copy(f->veth_form, sizeof(f->veth_form), dc_fact_str(p, F_VETH_FORM));
-	for (enum dc_fact k = F_CG_MODE; k <= F_VETH_FORM; k++)
-		if (facts[k].key && !dc_fact_str(p, k)) {
-			strappend(f->missing, sizeof(f->missing), ", ", "%s.%s", facts[k].path,
-				  facts[k].key);
-			n++;
-		}
+	str_of(p, F_CG_MODE, f->cg_mode, sizeof(f->cg_mode), f, &n);
+	str_of(p, F_VETH_FORM, f->veth_form, sizeof(f->veth_form), f, &n);
 	read_homes(p, f);
 	if (!f->have_homes) {
 		strappend(f->missing, sizeof(f->missing), ", ", "cgroups.homes");
@@ -126,10 +132,10 @@ void dc_facts_write_homes(struct dc_profile *p, const struct mountinfo *mi)
 	dc_profile_obj(p, "cgroups.homes");
 	for (int i = 0; i < DC_CG_HOMES; i++) {
 		const struct mnt_entry *m =
-		    i == 0 ? cg_v2_mount(mi) : cg_v1_mount(mi, home_names[i]);
+		    i == 0 ? cg_v2_mount(mi) : cg_v1_mount(mi, home_name(i));
 		if (!m)
 			continue;
-		snprintf(path, sizeof(path), "cgroups.homes.%s", home_names[i]);
+		snprintf(path, sizeof(path), "cgroups.homes.%s", home_name(i));
 		dc_profile_set_str(p, path, "mount", m->mountpoint);
 		dc_profile_set_str(p, path, "root", m->root);
 		if (i > 0) { /* the controllers of the mount, without rw and friends */

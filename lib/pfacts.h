@@ -49,14 +49,14 @@ const char *dc_fact_key(enum dc_fact f);
 /* Writers (the probe). */
 void dc_fact_set_str(struct dc_profile *p, enum dc_fact f, const char *val);
 json_object *dc_fact_add_check(struct dc_profile *p, enum dc_fact f, const struct dc_check *c);
-/* Readers: a check's status, a check's evidence, a plain fact (NULL when absent). */
-enum dc_status dc_fact_status(const struct dc_profile *p, enum dc_fact f);
+/* Readers (statuses come typed from dc_facts_read): a check's evidence, a plain fact
+ * (NULL when absent). */
 const char *dc_fact_evidence(const struct dc_profile *p, enum dc_fact f);
 const char *dc_fact_str(const struct dc_profile *p, enum dc_fact f);
 
 /* The hierarchies diyc puts containers in: v2, then the v1 ones of lib/kfeat.c's
  * controllers, then the v1 freezer. */
-#define DC_CG_HOMES 5
+#define DC_CG_HOMES (1 + DC_CG_NCTRLS + 1)
 struct cg_home {
 	char name[16];	 /* "v2", "memory", "cpu", "pids", "freezer" */
 	char mount[256]; /* mount point, "" when not mounted */
@@ -66,7 +66,7 @@ struct cg_home {
 
 struct dc_facts {
 	enum dc_status ns[NS_COUNT];
-	enum dc_status cg_ctrl[8]; /* by dc_cg_ctrls index */
+	enum dc_status cg_ctrl[DC_CG_NCTRLS]; /* by dc_cg_ctrls index */
 	enum dc_status overlay, cg_tracking, seccomp, nnp, devpts;
 	char cg_mode[16], veth_form[16];
 	struct cg_home homes[DC_CG_HOMES];

@@ -40,15 +40,6 @@ static const char *const test_values[][2] = {
     {"64", "64"},
 };
 
-/* The kfeat index of a controller diyc limits, or -1. */
-static int limited(const char *ctrl)
-{
-	for (int i = 0; ctrl && i < dc_cg_nctrls; i++)
-		if (!strcmp(dc_cg_ctrls[i].name, ctrl))
-			return i;
-	return -1;
-}
-
 static const char *mode_from_statfs(void)
 {
 	struct statfs s;
@@ -201,10 +192,10 @@ static int write_limit(const char *dir, const char *ctrl, bool v2, const char **
 {
 	char path[PATH_MAX], buf[128];
 	int r;
-	int i = limited(ctrl);
+	int i = dc_cg_ctrl_index(ctrl);
 	if (i < 0)
 		return 0;
-	_Static_assert(sizeof(test_values) / sizeof(test_values[0]) == 3, "one per controller");
+	_Static_assert(ARRAY_SIZE(test_values) == DC_CG_NCTRLS, "one per controller");
 	const char *file = v2 ? dc_cg_ctrls[i].v2_file : dc_cg_ctrls[i].v1_file;
 	const char *val = test_values[i][v2];
 	fmt(path, sizeof(path), "%s/%s", dir, file);
@@ -406,10 +397,10 @@ void probe_cgroups(struct probe_ctx *c)
 	}
 
 	/* every controller the kernel or the v2 root names; the three limits are tested */
-	for (int i = 0; i < dc_cg_nctrls; i++)
+	for (int i = 0; i < DC_CG_NCTRLS; i++)
 		controller(&s, dc_cg_ctrls[i].name, true);
 	for (size_t i = 0; s.have_table && i < s.table.n; i++)
-		if (limited(s.table.v[i].name) < 0)
+		if (dc_cg_ctrl_index(s.table.v[i].name) < 0)
 			controller(&s, s.table.v[i].name, false);
 	if (s.have_v2_controllers) {
 		char tmp[512];

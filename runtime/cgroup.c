@@ -155,22 +155,15 @@ static int layout_load(const struct features *f, struct cg_layout *L, struct dc_
 	return 0;
 }
 
-static bool wanted(const struct run_opts *o, int ctrl)
-{
-	const char *n = dc_cg_ctrls[ctrl].name;
-	return (!strcmp(n, "memory") && o->has_memory) || (!strcmp(n, "cpu") && o->has_cpus) ||
-	       (!strcmp(n, "pids") && o->has_pids);
-}
-
 /* v2 first: tracking, cgroup.kill, and whatever controllers live there */
 static int setup_v2(const char *name, const struct run_opts *o, struct cg_layout *L,
 		    struct cg_plan *p, struct dc_err *e)
 {
 	char buf[PATH_MAX + 32];
-	for (int i = 0; i < dc_cg_nctrls; i++) {
+	for (int i = 0; i < DC_CG_NCTRLS; i++) {
 		bool on_v2;
 		home(&L->mi, dc_cg_ctrls[i].name, &on_v2, L->v2ctrls);
-		if (!wanted(o, i) || !on_v2)
+		if (!run_limit_asked(o, i) || !on_v2)
 			continue;
 		char op[32];
 		snprintf(op, sizeof(op), "+%s", dc_cg_ctrls[i].name);
@@ -190,10 +183,10 @@ static int setup_v2(const char *name, const struct run_opts *o, struct cg_layout
 	p->kill_idx = idx;
 	p->v2_kill = has_file(p->dirs[idx], "cgroup.kill");
 	p->v2_freeze = has_file(p->dirs[idx], "cgroup.freeze");
-	for (int i = 0; i < dc_cg_nctrls; i++) {
+	for (int i = 0; i < DC_CG_NCTRLS; i++) {
 		bool on_v2;
 		home(&L->mi, dc_cg_ctrls[i].name, &on_v2, L->v2ctrls);
-		if (wanted(o, i) && on_v2 &&
+		if (run_limit_asked(o, i) && on_v2 &&
 		    limits(o, p->dirs[idx], dc_cg_ctrls[i].name, true, e) < 0)
 			return -1;
 	}
@@ -224,8 +217,8 @@ static int setup_v1(const char *name, const struct run_opts *o, const struct fea
 		    struct cg_layout *L, struct cg_plan *p, struct dc_err *e)
 {
 	bool on_v2;
-	for (int i = 0; i < dc_cg_nctrls; i++)
-		if (wanted(o, i) && home(&L->mi, dc_cg_ctrls[i].name, &on_v2, L->v2ctrls) &&
+	for (int i = 0; i < DC_CG_NCTRLS; i++)
+		if (run_limit_asked(o, i) && home(&L->mi, dc_cg_ctrls[i].name, &on_v2, L->v2ctrls) &&
 		    setup_v1_one(name, o, L, dc_cg_ctrls[i].name, true, p, e) < 0)
 			return -1;
 	if (p->kill_idx < 0 && home(&L->mi, "freezer", &on_v2, L->v2ctrls) &&
@@ -246,11 +239,16 @@ int cg_setup(const char *name, const struct run_opts *o, const struct features *
 	static struct cg_layout L; /* large; one setup per process */
 	memset(p, 0, sizeof(*p));
 	p->kill_idx = p->v1_freezer_idx = -1;
-	if (!f->cg_tracking && !o->has_memory && !o->has_cpus && !o->has_pids)
+	bool asked = false;
+	for (int i = 0; i < DC_CG_NCTRLS; i++)
+		asked |= run_limit_asked(o, i);
+	if (!f->cg_tracking && !asked)
 		return 0; /* degraded: already warned */
 	if (layout_load(f, &L, e) < 0)
 		return -1;
-	int r = (L.v2 ? setup_v2(name, o, &L, p, e) : 0) < 0 ? -1 : setup_v1(name, o, f, &L, p, e);
+	int r = L.v2 ? setup_v2(name, o, &L, p, e) : 0;
+	if (r == 0)
+		r = setup_v1(name, o, f, &L, p, e);
 	mountinfo_free(&L.mi);
 	if (r < 0) {
 		cg_destroy(p);

@@ -36,7 +36,7 @@ static int features(void)
 		       n->kopt ? n->kopt : "(always)", n->since, opt);
 	}
 	printf("\n| controller | v1 file | v2 file | option | v2 since |\n|---|---|---|---|---|\n");
-	for (int i = 0; i < dc_cg_nctrls; i++)
+	for (int i = 0; i < DC_CG_NCTRLS; i++)
 		printf("| %s | `%s` | `%s` | `%s` | %s |\n", dc_cg_ctrls[i].name,
 		       dc_cg_ctrls[i].v1_file, dc_cg_ctrls[i].v2_file, dc_cg_ctrls[i].flag,
 		       dc_cg_ctrls[i].since);

@@ -84,8 +84,7 @@ static int join(const struct state *st, const int *fds, struct dc_err *e)
 /* The forked child: the main process's security settings, then the command. */
 static void exec_child_main(const struct state *st, int errfd, char **argv)
 {
-	static char *env[] = {"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-			      "HOME=/root", NULL};
+	static char *env[] = {"PATH=" DC_PATH, "HOME=/root", NULL};
 	struct features f = {.nnp = st->nnp, .seccomp = st->seccomp};
 	struct dc_err e = {0};
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -94,11 +93,7 @@ static void exec_child_main(const struct state *st, int errfd, char **argv)
 		dc_err_print(&e);
 		_exit(EXIT_DIYC);
 	}
-	for (int s = 1; s < NSIG; s++)
-		signal(s, SIG_DFL);
-	sigset_t none;
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
+	signals_default();
 	int init_fd = init_memfd();
 	if (init_fd < 0)
 		dc_warn("degraded: no sealed memfd for diyc-init (%s)", strerror(-init_fd));
@@ -108,7 +103,9 @@ static void exec_child_main(const struct state *st, int errfd, char **argv)
 		dc_error("cannot execute diyc-init: %s", strerror(err));
 		_exit(EXIT_DIYC);
 	}
-	_exit(exec_failure(argv[0], err));
+	int code = exec_failure(argv[0], err, &e);
+	dc_err_print(&e);
+	_exit(code);
 }
 
 /* Fork the command, forward the signals run forwards, return its exit code. */
@@ -142,7 +139,12 @@ static int run_child(const struct state *st, char **argv)
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)
 			return EXIT_DIYC;
-	return failed ? exec_failure(argv[0], err) : exit_status(status);
+	if (!failed)
+		return exit_status(status);
+	struct dc_err e = {0};
+	int code = exec_failure(argv[0], err, &e);
+	dc_err_print(&e);
+	return code;
 }
 
 int cmd_exec(int argc, char **argv)

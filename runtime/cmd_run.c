@@ -223,6 +223,13 @@ static int parse(int argc, char **argv, struct run_opts *o)
 	return 0;
 }
 
+bool run_limit_asked(const struct run_opts *o, int ctrl)
+{
+	const char *n = ctrl >= 0 && ctrl < DC_CG_NCTRLS ? dc_cg_ctrls[ctrl].name : "";
+	return (!strcmp(n, "memory") && o->has_memory) || (!strcmp(n, "cpu") && o->has_cpus) ||
+	       (!strcmp(n, "pids") && o->has_pids);
+}
+
 int cmd_run(int argc, char **argv)
 {
 	struct run_opts o = {0};

@@ -43,7 +43,7 @@ static char **make_env(const struct launch *l)
 	char buf[512];
 	if (!env)
 		return NULL;
-	env[n++] = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+	env[n++] = "PATH=" DC_PATH;
 	env[n++] = "HOME=/root";
 	/* the name the container sees: its own, or the host's when it shares the UTS ns */
 	char host[256] = "localhost";
@@ -147,28 +147,23 @@ const struct child_step container_steps[] = {
 /* After the steps: default signals, nothing blocked, and the command (through diyc-init). */
 static void child_exec(struct launch *l, int errfd)
 {
-	char why[400];
+	struct dc_err e = {0};
 	char **env = make_env(l);
 	if (!env)
 		child_fail(errfd, EXIT_DIYC, "out of memory");
-	/* the container starts like a fresh process: default dispositions, nothing blocked
-	 * (the supervisor's mask holds the signals it forwards, so it is not inherited) */
-	for (int s = 1; s < NSIG; s++)
-		signal(s, SIG_DFL);
-	sigset_t none;
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
+	/* the container starts like a fresh process (the supervisor's mask holds the
+	 * signals it forwards, so it is not inherited) */
+	signals_default();
 	static char *const sh[] = {"/bin/sh", NULL};
 	char *const *argv = l->o->argv ? l->o->argv : sh;
 	int r = exec_command(l->init_fd, errfd, argv, env);
-	int e = errno;
+	int errnum = errno;
 	if (r == -2) {
-		snprintf(why, sizeof(why), "cannot execute diyc-init: %s", strerror(e));
-		child_fail(errfd, EXIT_DIYC, why);
+		dc_fail(&e, errnum, "cannot execute diyc-init");
+		child_fail(errfd, EXIT_DIYC, e.msg);
 	}
-	snprintf(why, sizeof(why), "%s: %s", argv[0],
-		 e == ENOENT ? "command not found" : strerror(e));
-	child_fail(errfd, e == ENOENT ? EXIT_NOTFOUND : EXIT_CANNOT, why);
+	int code = exec_failure(argv[0], errnum, &e);
+	child_fail(errfd, code, e.msg);
 }
 
 static void child_main(struct launch *l, int syncfd, int errfd)
@@ -272,10 +267,11 @@ pid_t container_spawn(struct launch *l, int *sync_fd, int *err_fd)
 	return pid;
 }
 
-int exec_failure(const char *cmd, int e)
+int exec_failure(const char *cmd, int errnum, struct dc_err *e)
 {
-	dc_error("%s: %s", cmd, e == ENOENT ? "command not found" : strerror(e));
-	return e == ENOENT ? EXIT_NOTFOUND : EXIT_CANNOT;
+	dc_fail(e, 0, "%s: %s", cmd, errnum == ENOENT ? "command not found" : strerror(errnum));
+	e->errnum = errnum;
+	return errnum == ENOENT ? EXIT_NOTFOUND : EXIT_CANNOT;
 }
 
 int container_release(pid_t pid, int sync_fd, int err_fd, const char *cmd, struct dc_err *err)
@@ -301,11 +297,8 @@ int container_release(pid_t pid, int sync_fd, int err_fd, const char *cmd, struc
 	close(err_fd);
 	if (got == 0)
 		return 0;	  /* end of file: exec succeeded */
-	if (got == sizeof(int)) { /* diyc-init's errno */
-		dc_fail(err, 0, "%s: %s", cmd,
-			e.code == ENOENT ? "command not found" : strerror(e.code));
-		return e.code == ENOENT ? EXIT_NOTFOUND : EXIT_CANNOT;
-	}
+	if (got == sizeof(int)) /* diyc-init's errno */
+		return exec_failure(cmd, e.code, err);
 	if (got < sizeof(e)) {
 		dc_fail(err, 0, "the container process failed during setup");
 		return EXIT_DIYC;

@@ -44,6 +44,8 @@
 #define DC_STATE_DIR "/run/diyc"
 #define DC_DATA_ROOT "/var/lib/diyc"
 #define DC_CG_PREFIX "diyc-"
+/* a container's PATH unless -e sets one (run, exec, and the lookup of the command) */
+#define DC_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 struct globals {
 	const char *root;      /* data root: images/, containers/ */
@@ -69,6 +71,10 @@ struct run_opts {
 	char ports[256];   /* -p, normalised: "HOST:CONTAINER/proto,..." */
 };
 
+/* Whether o asks for a limit of controller CTRL (an index of lib/kfeat.c's dc_cg_ctrls:
+ * --memory, --cpus, --pids-limit). */
+bool run_limit_asked(const struct run_opts *o, int ctrl);
+
 /* ---- features: what the kernel offers, decided from the profile ---- */
 
 struct features {
@@ -76,7 +82,7 @@ struct features {
 	bool overlay;
 	bool seccomp, nnp;
 	bool cg_tracking;
-	bool cg_ctrl[8];	/* by dc_cg_ctrls index (lib/kfeat.c) */
+	bool cg_ctrl[DC_CG_NCTRLS]; /* by dc_cg_ctrls index (lib/kfeat.c) */
 	bool cg_legacy;		/* cgroups.mode = legacy: v1 hierarchies only */
 	struct dc_facts facts;	/* the profile's facts, the cgroup homes among them */
 	bool veth_two_step;	/* network.veth_on_bridge.form = two-step */
@@ -184,7 +190,7 @@ pid_t container_spawn(struct launch *l, int *sync_fd, int *err_fd);
 /* Let it run; returns 0, or an exit code (126/127/125) with the reason in err. */
 int container_release(pid_t pid, int sync_fd, int err_fd, const char *cmd, struct dc_err *err);
 /* The message and exit code for a command diyc-init could not execute. */
-int exec_failure(const char *cmd, int e);
+int exec_failure(const char *cmd, int errnum, struct dc_err *e);
 
 /* ---- rootfs (inside the container process) ---- */
 /* DIR and DIR/{upper,work,merged}, the overlay's writable layer. 0 or -errno. */
@@ -212,6 +218,8 @@ int run_container(const struct run_opts *o);
 
 /* ---- supervise.c: the running container's supervisor (shared with exec) ---- */
 extern const int dc_forwarded_signals[]; /* ends with 0 */
+/* Default dispositions and an empty mask: how a container's command starts. */
+void signals_default(void);
 /* The exit code for a wait status: N, or 128+S for signal S. */
 int exit_status(int wstatus);
 /* Forward signals from sfd to main_pid, copy the terminal, reap orphans; its wait status. */

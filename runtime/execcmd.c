@@ -55,7 +55,7 @@ static int resolve(const char *cmd, char **envp, char *out, size_t len)
 		return -ENOENT;
 	if (strchr(cmd, '/'))
 		return fmt(out, len, "%s", cmd) < 0 ? -ENAMETOOLONG : 0;
-	const char *path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+	const char *path = DC_PATH;
 	for (char **e = envp; *e; e++)
 		if (!strncmp(*e, "PATH=", 5))
 			path = *e + 5;

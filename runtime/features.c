@@ -129,7 +129,7 @@ static void decide_rest(struct features *f)
 	const struct dc_facts *k = &f->facts;
 	f->cg_tracking = k->cg_tracking == DC_YES;
 	f->cg_legacy = !strcmp(k->cg_mode, "legacy");
-	for (int i = 0; i < dc_cg_nctrls; i++)
+	for (int i = 0; i < DC_CG_NCTRLS; i++)
 		f->cg_ctrl[i] = k->cg_ctrl[i] == DC_YES;
 	f->seccomp = k->seccomp == DC_YES;
 	f->nnp = k->nnp == DC_YES;
@@ -153,9 +153,8 @@ static void decide_rest(struct features *f)
 static int check_options(const struct run_opts *o, const struct features *f, struct dc_err *e)
 {
 	/* a requested limit the host cannot enforce is an error, never a silent no-op */
-	const bool asked[] = {o->has_memory, o->has_cpus, o->has_pids};
-	for (int i = 0; i < dc_cg_nctrls && i < 3; i++)
-		if (asked[i] && !f->cg_ctrl[i])
+	for (int i = 0; i < DC_CG_NCTRLS; i++)
+		if (run_limit_asked(o, i) && !f->cg_ctrl[i])
 			return dc_fail(e, 0,
 				       "%s cannot be enforced: the %s cgroup controller is not "
 				       "usable here (see diyc profile)",
