@@ -22,9 +22,9 @@ OUT     ?= .
 
 # libkmod and libarchive are opened with dlopen() on first use (lib/kmodapi.c,
 # runtime/archiveapi.c): only their headers are used at build time.
-PKGS     = libcap json-c libmnl zlib
+PKGS     = libcap json-c libmnl zlib libseccomp
 DEPS_CFLAGS := $(shell pkg-config --cflags $(PKGS) libkmod libarchive 2>/dev/null)
-DEPS_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lcap -ljson-c -lmnl -lz) -ldl
+DEPS_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lcap -ljson-c -lmnl -lz -lseccomp) -ldl
 
 # -Wformat-truncation guesses differ with -O level; evidence strings are cut on purpose,
 # and paths go through fmt(), which reports truncation as an error.
@@ -45,13 +45,14 @@ UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 # fuzz targets (tests/fuzz): replayed over their corpus by make check, fuzzed by make fuzz
 FUZZ_NAMES := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BIN   := $(FUZZ_NAMES:%=$(B)/tests/fuzz_%)
-RUNTIME_LIB_OBJ = $(filter-out $(B)/runtime/main.o,$(RUNTIME_OBJ)) $(B)/runtime/init/blob.o
+RUNTIME_LIB_OBJ = $(filter-out $(B)/runtime/main.o $(B)/runtime/oci_main.o,$(RUNTIME_OBJ)) $(B)/runtime/init/blob.o
 FUZZ_TIME  ?= 20
 
 # Debian packages: build, test, and what later parts of diyc run (see README).
 DEB_PKGS = build-essential pkg-config libcap-dev libkmod-dev libcmocka-dev libjson-c-dev \
 	libmnl-dev zlib1g-dev libarchive-dev kmod iproute2 iptables busybox-static python3 hyperfine \
-	qemu-system-x86 linux-source-6.1 flex bison libelf-dev bc libssl-dev cpio runc bubblewrap crun time clang valgrind gnuplot-nox
+	qemu-system-x86 linux-source-6.1 flex bison libelf-dev bc libssl-dev cpio runc bubblewrap crun time clang valgrind gnuplot-nox \
+	libseccomp-dev podman conmon containerd containernetworking-plugins
 
 DIYC_ROOT ?= /var/lib/diyc
 
@@ -61,7 +62,7 @@ SUBNET ?=
 
 .PHONY: check-layers fuzz setup net-clean ci-qemu image all deps demo check test unit integration asan bench install uninstall clean format
 
-all: $(OUT)/diyc-probe $(OUT)/diyc $(OUT)/nsexec $(OUT)/tests/tools/nons $(OUT)/tests/tools/hostile
+all: $(OUT)/diyc-probe $(OUT)/diyc $(OUT)/diyc-oci $(OUT)/nsexec $(OUT)/tests/tools/nons $(OUT)/tests/tools/hostile
 
 $(B)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -88,7 +89,12 @@ $(B)/runtime/init/blob.o: runtime/init/blob.S $(B)/diyc-init
 	@mkdir -p $(dir $@)
 	$(CC) -c -DDIYC_INIT='"$(B)/diyc-init"' -o $@ $<
 
-$(OUT)/diyc: $(RUNTIME_OBJ) $(B)/runtime/init/blob.o $(B)/libprobe.a $(B)/libdiyc.a
+$(OUT)/diyc: $(B)/runtime/main.o $(RUNTIME_LIB_OBJ) $(B)/libprobe.a $(B)/libdiyc.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(DEPS_LIBS)
+
+# diyc-oci: the OCI runtime command line over the same runtime (docs/oci.md)
+$(OUT)/diyc-oci: $(B)/runtime/oci_main.o $(RUNTIME_LIB_OBJ) $(B)/libprobe.a $(B)/libdiyc.a
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(DEPS_LIBS)
 
@@ -184,11 +190,14 @@ install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man8
 	install -m 0755 diyc-probe $(DESTDIR)$(SBINDIR)/diyc-probe
 	install -m 0755 diyc nsexec $(DESTDIR)$(BINDIR)/
+	install -m 0755 diyc-oci $(DESTDIR)$(SBINDIR)/diyc-oci
+	install -m 0644 docs/man/diyc-oci.8 $(DESTDIR)$(MANDIR)/man8/diyc-oci.8
 	install -m 0644 docs/man/diyc-probe.8 $(DESTDIR)$(MANDIR)/man8/diyc-probe.8
 	install -m 0644 docs/man/diyc.1 docs/man/nsexec.1 $(DESTDIR)$(MANDIR)/man1/
 
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/diyc-probe $(DESTDIR)$(MANDIR)/man8/diyc-probe.8 \
+		$(DESTDIR)$(SBINDIR)/diyc-oci $(DESTDIR)$(MANDIR)/man8/diyc-oci.8 \
 		$(DESTDIR)$(BINDIR)/diyc $(DESTDIR)$(BINDIR)/nsexec \
 		$(DESTDIR)$(MANDIR)/man1/diyc.1 $(DESTDIR)$(MANDIR)/man1/nsexec.1
 
@@ -196,6 +205,6 @@ format:
 	clang-format -i lib/*.[ch] probe/*.[ch] runtime/*.[ch] runtime/nsexec/*.c netsetup/*.[ch] tests/unit/*.c tests/tools/*.c
 
 clean:
-	rm -rf build diyc-probe diyc nsexec tests/tools/nons tests/tools/hostile
+	rm -rf build diyc-probe diyc diyc-oci nsexec tests/tools/nons tests/tools/hostile
 
 -include $(shell find build -name '*.d' 2>/dev/null)

@@ -4,6 +4,7 @@
 #include "lib/util.h"
 
 #include <string.h>
+#include <strings.h>
 
 const struct ns_info dc_ns[NS_COUNT] = {
     {NS_MNT, "mnt", CLONE_NEWNS, "CLONE_NEWNS", NULL, "2.4.19", "max_mnt_namespaces", "mount", 0,
@@ -40,6 +41,16 @@ const struct ns_info *dc_ns_by_name(const char *name)
 {
 	for (int i = 0; i < NS_COUNT; i++)
 		if (!strcmp(dc_ns[i].name, name))
+			return &dc_ns[i];
+	return NULL;
+}
+
+/* the OCI runtime spec names a namespace by its title in lower case ("mount",
+ * "network", "uts") */
+const struct ns_info *dc_ns_by_oci_name(const char *name)
+{
+	for (int i = 0; name && i < NS_COUNT; i++)
+		if (!strcasecmp(dc_ns[i].title, name))
 			return &dc_ns[i];
 	return NULL;
 }

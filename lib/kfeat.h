@@ -33,6 +33,8 @@ struct ns_info {
 extern const struct ns_info dc_ns[NS_COUNT];
 /* The row of NAME, or NULL. */
 const struct ns_info *dc_ns_by_name(const char *name);
+/* The row the OCI runtime spec calls NAME ("mount", "network", "pid"), or NULL. */
+const struct ns_info *dc_ns_by_oci_name(const char *name);
 /* The order `diyc exec` joins namespaces in (the mount namespace last: the others
  * are opened through /proc, which changes meaning once it is joined). */
 extern const enum ns_kind dc_ns_join_order[];

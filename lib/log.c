@@ -1,4 +1,4 @@
-/* diyc's messages (log.h): "diyc: ..." on stderr, one line each. */
+/* diyc's messages (log.h): "diyc: ..." on stderr, one line each; diyc-oci adds a sink. */
 #define _GNU_SOURCE
 #include "lib/log.h"
 
@@ -6,12 +6,17 @@
 #include <stdio.h>
 
 int dc_verbose;
+const char *dc_prog = "diyc";
+void (*dc_log_sink)(const char *level, const char *msg);
 
 static void vmsg(const char *prefix, const char *f, va_list ap)
 {
 	char buf[1024];
 	vsnprintf(buf, sizeof(buf), f, ap);
-	fprintf(stderr, "diyc: %s%s\n", prefix, buf);
+	if (dc_log_sink)
+		dc_log_sink(!*prefix ? "error" : prefix[0] == 'w' ? "warning" : "info", buf);
+	if (!dc_log_sink || prefix[0] != 'i')
+		fprintf(stderr, "%s: %s%s\n", dc_prog, prefix[0] == 'i' ? "" : prefix, buf);
 }
 
 void dc_error(const char *f, ...)
@@ -36,6 +41,6 @@ void dc_info(const char *f, ...)
 		return;
 	va_list ap;
 	va_start(ap, f);
-	vmsg("", f, ap);
+	vmsg("i", f, ap);
 	va_end(ap);
 }

@@ -9,6 +9,11 @@
 
 /* -v count: dc_info prints only when it is non-zero. */
 extern int dc_verbose;
+/* The prefix of each line ("diyc", "diyc-oci"). */
+extern const char *dc_prog;
+/* Where diyc-oci's --log sends each message too (level "error", "warning", "info");
+ * info then goes only there. */
+extern void (*dc_log_sink)(const char *level, const char *msg);
 
 void dc_error(const char *f, ...) __attribute__((format(printf, 1, 2)));
 void dc_warn(const char *f, ...) __attribute__((format(printf, 1, 2)));

@@ -36,24 +36,62 @@ static void sleep_ms(long ms)
 	nanosleep(&ts, NULL);
 }
 
-static int add_dir(struct cg_plan *p, const char *parent, const char *name, const char *what)
-{
-	if (p->n >= (int)ARRAY_SIZE(p->dirs))
-		return -ENOSPC;
-	if (fmt(p->dirs[p->n], sizeof(p->dirs[0]), "%s/" DC_CG_PREFIX "%s", parent, name) < 0)
-		return -ENAMETOOLONG;
-	snprintf(p->ctrls[p->n], sizeof(p->ctrls[0]), "%s", what);
-	if (mkdir(p->dirs[p->n], 0755) < 0)
-		return -errno;
-	return p->n++;
-}
-
 static int write_file_in(const char *dir, const char *file, const char *val)
 {
 	char path[PATH_MAX];
 	if (fmt(path, sizeof(path), "%s/%s", dir, file) < 0)
 		return -ENAMETOOLONG;
 	return write_file(path, val);
+}
+
+/* diyc-oci's linux.cgroupsPath for this setup (NULL: OWN/diyc-NAME) and the
+ * controllers to enable on the way down a v2 tree */
+static const char *oci_path;
+static char v2_enable[64];
+
+/* mkdir -p of path below base (which exists); on v2 each new parent delegates the
+ * controllers the container's limits need */
+static int mkdir_below(const char *base, const char *path, bool v2)
+{
+	char p[PATH_MAX];
+	size_t bl = strlen(base);
+	if (fmt(p, sizeof(p), "%s", path) < 0)
+		return -ENAMETOOLONG;
+	for (char *c = p + bl + 1; (c = strchr(c, '/')); c++) {
+		*c = '\0';
+		if (mkdir(p, 0755) < 0 && errno != EEXIST)
+			return -errno;
+		if (v2 && v2_enable[0])
+			write_file_in(p, "cgroup.subtree_control", v2_enable);
+		*c = '/';
+	}
+	return mkdir(p, 0755) < 0 ? -errno : 0;
+}
+
+/*
+ * The container's directory in one hierarchy: PARENT/diyc-NAME, or for diyc-oci its
+ * cgroupsPath: an absolute one from the hierarchy's mount (as runc reads it), a
+ * relative one below our own.  Only `..`-free paths are taken (oci_cmds.c checks).
+ */
+static int add_dir(struct cg_plan *p, const struct mnt_entry *m, const char *parent,
+		   const char *name, const char *what)
+{
+	if (p->n >= (int)ARRAY_SIZE(p->dirs))
+		return -ENOSPC;
+	const char *base = parent;
+	int r = !oci_path ? fmt(p->dirs[p->n], sizeof(p->dirs[0]), "%s/" DC_CG_PREFIX "%s",
+				parent, name)
+		: oci_path[0] == '/'
+		    ? fmt(p->dirs[p->n], sizeof(p->dirs[0]), "%s%s", base = m->mountpoint, oci_path)
+		    : fmt(p->dirs[p->n], sizeof(p->dirs[0]), "%s/%s", parent, oci_path);
+	if (r < 0)
+		return -ENAMETOOLONG;
+	snprintf(p->ctrls[p->n], sizeof(p->ctrls[0]), "%s", what);
+	r = oci_path ? mkdir_below(base, p->dirs[p->n], !strcmp(what, "v2"))
+		     : (mkdir(p->dirs[p->n], 0755) < 0 ? -errno : 0);
+	if (r < 0)
+		return r;
+	return p->n++;
 }
 
 static int write_in(const char *dir, const char *file, const char *val, struct dc_err *e)
@@ -167,6 +205,7 @@ static int setup_v2(const char *name, const struct run_opts *o, struct cg_layout
 			continue;
 		char op[32];
 		snprintf(op, sizeof(op), "+%s", dc_cg_ctrls[i].name);
+		strappend(v2_enable, sizeof(v2_enable), " ", "%s", op);
 		snprintf(buf, sizeof(buf), "%s/cgroup.subtree_control", L->v2parent);
 		int w = write_file(buf, op);
 		if (w < 0)
@@ -176,7 +215,7 @@ static int setup_v2(const char *name, const struct run_opts *o, struct cg_layout
 						     "from a cgroup with the controller delegated)"
 						   : "");
 	}
-	int idx = add_dir(p, L->v2parent, name, "v2");
+	int idx = add_dir(p, L->v2, L->v2parent, name, "v2");
 	if (idx < 0)
 		return dc_fail(e, -idx, "cannot create the cgroup " DC_CG_PREFIX "%s below %s",
 			       name, L->v2parent);
@@ -203,7 +242,7 @@ static int setup_v1_one(const char *name, const struct run_opts *o, struct cg_la
 	const struct cg_member *mine = cg_membership_v1(&L->own, ctrl);
 	if (!mine || cg_own_dir(m, mine->path, parent, sizeof(parent)) < 0)
 		return dc_fail(e, 0, "cannot find diyc's own %s cgroup", ctrl);
-	int idx = add_dir(p, parent, name, ctrl);
+	int idx = add_dir(p, m, parent, name, ctrl);
 	if (idx < 0)
 		return dc_fail(e, -idx, "cannot create the cgroup " DC_CG_PREFIX "%s below %s",
 			       name, parent);
@@ -239,6 +278,8 @@ int cg_setup(const char *name, const struct run_opts *o, const struct features *
 	static struct cg_layout L; /* large; one setup per process */
 	memset(p, 0, sizeof(*p));
 	p->kill_idx = p->v1_freezer_idx = -1;
+	oci_path = o->cgroup_path;
+	v2_enable[0] = '\0';
 	bool asked = false;
 	for (int i = 0; i < DC_CG_NCTRLS; i++)
 		asked |= run_limit_asked(o, i);
@@ -307,7 +348,12 @@ static int procs(const char *dir, pid_t *out, int max)
 	return n;
 }
 
-static int freeze(const struct cg_plan *p, bool on)
+int cg_procs(const struct cg_plan *p, pid_t *out, int max)
+{
+	return p->kill_idx < 0 ? -1 : procs(p->dirs[p->kill_idx], out, max);
+}
+
+int cg_freeze(const struct cg_plan *p, bool on)
 {
 	if (p->kill_idx >= 0 && !strcmp(p->ctrls[p->kill_idx], "v2") && p->v2_freeze)
 		return write_file_in(p->dirs[p->kill_idx], "cgroup.freeze", on ? "1" : "0");
@@ -343,13 +389,13 @@ int cg_kill_all(const struct cg_plan *p)
 		return n;
 	/* Freeze first so nothing can fork while we kill, then SIGKILL each, then thaw. */
 	for (int round = 0; round < 100; round++) {
-		bool frozen = freeze(p, true) == 0;
+		bool frozen = cg_freeze(p, true) == 0;
 		n = procs(dir, pids, (int)ARRAY_SIZE(pids));
 		for (int i = 0; i < n; i++)
 			if (kill(pids[i], SIGKILL) == 0)
 				total++;
 		if (frozen)
-			freeze(p, false);
+			cg_freeze(p, false);
 		if (n <= 0)
 			break;
 		sleep_ms(1);

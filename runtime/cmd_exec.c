@@ -22,7 +22,7 @@
 #include <unistd.h>
 
 static volatile pid_t exec_child;
-static bool joined_pidns;
+bool dc_joined_pidns;
 
 /*
  * LeakSanitizer (the ASan build of make check) stops the world at exit with a
@@ -31,7 +31,7 @@ static bool joined_pidns;
  * check off in exactly that case.
  */
 int __lsan_is_turned_off(void);
-int __lsan_is_turned_off(void) { return joined_pidns; }
+int __lsan_is_turned_off(void) { return dc_joined_pidns; }
 
 static void forward(int sig)
 {
@@ -74,7 +74,7 @@ static int join(const struct state *st, const int *fds, struct dc_err *e)
 			return dc_fail(e, errno, "cannot join the %s namespace", ns->name);
 		close(fds[i]);
 		if (ns->kind == NS_PID)
-			joined_pidns = true;
+			dc_joined_pidns = true;
 	}
 	if (chdir("/") < 0)
 		return dc_fail(e, errno, "cannot enter the container's root");

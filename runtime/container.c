@@ -7,6 +7,7 @@
  */
 #define _GNU_SOURCE
 #include "runtime/diyc.h"
+#include "runtime/oci.h"
 #include "lib/util.h"
 
 #include <errno.h>
@@ -26,18 +27,25 @@ struct child_error {
 	char msg[480];
 };
 
-static void child_fail(int errfd, int code, const char *msg)
+int container_report(int errfd, int code, const char *msg)
 {
 	struct child_error e = {.code = code};
 	snprintf(e.msg, sizeof(e.msg), "%s", msg);
-	if (write(errfd, &e, sizeof(e)) < 0)
-		_exit(code);
+	return write(errfd, &e, sizeof(e)) == (ssize_t)sizeof(e) ? 0 : -1;
+}
+
+void container_fail(int errfd, int code, const char *msg)
+{
+	container_report(errfd, code, msg);
 	_exit(code);
 }
+#define child_fail container_fail
 
 static char **make_env(const struct launch *l)
 {
 	const struct run_opts *o = l->o;
+	if (o->oci) /* a bundle's environment is exactly its process.env */
+		return o->oci->proc.env;
 	char **env = calloc((size_t)o->nenv + 6, sizeof(char *));
 	int n = 0;
 	char buf[512];
@@ -78,13 +86,22 @@ static int c_cgroupns(struct launch *l, struct dc_err *e)
 	return 0;
 }
 
-static int c_overlay(struct launch *l, struct dc_err *e) { return rootfs_overlay(l, e); }
-static int c_pivot(struct launch *l, struct dc_err *e) { return rootfs_pivot(l, e); }
+static int c_overlay(struct launch *l, struct dc_err *e)
+{
+	return l->o->oci ? oci_rootfs_bind(l, e) : rootfs_overlay(l, e);
+}
+
+static int c_pivot(struct launch *l, struct dc_err *e)
+{
+	return l->o->oci ? oci_rootfs_pivot(l, e) : rootfs_pivot(l, e);
+}
 
 /* only in a UTS namespace of our own: never rename the host */
 static int c_hostname(struct launch *l, struct dc_err *e)
 {
 	const char *h = l->o->hostname ? l->o->hostname : l->o->name;
+	if (l->o->oci && !(h = l->o->oci->hostname))
+		return 0; /* a bundle without a hostname keeps the one it has */
 	if (l->f->ns[NS_UTS] && (sethostname(h, strlen(h)) < 0 || setdomainname("", 0) < 0))
 		return dc_fail(e, errno, "sethostname");
 	return 0;
@@ -110,7 +127,7 @@ static int c_stdio(struct launch *l, struct dc_err *e)
 
 static int c_workdir(struct launch *l, struct dc_err *e)
 {
-	const char *wd = l->o->workdir ? l->o->workdir : "/";
+	const char *wd = l->o->oci ? l->o->oci->proc.cwd : l->o->workdir ? l->o->workdir : "/";
 	char cwd[PATH_MAX];
 	if (chdir(wd) < 0)
 		return dc_fail(e, errno, "working directory %s", wd);
@@ -127,6 +144,8 @@ static int c_network(struct launch *l, struct dc_err *e)
 
 static int c_security(struct launch *l, struct dc_err *e)
 {
+	if (l->o->oci)
+		return oci_security(l, e);
 	close_fds_from(3, l->err_fd, l->init_fd);
 	return security_apply(l->f, l->f->ns[NS_PID], e);
 }
@@ -156,6 +175,8 @@ static void child_exec(struct launch *l, int errfd)
 	signals_default();
 	static char *const sh[] = {"/bin/sh", NULL};
 	char *const *argv = l->o->argv ? l->o->argv : sh;
+	if (l->o->oci)
+		oci_exec_when_started(l, errfd); /* returns once `start` opened the fifo */
 	int r = exec_command(l->init_fd, errfd, argv, env);
 	int errnum = errno;
 	if (r == -2) {
@@ -304,6 +325,33 @@ int container_release(pid_t pid, int sync_fd, int err_fd, const char *cmd, struc
 		return EXIT_DIYC;
 	}
 	e.msg[sizeof(e.msg) - 1] = '\0';
+	if (!strncmp(e.msg, FAILPOINT_MSG, strlen(FAILPOINT_MSG)))
+		failpoint(e.msg + strlen(FAILPOINT_MSG));
+	dc_fail(err, 0, "%s", e.msg);
+	return e.code;
+}
+
+int container_ready(int sync_fd, int err_fd, struct dc_err *err)
+{
+	struct child_error e;
+	ssize_t n = write(sync_fd, "g", 1);
+	close(sync_fd);
+	if (n != 1)
+		return dc_fail(err, 0, "the container process died before it started"), EXIT_DIYC;
+	size_t got = 0;
+	while (got < sizeof(e)) {
+		n = read(err_fd, (char *)&e + got, sizeof(e) - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	if (got < sizeof(e))
+		return dc_fail(err, 0, "the container process failed during setup"), EXIT_DIYC;
+	e.msg[sizeof(e.msg) - 1] = '\0';
+	if (e.code == 0)
+		return 0;
 	if (!strncmp(e.msg, FAILPOINT_MSG, strlen(FAILPOINT_MSG)))
 		failpoint(e.msg + strlen(FAILPOINT_MSG));
 	dc_fail(err, 0, "%s", e.msg);

@@ -53,6 +53,8 @@ struct globals {
 };
 extern struct globals G;
 
+struct oci_spec; /* runtime/oci.h */
+
 /* ---- run options ---- */
 struct run_opts {
 	const char *name, *image;
@@ -69,6 +71,11 @@ struct run_opts {
 	enum net_mode net; /* netsetup.h */
 	uint32_t ip;	   /* --ip, host byte order; 0 = any */
 	char ports[256];   /* -p, normalised: "HOST:CONTAINER/proto,..." */
+	/* diyc-oci (oci.h): the bundle's config, and where create hands over */
+	struct oci_spec *oci;
+	const char *console_socket, *pid_file, *cgroup_path;
+	int preserve_fds;
+	bool oci_wait; /* diyc-oci run in the foreground: start, wait, delete */
 };
 
 /* Whether o asks for a limit of controller CTRL (an index of lib/kfeat.c's dc_cg_ctrls:
@@ -94,13 +101,18 @@ struct features {
 
 /* Load (probe when missing or stale) and decide; refuses under --strict. 0 or -1. */
 int features_decide(const struct run_opts *o, struct features *f, struct dc_err *e);
+/* One more degradation, printed with the others. */
+void features_degrade(struct features *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* diyc-oci (oci_features.c): the namespaces the config asks for against the profile,
+ * the host name, rlimits and resources; called by features_decide. */
+int oci_decide(const struct run_opts *o, struct features *f, struct dc_err *e);
 /* Load the profile in use (for `diyc profile`); NULL and a message on failure. */
 struct dc_profile *features_profile(const char *path, bool probe_if_stale, struct dc_err *e);
 
 /* ---- state ---- */
 #define DC_STATE_VERSION 2
 struct state {
-	char name[32], image[80];
+	char name[72], image[80];
 	pid_t pid;		  /* container main process, host pid */
 	unsigned long long start; /* its start time (clock ticks since boot) */
 	pid_t supervisor;
@@ -115,6 +127,8 @@ struct state {
 	bool nnp, seccomp;	 /* security settings exec must repeat */
 	char degraded[512];
 	char command[256];
+	char bundle[PATH_MAX]; /* diyc-oci: the bundle; its state JSON */
+	char annotations[4096];
 };
 
 /* Create /run/diyc/NAME and hold its lock: -EEXIST (running or stopped), or 0. */
@@ -154,6 +168,10 @@ int cg_attach(const struct cg_plan *p, pid_t pid, bool born_in_v2, struct dc_err
 int cg_open_v2(const struct cg_plan *p);
 /* Kill every process in the container's cgroup; returns how many were signalled. */
 int cg_kill_all(const struct cg_plan *p);
+/* The pids in the container's tracking cgroup: the count, or -1. */
+int cg_procs(const struct cg_plan *p, pid_t *out, int max);
+/* Freeze (pause) or thaw the container's processes: 0, -ENOTSUP without a freezer. */
+int cg_freeze(const struct cg_plan *p, bool on);
 /* Remove the directories (retrying while busy). 0 or -errno of the first failure. */
 int cg_destroy(const struct cg_plan *p);
 void cg_plan_from_state(const struct state *st, struct cg_plan *p);
@@ -177,6 +195,8 @@ struct launch {
 	int cgroup_fd;	     /* the v2 cgroup to be born in (clone3), -1 for none */
 	bool born_in_cgroup; /* set by container_spawn: clone3 put the child in cgroup_fd */
 	int err_fd;	     /* (container process) where a setup error goes */
+	int fifo_fd;	     /* diyc-oci: O_PATH of the exec fifo, -1 otherwise */
+	const struct cg_plan *cg; /* its cgroups (diyc-oci's cgroup mounts) */
 };
 /* The container process's own steps, after the supervisor released it (each also a
  * failpoint: the process fails with FAILPOINT_MSG NAME and the supervisor dies). */
@@ -189,8 +209,27 @@ extern const struct child_step container_steps[]; /* ends with a NULL name */
 pid_t container_spawn(struct launch *l, int *sync_fd, int *err_fd);
 /* Let it run; returns 0, or an exit code (126/127/125) with the reason in err. */
 int container_release(pid_t pid, int sync_fd, int err_fd, const char *cmd, struct dc_err *err);
+/* (container process) Report code and msg on errfd; container_fail then exits. */
+int container_report(int errfd, int code, const char *msg);
+void container_fail(int errfd, int code, const char *msg) __attribute__((noreturn));
+/* diyc-oci: release the held process and wait for its "ready" (set up, waiting on
+ * exec.fifo): 0, or its exit code with the reason in err. */
+int container_ready(int sync_fd, int err_fd, struct dc_err *err);
 /* The message and exit code for a command diyc-init could not execute. */
 int exec_failure(const char *cmd, int errnum, struct dc_err *e);
+
+/* ---- oci_rootfs.c, oci_process.c: the container process of diyc-oci ---- */
+/* Container step "overlay" for a bundle: the mount tree private, root.path bound. */
+int oci_rootfs_bind(const struct launch *l, struct dc_err *e);
+/* Container step "pivot" for a bundle: config mounts, /dev, masks, pivot_root. */
+int oci_rootfs_pivot(const struct launch *l, struct dc_err *e);
+/* Container step "security" for a bundle: rlimits, user, capabilities, seccomp. */
+int oci_security(const struct launch *l, struct dc_err *e);
+/* After the steps: the command looked up, "ready" on errfd, then the wait on the exec
+ * fifo; returns when `start` opened it (errfd then /dev/null), to the exec. */
+void oci_exec_when_started(struct launch *l, int errfd);
+/* Whether argv[0] resolves to an executable on env's PATH (in the container). */
+int oci_lookup(char *const argv[], char **env, struct dc_err *e);
 
 /* ---- rootfs (inside the container process) ---- */
 /* DIR and DIR/{upper,work,merged}, the overlay's writable layer. 0 or -errno. */
@@ -199,9 +238,19 @@ int layer_dirs(const char *dir);
 int rootfs_overlay(const struct launch *l, struct dc_err *e);
 /* Container step "pivot": /dev, /proc, /sys, masks, /etc files; pivot_root. */
 int rootfs_pivot(const struct launch *l, struct dc_err *e);
+/* pivot_root into dir, the old root detached; cwd "/". */
+int rootfs_pivot_into(const char *dir, struct dc_err *e);
+/* The default device nodes and /dev links in devfd. */
+int rootfs_dev_nodes(int devfd, struct dc_err *e);
+/* Hide masked[] and make readonly[] read-only (paths relative to rootfd). */
+int rootfs_mask(int rootfd, const char *const *masked, size_t nmasked,
+		const char *const *readonly, size_t nreadonly, struct dc_err *e);
 
 /* ---- security (inside the container process, last step before exec) ---- */
 int security_apply(const struct features *f, bool pidns, struct dc_err *e);
+/* The seccomp filter refusing kill(-1) and kill(-PGID): for a container without a PID
+ * namespace. */
+int security_kill_guard(struct dc_err *e);
 void close_fds_from(int lowfd, int keep1, int keep2);
 
 /* ---- steps.c: a container's start, one table ---- */
@@ -215,6 +264,8 @@ struct step {
 };
 extern const struct step start_steps[]; /* ends with a NULL name */
 int run_container(const struct run_opts *o);
+/* diyc-oci start (oci_cmds.c): open the exec fifo of a created container. */
+int oci_start(const char *id, struct dc_err *e);
 
 /* ---- supervise.c: the running container's supervisor (shared with exec) ---- */
 extern const int dc_forwarded_signals[]; /* ends with 0 */
@@ -229,6 +280,10 @@ void cg_teardown(struct cg_plan *cg);
 /* -d: fork; the caller waits for the started code on *notify, prints NAME, leaves. */
 int detach(const char *name, int *notify);
 void notify_parent(int *fd, char code);
+
+/* Set once this process joined a container's PID namespace (cmd_exec.c: the ASan
+ * build's leak check cannot run then). */
+extern bool dc_joined_pidns;
 
 /* ---- tty.c: diyc run -t ---- */
 int open_pty(int *master, int *slave);

@@ -12,6 +12,7 @@
 #include "lib/version.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -68,10 +69,16 @@ struct dc_profile *features_profile(const char *path, bool probe_if_stale, struc
 	return p;
 }
 
-static void degrade(struct features *f, const char *msg)
+static void degrade(struct features *f, const char *msg) { features_degrade(f, "%s", msg); }
+
+void features_degrade(struct features *f, const char *fmt_, ...)
 {
-	if (f->ndegraded < (int)ARRAY_SIZE(f->degraded))
-		snprintf(f->degraded[f->ndegraded++], sizeof(f->degraded[0]), "%s", msg);
+	va_list ap;
+	if (f->ndegraded >= (int)ARRAY_SIZE(f->degraded))
+		return;
+	va_start(ap, fmt_);
+	vsnprintf(f->degraded[f->ndegraded++], sizeof(f->degraded[0]), fmt_, ap);
+	va_end(ap);
 }
 
 /* The namespaces: each missing one a degradation; none for mounts is a refusal. */
@@ -161,10 +168,11 @@ static int check_options(const struct run_opts *o, const struct features *f, str
 				       dc_cg_ctrls[i].flag, dc_cg_ctrls[i].name);
 	if (o->tty && !f->devpts)
 		return dc_fail(e, 0,
-			       "-t needs a private devpts instance, which this kernel does not "
+			       "%s needs a private devpts instance, which this kernel does not "
 			       "offer (CONFIG_DEVPTS_MULTIPLE_INSTANCES=y before 4.7); its only "
-			       "instance is the host's");
-	if (o->hostname && !f->ns[NS_UTS])
+			       "instance is the host's",
+			       o->oci ? "process.terminal" : "-t");
+	if (o->hostname && !f->ns[NS_UTS] && !o->oci)
 		return dc_fail(e, 0,
 			       "--hostname needs a UTS namespace, which this kernel does not "
 			       "offer");
@@ -185,7 +193,8 @@ int features_decide(const struct run_opts *o, struct features *f, struct dc_err 
 		return dc_context(e, "cannot use the kernel profile %s", path);
 	if (dc_facts_read(p, &f->facts) > 0)
 		dc_info("the profile lacks %s (treated as unknown)", f->facts.missing);
-	int r = decide_namespaces(o, p, f, e) < 0 || decide_overlay(p, f, e) < 0 ? -1 : 0;
+	int r = o->oci ? oci_decide(o, f, e)
+		       : (decide_namespaces(o, p, f, e) < 0 || decide_overlay(p, f, e) < 0 ? -1 : 0);
 	dc_profile_free(p);
 	if (r < 0)
 		return -1;

@@ -110,6 +110,36 @@ out:
 	return r;
 }
 
+/* The character devices every container has (the OCI spec's default devices, which
+ * diyc run makes too) and the /dev/fd, stdin, stdout, stderr links; an entry that
+ * exists already (a bundle's bind mount) is left alone. */
+int rootfs_dev_nodes(int devfd, struct dc_err *err)
+{
+	int r = -1;
+	for (size_t i = 0; i < ARRAY_SIZE(nodes); i++) {
+		if (mknodat(devfd, nodes[i].name, S_IFCHR | 0666,
+			    makedev(nodes[i].maj, nodes[i].min)) < 0) {
+			if (errno == EEXIST)
+				continue;
+			FAIL("mknod /dev/%s: %s", nodes[i].name, strerror(errno));
+		}
+		if (fchmodat(devfd, nodes[i].name, 0666, 0) < 0)
+			FAIL("chmod /dev/%s: %s", nodes[i].name, strerror(errno));
+	}
+	static const char *const links[][2] = {
+	    {"/proc/self/fd", "fd"},
+	    {"/proc/self/fd/0", "stdin"},
+	    {"/proc/self/fd/1", "stdout"},
+	    {"/proc/self/fd/2", "stderr"},
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(links); i++)
+		if (symlinkat(links[i][0], devfd, links[i][1]) < 0 && errno != EEXIST)
+			FAIL("symlink /dev/%s: %s", links[i][1], strerror(errno));
+	r = 0;
+out:
+	return r;
+}
+
 static int setup_dev(int rootfd, bool private_devpts, struct dc_err *err)
 {
 	int devfd = -1, r = -1;
@@ -120,28 +150,14 @@ static int setup_dev(int rootfd, bool private_devpts, struct dc_err *err)
 	devfd = openat(rootfd, "dev", O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (devfd < 0)
 		FAIL("open the new /dev: %s", strerror(errno));
-	for (size_t i = 0; i < ARRAY_SIZE(nodes); i++) {
-		if (mknodat(devfd, nodes[i].name, S_IFCHR | 0666,
-			    makedev(nodes[i].maj, nodes[i].min)) < 0)
-			FAIL("mknod /dev/%s: %s", nodes[i].name, strerror(errno));
-		if (fchmodat(devfd, nodes[i].name, 0666, 0) < 0)
-			FAIL("chmod /dev/%s: %s", nodes[i].name, strerror(errno));
-	}
+	if (rootfs_dev_nodes(devfd, err) < 0)
+		goto out;
 	if (setup_pts(devfd, private_devpts, err) < 0)
 		goto out;
 	e = mount_on(devfd, "shm", "shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
 		     "mode=1777,size=65536k");
 	if (e < 0)
 		FAIL("mount tmpfs on /dev/shm: %s", strerror(-e));
-	static const char *const links[][2] = {
-	    {"/proc/self/fd", "fd"},
-	    {"/proc/self/fd/0", "stdin"},
-	    {"/proc/self/fd/1", "stdout"},
-	    {"/proc/self/fd/2", "stderr"},
-	};
-	for (size_t i = 0; i < ARRAY_SIZE(links); i++)
-		if (symlinkat(links[i][0], devfd, links[i][1]) < 0)
-			FAIL("symlink /dev/%s: %s", links[i][1], strerror(errno));
 	r = 0;
 out:
 	if (devfd >= 0)
@@ -150,7 +166,7 @@ out:
 }
 
 /* Paths hidden from the container (Docker's list), and paths made read-only. */
-static const char *const masked[] = {
+static const char *const run_masked[] = { /* (no leading '/') */
     "proc/asound",
     "proc/acpi",
     "proc/kcore",
@@ -163,16 +179,25 @@ static const char *const masked[] = {
     "sys/firmware",
     "sys/devices/virtual/powercap",
 };
-static const char *const readonly[] = {
+static const char *const run_readonly[] = {
     "proc/bus", "proc/fs", "proc/irq", "proc/sys", "proc/sysrq-trigger",
 };
 
 static int mask_paths(int rootfd, struct dc_err *err)
 {
+	return rootfs_mask(rootfd, run_masked, ARRAY_SIZE(run_masked), run_readonly,
+			   ARRAY_SIZE(run_readonly), err);
+}
+
+/* masked[] hidden (an empty read-only tmpfs on a directory, /dev/null on a file),
+ * readonly[] bound read-only onto themselves; paths relative to rootfd */
+int rootfs_mask(int rootfd, const char *const *masked, size_t nmasked,
+		const char *const *readonly, size_t nreadonly, struct dc_err *err)
+{
 	int r = -1, nullfd = openat(rootfd, "dev/null", O_PATH | O_NOFOLLOW | O_CLOEXEC);
 	if (nullfd < 0)
 		FAIL("open the new /dev/null: %s", strerror(errno));
-	for (size_t i = 0; i < ARRAY_SIZE(masked); i++) {
+	for (size_t i = 0; i < nmasked; i++) {
 		int fd = openat(rootfd, masked[i], O_PATH | O_NOFOLLOW | O_CLOEXEC);
 		if (fd < 0) {
 			if (errno == ENOENT)
@@ -191,7 +216,7 @@ static int mask_paths(int rootfd, struct dc_err *err)
 		if (e < 0)
 			FAIL("mask /%s: %s", masked[i], strerror(saved));
 	}
-	for (size_t i = 0; i < ARRAY_SIZE(readonly); i++) {
+	for (size_t i = 0; i < nreadonly; i++) {
 		int fd = openat(rootfd, readonly[i], O_PATH | O_NOFOLLOW | O_CLOEXEC);
 		if (fd < 0) {
 			if (errno == ENOENT)
@@ -391,6 +416,16 @@ int rootfs_pivot(const struct launch *l, struct dc_err *err)
 		FAIL("open %s: %s", merged, strerror(errno));
 	if (fill_root(l, rootfd, resolv, err) < 0)
 		goto out;
+	r = rootfs_pivot_into(merged, err);
+out:
+	if (rootfd >= 0)
+		close(rootfd);
+	return r;
+}
+
+int rootfs_pivot_into(const char *merged, struct dc_err *err)
+{
+	int r = -1;
 	/* pivot_root(".", "."): the old root ends up on top of the new one, then goes */
 	if (chdir(merged) < 0)
 		FAIL("chdir %s: %s", merged, strerror(errno));
@@ -405,7 +440,5 @@ int rootfs_pivot(const struct launch *l, struct dc_err *err)
 		FAIL("chdir /: %s", strerror(errno));
 	r = 0;
 out:
-	if (rootfd >= 0)
-		close(rootfd);
 	return r;
 }

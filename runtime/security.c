@@ -83,7 +83,7 @@ static int drop_caps(struct dc_err *err)
  * bits are what the kernel reads as pid_t).  Other architectures' syscall
  * tables (i386, x32) could bypass the check: they get ENOSYS.
  */
-static int kill_guard(struct dc_err *err)
+int security_kill_guard(struct dc_err *err)
 {
 	struct sock_filter prog[] = {
 	    BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
@@ -148,7 +148,7 @@ int security_apply(const struct features *f, bool pidns, struct dc_err *err)
 		return -1;
 	}
 	/* before the capabilities go: without no_new_privs a filter needs CAP_SYS_ADMIN */
-	if (!pidns && f->seccomp && kill_guard(err) < 0)
+	if (!pidns && f->seccomp && security_kill_guard(err) < 0)
 		return -1;
 	return drop_caps(err);
 }

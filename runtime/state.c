@@ -87,6 +87,10 @@ int state_save(const struct state *st)
 	json_object_object_add(o, "seccomp", json_object_new_boolean(st->seccomp));
 	put_str(o, "degraded", st->degraded);
 	put_str(o, "command", st->command);
+	if (st->bundle[0]) {
+		put_str(o, "bundle", st->bundle);
+		put_str(o, "annotations", st->annotations);
+	}
 	path_of(st->name, "state.json", p, sizeof(p));
 	int r = write_file_atomic(p, json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY),
 				  0600, false);
@@ -156,8 +160,11 @@ int state_load(const char *name, struct state *st, bool *running)
 	st->seccomp = json_object_object_get_ex(o, "seccomp", &v) && json_object_get_boolean(v);
 	get_str(o, "degraded", st->degraded, sizeof(st->degraded));
 	get_str(o, "command", st->command, sizeof(st->command));
+	get_str(o, "bundle", st->bundle, sizeof(st->bundle));
+	get_str(o, "annotations", st->annotations, sizeof(st->annotations));
 	json_object_put(o);
-	if (!*running && !strcmp(st->status, "running"))
+	/* (diyc-oci's containers have no supervisor: oci_state.c reads their pid) */
+	if (!*running && !strcmp(st->status, "running") && !st->bundle[0])
 		snprintf(st->status, sizeof(st->status), "crashed"); /* supervisor gone */
 	return 0;
 }

@@ -21,6 +21,7 @@
  */
 #define _GNU_SOURCE
 #include "runtime/diyc.h"
+#include "runtime/start.h"
 #include "lib/util.h"
 
 #include <errno.h>
@@ -36,23 +37,7 @@
 #include <time.h>
 #include <unistd.h>
 
-/* Everything a start makes, passed to every step. */
-struct start {
-	const struct run_opts *o;
-	struct features f;
-	struct state st;
-	struct cg_plan cg;
-	struct net_plan net;
-	struct launch l;
-	int lockfd, master, notify, sfd, syncfd, errfd;
-	sigset_t oldmask;
-	pid_t pid;
-	int code;   /* the exit code diyc run ends with */
-	bool keep;  /* unwinding after a run: keep state and directory (no --rm) */
-	bool tried; /* a container process was attempted: its result is kept */
-};
-
-static void now_iso(char *out, size_t len)
+void now_iso(char *out, size_t len)
 {
 	time_t t = time(NULL);
 	struct tm tm;
@@ -94,6 +79,11 @@ static int do_state(struct start *s, struct dc_err *e)
 		snprintf(st->command, sizeof(st->command), "/bin/sh");
 	for (int i = 0; cmd && cmd[i]; i++)
 		strappend(st->command, sizeof(st->command), " ", "%s", cmd[i]);
+	if (o->oci && oci_state_init(s, e) < 0) {
+		state_remove(o->name);
+		close(s->lockfd);
+		return -1;
+	}
 	state_save(st);
 	return 0;
 }
@@ -136,6 +126,8 @@ static void undo_lease(struct start *s) { net_teardown(&s->net); }
 static int do_dir(struct start *s, struct dc_err *e)
 {
 	char base[PATH_MAX];
+	if (s->o->oci)
+		return 0; /* a bundle brings its root */
 	if (fmt(base, sizeof(base), "%s/containers", G.root) < 0 ||
 	    container_dir(s->o->name, s->l.rootdir, sizeof(s->l.rootdir)) < 0)
 		return dc_fail(e, ENAMETOOLONG, "the container directory in %s", G.root);
@@ -153,7 +145,7 @@ static int do_dir(struct start *s, struct dc_err *e)
 
 static void undo_dir(struct start *s)
 {
-	if (!s->keep)
+	if (!s->keep && !s->o->oci)
 		remove_tree(s->l.rootdir);
 }
 
@@ -202,6 +194,8 @@ static int do_io(struct start *s, struct dc_err *e)
 		return -1;
 	if (s->o->tty && !s->o->detach && open_pty(&s->master, &s->l.tty_slave) < 0)
 		return dc_fail(e, errno, "cannot allocate a terminal");
+	if (s->o->oci && oci_console_send(s->o, &s->master, e) < 0)
+		return -1;
 	/* signals arrive through a signalfd; children start with everything blocked */
 	sigset_t mask;
 	sigemptyset(&mask);
@@ -292,6 +286,8 @@ static int do_running(struct start *s, struct dc_err *e)
 		tty_resize(s->master);
 		tty_raw();
 	}
+	if (s->o->oci)
+		return dc_fail(e, 0, "step running is not one of diyc-oci's");
 	int fd = s->syncfd;
 	s->syncfd = -1; /* released: from here the process is waited for, not killed */
 	s->code =
@@ -316,10 +312,22 @@ const struct step start_steps[] = {
     {"attach", "-", "it is in its cgroups", do_attach, NULL},
     {"veth", "bridge", "the veth pair exists, eth0 in the container", do_veth, NULL},
     {"portrule", "ports", "the DNAT rules of -p are installed", do_portrule, NULL},
-    {"running", "-", "released: the container process sets up and executes the command", do_running,
-     NULL},
+    {"running", "cli", "released: the container process sets up and executes the command",
+     do_running, NULL},
+    {"created", "oci", "released: the container process set up, waits on exec.fifo; pid file",
+     oci_created, NULL},
     {NULL, NULL, NULL, NULL, NULL},
 };
+
+/* "cli" steps are diyc run's, "oci" steps diyc-oci's; the others are both's */
+static bool step_applies(const struct step *st, const struct run_opts *o)
+{
+	if (!strcmp(st->needs, "cli"))
+		return !o->oci;
+	if (!strcmp(st->needs, "oci"))
+		return o->oci != NULL;
+	return true;
+}
 
 static void unwind(struct start *s, int done)
 {
@@ -354,6 +362,8 @@ int run_container(const struct run_opts *o)
 	int i = 0;
 	bool failed = false;
 	for (; start_steps[i].name && !failed; i++) {
+		if (!step_applies(&start_steps[i], o))
+			continue;
 		if ((failed = start_steps[i].run(&s, &e) < 0))
 			break; /* a step that fails undoes its own half */
 		failpoint(start_steps[i].name);
@@ -367,6 +377,12 @@ int run_container(const struct run_opts *o)
 		s.keep = s.tried && !o->rm;
 		unwind(&s, i);
 		return s.code;
+	}
+	if (o->oci && !o->oci_wait)
+		return 0; /* diyc-oci create: the caller reaps the container, delete removes it */
+	if (o->oci && oci_start(o->name, &e) < 0) {
+		dc_err_print(&e);
+		kill(s.pid, SIGKILL);
 	}
 	s.code = exit_status(wait_main(s.pid, s.sfd, s.master));
 	s.keep = !o->rm;

@@ -5,7 +5,15 @@ set -u
 {
 	grep -iE 'diyc' /proc/self/mountinfo | awk '{print "mount: " $5}'
 	find /sys/fs/cgroup -mindepth 1 -maxdepth 8 -type d -iname '*diyc*' 2>/dev/null | sed 's/^/cgroup: /'
-	ls -d /run/diyc/*/ 2>/dev/null | sed 's/^/state: /'
+	ls -d /run/diyc/*/ /run/diyc-oci/*/ 2>/dev/null | sed 's/^/state: /'
+	# the engines the OCI tests drive (podman, conmon, containerd and its shim) and what
+	# they keep outside a test's own directories
+	for p in /proc/[0-9]*; do
+		read -r c 2>/dev/null <"$p/comm" || continue
+		case $c in conmon | containerd | containerd-shim* | podman) echo "process: $c" ;; esac
+	done
+	ls -d /run/libpod /run/containers /run/containerd /var/lib/cni /var/lib/containerd 2>/dev/null |
+		sed 's/^/engine state: /'
 	ls -d /var/lib/.diyc-probe* /var/lib/diyc/.diyc-probe* /tmp/.diyc-probe* 2>/dev/null | sed 's/^/tmpdir: /'
 	ip -o link show 2>/dev/null | awk -F': ' '/diyc/ {print "link: " $2}'
 	ls /run/netns 2>/dev/null | grep -i diyc | sed 's/^/netns: /'

@@ -19,7 +19,7 @@ done_testing() { echo "1..$n"; [ "$failed" -eq 0 ]; }
 #    standing for the outside world (192.0.2.2, TEST-NET-1), named in DIYC_OUTSIDE;
 #    this is made even inside a guest;
 # 3. inside: T, a temp dir removed at exit after the at_exit hooks (last first);
-#    DIYC_ROOT=$T/root holding the busybox image; DIYC PROBE NONS NSEXEC HOSTILE default
+#    DIYC_ROOT=$T/root holding the busybox image; DIYC DIYC_OCI PROBE NONS NSEXEC HOSTILE default
 #    to the normal build.
 harness() {
 	local net= outside= root=1 t
@@ -76,6 +76,7 @@ _harness_exit() {
 _harness_inside() {
 	DIYC=${DIYC:-./diyc} PROBE=${PROBE:-./diyc-probe} NONS=${NONS:-./tests/tools/nons}
 	NSEXEC=${NSEXEC:-./nsexec} HOSTILE=${HOSTILE:-./tests/tools/hostile}
+	DIYC_OCI=${DIYC_OCI:-./diyc-oci}
 	T=$(mktemp -d /tmp/diyc-test.XXXXXX)
 	trap _harness_exit EXIT
 	export DIYC_ROOT=$T/root

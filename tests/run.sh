@@ -53,7 +53,7 @@ for dir in "$build" ${asan:+"$asan"}; do
 	bin=.
 	[ "$dir" = "$asan" ] && bin=$asan
 	for t in tests/integration/*.sh; do
-		run "$(basename "$t" .sh)$tag" env PROBE=$bin/diyc-probe DIYC=$bin/diyc NSEXEC=$bin/nsexec NONS=./tests/tools/nons \
+		run "$(basename "$t" .sh)$tag" env PROBE=$bin/diyc-probe DIYC=$bin/diyc DIYC_OCI=$bin/diyc-oci NSEXEC=$bin/nsexec NONS=./tests/tools/nons \
 			HOSTILE=./tests/tools/hostile LOAD_RUNS=$([ -n "$tag" ] && echo 200 || echo 1000) "$t"
 	done
 done
