@@ -350,7 +350,9 @@ int run_container(const struct run_opts *o)
 			      .tty_slave = -1,
 			      .log_fd = -1,
 			      .init_fd = -1,
-			      .cgroup_fd = -1};
+			      .cgroup_fd = -1,
+			      .fifo_fd = -1,
+			      .cg = &s.cg};
 	s.code = EXIT_DIYC;
 	if (features_decide(o, &s.f, &e) < 0) {
 		dc_err_print(&e);

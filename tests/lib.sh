@@ -152,3 +152,40 @@ probe_json() {
 	[ -n "$c" ] && mkdir -p "$c" && cp "$out" "$c/$key.json"
 	return 0
 }
+# cg_parent NAME: sets CG_PARENT to a cgroup path below this process's own cgroup in
+# every hierarchy (the deepest own path, when each other one is its ancestor), for the
+# engines that take one path for all hierarchies (podman --cgroup-parent, ctr
+# --cgroup); at exit everything below it is killed and removed, and the directories
+# on the way that did not exist before.  Fails when no such path exists.
+_cg_mounts() { grep -E ' - cgroup2? ' /proc/self/mountinfo | awk '{print $5}'; }
+cg_parent() {
+	local deepest=/ path m d
+	while IFS=: read -r _ _ path; do
+		if [ ${#path} -gt ${#deepest} ]; then deepest=$path; fi
+	done </proc/self/cgroup
+	while IFS=: read -r _ _ path; do
+		[ "$path" = / ] || [ "${deepest#"$path"/}" != "$deepest" ] || [ "$path" = "$deepest" ] || return 1
+	done </proc/self/cgroup
+	CG_PARENT=${deepest%/}/$1
+	_cg_made=()
+	for m in $(_cg_mounts); do
+		d=$m$CG_PARENT
+		while [ "$d" != "$m" ] && [ ! -d "$d" ]; do _cg_made+=("$d"); d=${d%/*}; done
+	done
+	at_exit _cg_parent_clean
+}
+_cg_parent_clean() {
+	local m d p i
+	for m in $(_cg_mounts); do
+		[ -d "$m$CG_PARENT" ] || continue
+		for p in $(cat $(find "$m$CG_PARENT" -name cgroup.procs) 2>/dev/null); do kill -9 "$p" 2>/dev/null; done
+	done
+	sleep 0.1
+	for m in $(_cg_mounts); do
+		[ -d "$m$CG_PARENT" ] && find "$m$CG_PARENT" -depth -type d -exec rmdir {} + 2>/dev/null
+	done
+	for ((i = 0; i < ${#_cg_made[@]}; i++)); do
+		[ -d "${_cg_made[i]}" ] && rmdir "${_cg_made[i]}" 2>/dev/null
+	done
+	return 0
+}
