@@ -218,3 +218,17 @@ int write_file_atomic(const char *path, const char *data, unsigned mode, bool sy
 		unlink(tmp);
 	return r;
 }
+
+int mkdir_p(const char *path, unsigned mode)
+{
+	char p[PATH_MAX];
+	if (fmt(p, sizeof(p), "%s", path) < 0)
+		return errno = ENAMETOOLONG, -1;
+	for (char *c = p + 1; (c = strchr(c, '/')); c++) {
+		*c = '\0';
+		if (mkdir(p, mode) < 0 && errno != EEXIST)
+			return -1;
+		*c = '/';
+	}
+	return mkdir(p, mode) < 0 && errno != EEXIST ? -1 : 0;
+}

@@ -52,5 +52,7 @@ int version_cmp(const char *xy, int major, int minor);
 
 /* Recursively remove a directory tree without following symlinks. Returns 0 or -errno. */
 int remove_tree(const char *path);
+/* mkdir -p: 0, or -1 with errno. */
+int mkdir_p(const char *path, unsigned mode);
 
 #endif

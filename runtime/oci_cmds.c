@@ -136,7 +136,7 @@ static int do_create(struct create_opts *c, bool wait)
 	}
 	if (s.cgroups_path && cgroup_path_check(s.cgroups_path, &e) < 0)
 		return oci_fail(&e);
-	if (mkdir(OG.root, 0711) < 0 && errno != EEXIST) {
+	if (mkdir_p(OG.root, 0711) < 0) { /* the shim's /run/containerd/runc/NS: runc makes it */
 		dc_fail(&e, errno, "cannot create the state directory %s", OG.root);
 		return oci_fail(&e);
 	}
