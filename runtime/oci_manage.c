@@ -28,7 +28,8 @@ static int fail1(const char *f, const char *a)
 static void stop_now(struct state *st, struct cg_plan *p)
 {
 	cg_freeze(p, false); /* a paused container cannot die */
-	kill(st->pid, SIGKILL);
+	if (st->pid > 0 && state_pid_alive(st)) /* (pid 0: a create that died before clone) */
+		kill(st->pid, SIGKILL);
 	cg_kill_all(p);
 	for (int i = 0; i < 500 && strcmp(oci_status(st), "stopped"); i++) {
 		struct timespec ms = {0, 10000000};

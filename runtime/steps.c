@@ -164,6 +164,8 @@ static int do_cgroup(struct start *s, struct dc_err *e)
 		memcpy(s->st.cgroups[s->st.ncgroups++], s->cg.dirs[i], sizeof(s->cg.dirs[i]));
 	if (s->cg.kill_idx >= 0)
 		memcpy(s->st.kill_dir, s->cg.dirs[s->cg.kill_idx], sizeof(s->st.kill_dir));
+	if (s->o->oci) /* no diyc gc for diyc-oci: delete --force finds them in the state */
+		state_save(&s->st);
 	return 0;
 }
 

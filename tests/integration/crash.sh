@@ -83,6 +83,7 @@ crash() { # crash PROFILE-TAG PROFILE
 	local tag=$1 prof=$2 st net_args
 	local who needs what
 	while read -r who st needs what <&3; do
+		[ "$needs" = oci ] && continue # diyc-oci's own (oci_crash below)
 		step_net "$needs" || { skip "$tag crash after $who step '$st'" "no bridged network"; continue; }
 		# the main process leaves a grandchild behind (found by cgroup in the no-pid case)
 		DIYC_FAILPOINT=$st "$DIYC" run --rm --profile "$prof" "${net_args[@]}" -m 64m cr busybox \
@@ -113,6 +114,7 @@ crash() { # crash PROFILE-TAG PROFILE
 unwind() {
 	local tag=$1 prof=$2 who st needs what left net_args
 	while read -r who st needs what <&3; do
+		[ "$needs" = oci ] && continue
 		step_net "$needs" || { skip "$tag error after $who step '$st'" "no bridged network"; continue; }
 		DIYC_FAILPOINT=$st:error "$DIYC" run --rm --profile "$prof" "${net_args[@]}" -m 64m cr busybox \
 			sh -c 'sleep 317 & exec sleep 307' >/dev/null 2>"$T/err"
@@ -127,11 +129,60 @@ $left"
 		fi
 	done 3<"$T/steps"
 }
+# ---- diyc-oci create walks the same table (every step but diyc run's "running"):
+# killed after each, `diyc-oci delete --force` must leave nothing; failing after each,
+# create's own unwinding must
+R=$T/oci
+mkdir -p "$T/ob" && cp -a "$DIYC_ROOT/images/busybox" "$T/ob/rootfs" && "$DIYC_OCI" spec --bundle "$T/ob"
+python3 -c 'import json,sys; p=sys.argv[1]; c=json.load(open(p))
+c["process"]["terminal"]=False; c["root"]["readonly"]=False
+c["process"]["args"]=["sh","-c","sleep 317 & exec sleep 307"]
+c["linux"]["resources"]={"memory":{"limit":67108864}}
+json.dump(c,open(p,"w"))' "$T/ob/config.json"
+oci_leftovers() {
+	ls -d "$R/cr" 2>/dev/null
+	find /sys/fs/cgroup -name "diyc-cr" 2>/dev/null
+	local p
+	for p in /proc/[0-9]*; do
+		tr '\0' ' ' <"$p/cmdline" 2>/dev/null | grep -qE '^sleep 3[01]7' && echo "process ${p#/proc/}"
+	done
+	return 0
+}
+oci_crash() { # oci_crash PROFILE-TAG PROFILE
+	local tag=$1 prof=$2 who st needs what left
+	while read -r who st needs what <&3; do
+		[ "$needs" = cli ] && continue
+		{ DIYC_PROFILE=$prof DIYC_FAILPOINT=$st "$DIYC_OCI" --root "$R" create --bundle "$T/ob" cr \
+			>/dev/null 2>"$T/err" </dev/null; } 2>/dev/null # (bash would report "Killed")
+		rc=$?
+		"$DIYC_OCI" --root "$R" delete --force cr >/dev/null 2>>"$T/err"
+		sleep 0.1
+		left=$(oci_leftovers)
+		[ "$rc" = 137 ] && [ -z "$left" ] && ok "$tag diyc-oci killed after $who step '$st': delete --force leaves nothing" ||
+			fail "$tag diyc-oci killed after $who step '$st'" "rc=$rc $(cat "$T/err")
+$left"
+		DIYC_PROFILE=$prof DIYC_FAILPOINT=$st:error "$DIYC_OCI" --root "$R" create --bundle "$T/ob" cr \
+			>/dev/null 2>"$T/err" </dev/null
+		rc=$?
+		sleep 0.1
+		left=$(oci_leftovers)
+		if [ "$rc" = 1 ] && [ "$(tail -n 1 "$T/err")" = "diyc-oci: injected failure after $st" ] && [ -z "$left" ]; then
+			ok "$tag diyc-oci failing after $who step '$st': exit 1, its unwinding leaves nothing"
+		else
+			fail "$tag diyc-oci failing after $who step '$st'" "rc=$rc err=$(cat "$T/err")
+$left"
+			"$DIYC_OCI" --root "$R" delete --force cr >/dev/null 2>&1
+		fi
+	done 3<"$T/steps"
+}
+
 crash "[live]" "$T/full.json"
 unwind "[live]" "$T/full.json"
+oci_crash "[live]" "$T/full.json"
 if [ "$(jget "$T/full.json" 'd["namespaces"]["pid"]["status"]')" = yes ]; then
 	probe_json "$T/nopid.json" --pid --uts
 	crash "[no pid/uts]" "$T/nopid.json"
 	unwind "[no pid/uts]" "$T/nopid.json"
+	oci_crash "[no pid/uts]" "$T/nopid.json"
 fi
 done_testing
