@@ -60,13 +60,14 @@ rsync_like() { (cd /usr/lib/python3.11 && find . -type d \( -name test -o -name 
 rsync_like
 
 # the project: binaries, tests, profiles, the image builder
-for b in diyc diyc-probe nsexec tests/tools/nons tests/tools/hostile; do
+for b in diyc diyc-oci diyc-probe nsexec tests/tools/nons tests/tools/hostile; do
 	mkdir -p "$S/ci/$(dirname $b)"
 	cp "$b" "$S/ci/$b"
 	for l in $(libs "$b"); do copy "$l"; done
 done
 mkdir -p "$S/ci/runtime" "$S/ci/qemu"
 cp -r tests/integration tests/qemu tests/fixtures tests/lib.sh tests/leftovers.sh "$S/ci/tests/"
+cp tests/tools/console-recv.py "$S/ci/tests/tools/"
 cp runtime/mkimage-busybox.sh "$S/ci/runtime/"
 cp qemu/*.profile "$S/ci/qemu/"
 printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' >"$S/etc/passwd"

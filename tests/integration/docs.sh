@@ -25,6 +25,12 @@ for c in $("$DIYC" --help | awk '/^Commands:/ {on=1; next} /^$/ {on=0} on {print
 	man_text docs/man/diyc.1 | grep -qE "^\.(SS|TP|B|SH).*\b$c\b|^diyc $c|\.B diyc $c" && ok "diyc $c has its place in diyc(1)" || fail "diyc $c not in diyc(1)"
 done
 chk "diyc-probe" docs/man/diyc-probe.8 "$("$PROBE" --help)"
+DIYC_OCI=${DIYC_OCI:-./diyc-oci}
+chk "diyc-oci" docs/man/diyc-oci.8 "$("$DIYC_OCI" --help)"
+for c in $("$DIYC_OCI" --help | awk '/^Commands:/ {on=1; next} /^$/ {on=0} on {print $1}'); do
+	man_text docs/man/diyc-oci.8 | grep -qE "^\.B $c( |$)|\\fB$c " && ok "diyc-oci $c has its place in diyc-oci(8)" ||
+		fail "diyc-oci $c not in diyc-oci(8)"
+done
 chk "nsexec" docs/man/nsexec.1 "$("$NSEXEC" --help 2>&1)"
 # docs/architecture.md shows the tables diyc is built from: generated, never edited
 # block NAME: the lines between "<!-- diyc debug NAME -->" and "<!-- end -->"

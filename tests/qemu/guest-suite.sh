@@ -82,7 +82,7 @@ if [ -d /lib/modules ]; then
 	done
 fi
 before=$(tests/leftovers.sh)
-suites="probe runtime net legacy44"
+suites="probe runtime net legacy44 oci"
 # the hostile-image and crash-injection suites where the degraded mode must hold
 [ "$prof" = legacy-4.4.74 ] && suites="$suites hostile crash"
 for t in $suites; do
@@ -95,7 +95,7 @@ for t in $suites; do
 		1..*) ;;
 		*) echo "$line" ;;
 		esac
-	done < <(PROBE=./diyc-probe DIYC=./diyc NSEXEC=./nsexec NONS=./tests/tools/nons HOSTILE=./tests/tools/hostile \
+	done < <(PROBE=./diyc-probe DIYC=./diyc DIYC_OCI=./diyc-oci NSEXEC=./nsexec NONS=./tests/tools/nons HOSTILE=./tests/tools/hostile \
 		NET_CONCURRENT=16 "$t" 2>&1)
 done
 
