@@ -184,6 +184,7 @@ bench: all
 	@tests/bench/probe.sh
 	@tests/bench/run.sh
 	@tests/bench/net.sh
+	@tests/bench/oci.sh
 	@tests/bench/report.py
 
 install: all

@@ -274,6 +274,34 @@ static int namespaces(json_object *a, struct oci_spec *s, struct dc_err *e)
 	return 0;
 }
 
+/*
+ * Whether device rules grant more than a container gets anyway: diyc-oci applies no
+ * device cgroup, so "deny all" (runc spec's default), the default character devices
+ * (null, zero, full, random, urandom, tty, console, ptmx, the pty slaves: what podman
+ * and containerd allow) and mknod alone (CAP_MKNOD is dropped) are honoured as they
+ * are; any other read or write grant is named as not applied.
+ */
+static bool devices_beyond_default(json_object *d)
+{
+	static const int defaults[][2] = {{1, 3}, {1, 5}, {1, 7}, {1, 8}, {1, 9},
+					  {5, 0}, {5, 1}, {5, 2}, {136, -1}};
+	for (size_t i = 0; d && i < json_object_array_length(d); i++) {
+		json_object *x = json_object_array_get_idx(d, i);
+		const char *acc = str(x, "access") ? str(x, "access") : "rwm";
+		if (!json_object_get_boolean(get(x, "allow")) || !strpbrk(acc, "rw"))
+			continue;
+		const char *t = str(x, "type") ? str(x, "type") : "a";
+		int maj = get(x, "major") ? json_object_get_int(get(x, "major")) : -1;
+		int min = get(x, "minor") ? json_object_get_int(get(x, "minor")) : -1;
+		bool ok = false;
+		for (size_t k = 0; !ok && t[0] == 'c' && maj >= 0 && k < ARRAY_SIZE(defaults); k++)
+			ok = maj == defaults[k][0] && (defaults[k][1] < 0 || min == defaults[k][1]);
+		if (!ok)
+			return true;
+	}
+	return false;
+}
+
 static void resources(json_object *r, struct oci_spec *s)
 {
 	json_object *m = get(r, "memory"), *c = get(r, "cpu"), *p = get(r, "pids");
@@ -296,8 +324,7 @@ static void resources(json_object *r, struct oci_spec *s)
 	for (size_t i = 0; i < ARRAY_SIZE(others); i++)
 		if (get(r, others[i]))
 			unsupported(s, others[i]);
-	json_object *d = get(r, "devices");
-	if (d && json_object_array_length(d) > 0)
+	if (devices_beyond_default(get(r, "devices")))
 		unsupported(s, "linux.resources.devices (no device cgroup: CAP_MKNOD is dropped)");
 }
 

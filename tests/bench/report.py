@@ -21,6 +21,7 @@ def ms(x):
     return f"{x * 1e3:.2f}"
 
 run, net, probe, conc = load("run"), load("net"), load("probe"), load("conc")
+oci, podman = load("oci"), load("podman")
 rss_kb = int(open(f"{B}/rss.txt").read().split()[0]) if os.path.exists(f"{B}/rss.txt") else 0
 crun_note = open(f"{B}/crun.txt").read().strip() if os.path.exists(f"{B}/crun.txt") else "not measured"
 cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
@@ -46,6 +47,9 @@ if net:
 if probe:
     p = probe["diyc-probe (full)"]["median"] * 1e3
     goal("full probe ≤ 50 ms", p <= 50, f"{p:.1f} ms")
+if oci:
+    o = oci["diyc-oci create+start+wait+delete"]["median"] / oci["runc create+start+wait+delete"]["median"]
+    goal("diyc-oci ≤ 0.5× runc (create+start+wait+delete)", o <= 0.5, f"{o:.2f}×")
 if rss_kb:
     goal("peak RSS of diyc ≤ 3 MB", rss_kb / 1024 <= 3, f"{rss_kb / 1024:.2f} MB")
 
@@ -62,7 +66,7 @@ for pct, secs, calls, name in sorted(sc, reverse=True)[:12]:
 
 # the chart: medians of every row, grouped
 bars = []
-for group, rows in (("start", run), ("net", net), ("probe", probe)):
+for group, rows in (("start", run), ("net", net), ("probe", probe), ("oci", oci), ("podman", podman)):
     for name, x in rows.items():
         bars.append((name, x["median"] * 1e3))
 with open(f"{B}/chart.dat", "w") as f:
@@ -144,7 +148,22 @@ Wall time until all 50 have exited (`tests/bench/conc.sh`), diyc with
 
 {table(conc, next(iter(conc.values()))["median"] if conc else 1, "diyc ÷ this")}
 
-## 5. Memory
+## 5. diyc-oci, the OCI runtime
+
+One container's life as an engine drives a runtime — `create`, `start`, wait for
+the exit as its subreaper, `delete` (`tests/bench/ocicycle.c`, the same helper for
+both) — and each runtime's own foreground `run`, on the same bundle (`runc spec`,
+`/bin/true`, rlimits this root cannot raise removed, a cgroup below our own):
+
+{table(oci, oci.get("runc create+start+wait+delete", {"median": 1})["median"] if oci else 1, "runc cycle ÷ this")}
+
+`podman run --rm` through diyc-oci (conmon, podman's storage and run root in a
+temporary directory; runc and crun cannot run podman's default config on this host,
+so there is no runc row):
+
+{table(podman, next(iter(podman.values()))["median"] if podman else 1, "ratio")}
+
+## 6. Memory
 
 Peak RSS of `diyc run --rm` (GNU `time -v`, the largest of diyc's processes):
 **{rss_kb / 1024:.2f} MB**.
