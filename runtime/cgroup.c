@@ -79,8 +79,8 @@ static int add_dir(struct cg_plan *p, const struct mnt_entry *m, const char *par
 	if (p->n >= (int)ARRAY_SIZE(p->dirs))
 		return -ENOSPC;
 	const char *base = parent;
-	int r = !oci_path ? fmt(p->dirs[p->n], sizeof(p->dirs[0]), "%s/" DC_CG_PREFIX "%s",
-				parent, name)
+	int r = !oci_path
+		    ? fmt(p->dirs[p->n], sizeof(p->dirs[0]), "%s/" DC_CG_PREFIX "%s", parent, name)
 		: oci_path[0] == '/'
 		    ? fmt(p->dirs[p->n], sizeof(p->dirs[0]), "%s%s", base = m->mountpoint, oci_path)
 		    : fmt(p->dirs[p->n], sizeof(p->dirs[0]), "%s/%s", parent, oci_path);
@@ -257,7 +257,8 @@ static int setup_v1(const char *name, const struct run_opts *o, const struct fea
 {
 	bool on_v2;
 	for (int i = 0; i < DC_CG_NCTRLS; i++)
-		if (run_limit_asked(o, i) && home(&L->mi, dc_cg_ctrls[i].name, &on_v2, L->v2ctrls) &&
+		if (run_limit_asked(o, i) &&
+		    home(&L->mi, dc_cg_ctrls[i].name, &on_v2, L->v2ctrls) &&
 		    setup_v1_one(name, o, L, dc_cg_ctrls[i].name, true, p, e) < 0)
 			return -1;
 	if (p->kill_idx < 0 && home(&L->mi, "freezer", &on_v2, L->v2ctrls) &&

@@ -317,7 +317,7 @@ int container_release(pid_t pid, int sync_fd, int err_fd, const char *cmd, struc
 	}
 	close(err_fd);
 	if (got == 0)
-		return 0;	  /* end of file: exec succeeded */
+		return 0;	/* end of file: exec succeeded */
 	if (got == sizeof(int)) /* diyc-init's errno */
 		return exec_failure(cmd, e.code, err);
 	if (got < sizeof(e)) {

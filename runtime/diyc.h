@@ -90,11 +90,11 @@ struct features {
 	bool seccomp, nnp;
 	bool cg_tracking;
 	bool cg_ctrl[DC_CG_NCTRLS]; /* by dc_cg_ctrls index (lib/kfeat.c) */
-	bool cg_legacy;		/* cgroups.mode = legacy: v1 hierarchies only */
-	struct dc_facts facts;	/* the profile's facts, the cgroup homes among them */
-	bool veth_two_step;	/* network.veth_on_bridge.form = two-step */
-	bool devpts;		/* a private devpts instance (hardening.devpts_newinstance) */
-	char degraded[16][200]; /* warnings printed once at start */
+	bool cg_legacy;		    /* cgroups.mode = legacy: v1 hierarchies only */
+	struct dc_facts facts;	    /* the profile's facts, the cgroup homes among them */
+	bool veth_two_step;	    /* network.veth_on_bridge.form = two-step */
+	bool devpts;		    /* a private devpts instance (hardening.devpts_newinstance) */
+	char degraded[16][200];	    /* warnings printed once at start */
 	int ndegraded;
 	char profile_path[PATH_MAX];
 };
@@ -102,7 +102,8 @@ struct features {
 /* Load (probe when missing or stale) and decide; refuses under --strict. 0 or -1. */
 int features_decide(const struct run_opts *o, struct features *f, struct dc_err *e);
 /* One more degradation, printed with the others. */
-void features_degrade(struct features *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void features_degrade(struct features *f, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 /* diyc-oci (oci_features.c): the namespaces the config asks for against the profile,
  * the host name, rlimits and resources; called by features_decide. */
 int oci_decide(const struct run_opts *o, struct features *f, struct dc_err *e);
@@ -189,13 +190,13 @@ struct launch {
 	char rootdir[PATH_MAX]; /* containers/NAME */
 	char imagedir[PATH_MAX];
 	const struct net_plan *net;
-	int tty_slave;	     /* -1 without --tty */
-	int init_fd;	     /* sealed memfd of diyc-init, -1 if the kernel gave none */
-	int log_fd;	     /* -1 unless detached */
-	int cgroup_fd;	     /* the v2 cgroup to be born in (clone3), -1 for none */
-	bool born_in_cgroup; /* set by container_spawn: clone3 put the child in cgroup_fd */
-	int err_fd;	     /* (container process) where a setup error goes */
-	int fifo_fd;	     /* diyc-oci: O_PATH of the exec fifo, -1 otherwise */
+	int tty_slave;		  /* -1 without --tty */
+	int init_fd;		  /* sealed memfd of diyc-init, -1 if the kernel gave none */
+	int log_fd;		  /* -1 unless detached */
+	int cgroup_fd;		  /* the v2 cgroup to be born in (clone3), -1 for none */
+	bool born_in_cgroup;	  /* set by container_spawn: clone3 put the child in cgroup_fd */
+	int err_fd;		  /* (container process) where a setup error goes */
+	int fifo_fd;		  /* diyc-oci: O_PATH of the exec fifo, -1 otherwise */
 	const struct cg_plan *cg; /* its cgroups (diyc-oci's cgroup mounts) */
 };
 /* The container process's own steps, after the supervisor released it (each also a
@@ -243,8 +244,8 @@ int rootfs_pivot_into(const char *dir, struct dc_err *e);
 /* The default device nodes and /dev links in devfd. */
 int rootfs_dev_nodes(int devfd, struct dc_err *e);
 /* Hide masked[] and make readonly[] read-only (paths relative to rootfd). */
-int rootfs_mask(int rootfd, const char *const *masked, size_t nmasked,
-		const char *const *readonly, size_t nreadonly, struct dc_err *e);
+int rootfs_mask(int rootfd, const char *const *masked, size_t nmasked, const char *const *readonly,
+		size_t nreadonly, struct dc_err *e);
 
 /* ---- security (inside the container process, last step before exec) ---- */
 int security_apply(const struct features *f, bool pidns, struct dc_err *e);

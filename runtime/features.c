@@ -193,8 +193,9 @@ int features_decide(const struct run_opts *o, struct features *f, struct dc_err 
 		return dc_context(e, "cannot use the kernel profile %s", path);
 	if (dc_facts_read(p, &f->facts) > 0)
 		dc_info("the profile lacks %s (treated as unknown)", f->facts.missing);
-	int r = o->oci ? oci_decide(o, f, e)
-		       : (decide_namespaces(o, p, f, e) < 0 || decide_overlay(p, f, e) < 0 ? -1 : 0);
+	int r = o->oci
+		    ? oci_decide(o, f, e)
+		    : (decide_namespaces(o, p, f, e) < 0 || decide_overlay(p, f, e) < 0 ? -1 : 0);
 	dc_profile_free(p);
 	if (r < 0)
 		return -1;

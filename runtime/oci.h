@@ -21,6 +21,7 @@
 #define DIYC_OCI_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -73,7 +74,7 @@ struct oci_process {
 	gid_t gid;
 	gid_t *groups;
 	int ngroups;
-	int umask; /* -1: unset */
+	int umask;	  /* -1: unset */
 	uint64_t caps[5]; /* bounding, effective, inheritable, permitted, ambient (bit c) */
 	struct oci_rlimit *rlimits;
 	int nrlimits;
@@ -82,9 +83,9 @@ struct oci_process {
 };
 
 struct oci_spec {
-	void *json;	      /* the parsed config (json_object), owns the strings */
-	char bundle[4096];    /* absolute */
-	char rootfs[4096];    /* absolute */
+	void *json;	   /* the parsed config (json_object), owns the strings */
+	char bundle[4096]; /* absolute */
+	char rootfs[4096]; /* absolute */
 	bool readonly;
 	char *hostname;
 	struct oci_process proc;
@@ -100,14 +101,14 @@ struct oci_spec {
 	int nmasked, nreadonly;
 	char **sysctl; /* "key=value" */
 	int nsysctl;
-	void *seccomp;	       /* json_object of linux.seccomp, NULL: none */
+	void *seccomp;		/* json_object of linux.seccomp, NULL: none */
 	unsigned long rootprop; /* rootfsPropagation, 0: private */
 	struct oci_hook *hooks[HOOK_KINDS];
 	int nhooks[HOOK_KINDS];
-	bool strict;		  /* annotation org.diyc.strict=true */
-	char annotations[4096];	  /* JSON object text */
-	char unsupported[512];	  /* fields seen and not applied, for the log */
-	bool uidmap;		  /* user namespace mappings asked */
+	bool strict;		/* annotation org.diyc.strict=true */
+	char annotations[4096]; /* JSON object text */
+	char unsupported[512];	/* fields seen and not applied, for the log */
+	bool uidmap;		/* user namespace mappings asked */
 };
 
 /* Parse BUNDLE/config.json. 0, or -1 with a one-line reason in e. */
@@ -115,6 +116,8 @@ int oci_spec_load(const char *bundle, struct oci_spec *s, struct dc_err *e);
 /* A process.json (exec --process): only the process part. */
 int oci_process_load(const char *path, struct oci_process *p, void **json, struct dc_err *e);
 void oci_spec_free(struct oci_spec *s);
+/* The length of a json array, 0 for anything else (json-c asserts on a non-array). */
+size_t oci_json_len(const void *j);
 /* The mount options diyc-oci knows, by index; NULL past the end. */
 const char *oci_mount_option_name(int i);
 /* Capability name ("CAP_SYS_ADMIN" or "SYS_ADMIN") -> number, or -1. */
@@ -122,9 +125,9 @@ int oci_cap_number(const char *name);
 
 /* ---- global state of diyc-oci ---- */
 struct oci_globals {
-	const char *root;	  /* --root: state directory */
+	const char *root; /* --root: state directory */
 	bool debug, strict, json_log;
-	int log_fd;		  /* --log, -1: stderr only */
+	int log_fd; /* --log, -1: stderr only */
 };
 extern struct oci_globals OG;
 

@@ -38,12 +38,15 @@ static int bad(const char *f, const char *a)
 
 static int parse_create(int argc, char **argv, struct create_opts *c, bool run)
 {
-	static const struct option lo[] = {
-	    {"bundle", required_argument, 0, 'b'}, {"pid-file", required_argument, 0, 'p'},
-	    {"console-socket", required_argument, 0, 'c'}, {"preserve-fds", required_argument, 0, 'f'},
-	    {"no-pivot", no_argument, 0, 'n'},	   {"no-new-keyring", no_argument, 0, 'k'},
-	    {"detach", no_argument, 0, 'd'},	   {"keep", no_argument, 0, 'K'},
-	    {0, 0, 0, 0}};
+	static const struct option lo[] = {{"bundle", required_argument, 0, 'b'},
+					   {"pid-file", required_argument, 0, 'p'},
+					   {"console-socket", required_argument, 0, 'c'},
+					   {"preserve-fds", required_argument, 0, 'f'},
+					   {"no-pivot", no_argument, 0, 'n'},
+					   {"no-new-keyring", no_argument, 0, 'k'},
+					   {"detach", no_argument, 0, 'd'},
+					   {"keep", no_argument, 0, 'K'},
+					   {0, 0, 0, 0}};
 	int ch;
 	long n;
 	memset(c, 0, sizeof(*c));
@@ -130,8 +133,9 @@ static int do_create(struct create_opts *c, bool wait)
 		return oci_fail(&e);
 	}
 	if (s.proc.terminal && !c->console_socket && !wait) {
-		dc_fail(&e, 0, "cannot allocate tty if diyc-oci will detach without setting console "
-			       "socket");
+		dc_fail(&e, 0,
+			"cannot allocate tty if diyc-oci will detach without setting console "
+			"socket");
 		return oci_fail(&e);
 	}
 	if (s.cgroups_path && cgroup_path_check(s.cgroups_path, &e) < 0)
@@ -263,7 +267,8 @@ static int pause_resume(int argc, char **argv, bool on)
 		return oci_fail(&e);
 	const char *status = oci_status(&st);
 	if (strcmp(status, on ? "running" : "paused")) {
-		dc_fail(&e, 0, "container %s is %s, not %s", argv[1], status, on ? "running" : "paused");
+		dc_fail(&e, 0, "container %s is %s, not %s", argv[1], status,
+			on ? "running" : "paused");
 		return oci_fail(&e);
 	}
 	cg_plan_from_state(&st, &p);

@@ -49,12 +49,12 @@ static int parse(int argc, char **argv, struct exec_opts *x, int *idx)
 	memset(x, 0, sizeof(*x));
 	for (; i < argc && argv[i][0] == '-'; i++) {
 		const char *a = argv[i] + (argv[i][1] == '-' ? 2 : 1);
-		const char **val = !strcmp(a, "process") || !strcmp(a, "p")	   ? &x->process
-				   : !strcmp(a, "pid-file")			   ? &x->pid_file
-				   : !strcmp(a, "console-socket")		   ? &x->console
-				   : !strcmp(a, "cwd")				   ? &x->cwd
-				   : !strcmp(a, "user") || !strcmp(a, "u")	   ? &x->user
-				   : NULL;
+		const char **val = !strcmp(a, "process") || !strcmp(a, "p") ? &x->process
+				   : !strcmp(a, "pid-file")		    ? &x->pid_file
+				   : !strcmp(a, "console-socket")	    ? &x->console
+				   : !strcmp(a, "cwd")			    ? &x->cwd
+				   : !strcmp(a, "user") || !strcmp(a, "u")  ? &x->user
+									    : NULL;
 		if (val && i + 1 < argc)
 			*val = argv[++i];
 		else if ((!strcmp(a, "env") || !strcmp(a, "e")) && i + 1 < argc && x->nenv < 63)
@@ -116,7 +116,8 @@ static int enter(const struct state *st, struct dc_err *e)
 	char v[32], p[PATH_MAX + 32];
 	snprintf(v, sizeof(v), "%d", (int)getpid());
 	for (int i = 0; i < st->ncgroups; i++)
-		if (fmt(p, sizeof(p), "%s/cgroup.procs", st->cgroups[i]) == 0 && write_file(p, v) < 0)
+		if (fmt(p, sizeof(p), "%s/cgroup.procs", st->cgroups[i]) == 0 &&
+		    write_file(p, v) < 0)
 			return dc_fail(e, errno, "join the cgroup %s", st->cgroups[i]);
 	int fds[NS_COUNT], mnt = -2;
 	for (int i = 0; i < dc_ns_join_count; i++) {
@@ -140,7 +141,8 @@ static int enter(const struct state *st, struct dc_err *e)
 		int r = setns(fds[i], (int)dc_ns[dc_ns_join_order[i]].flag);
 		close(fds[i]);
 		if (r < 0)
-			return dc_fail(e, errno, "join the %s namespace", dc_ns[dc_ns_join_order[i]].name);
+			return dc_fail(e, errno, "join the %s namespace",
+				       dc_ns[dc_ns_join_order[i]].name);
 		if (dc_ns_join_order[i] == NS_PID)
 			dc_joined_pidns = true;
 	}
@@ -163,7 +165,8 @@ static void child(const struct oci_process *p, const struct oci_spec *s, const s
 	if (p->terminal) {
 		if (open_pty(&master, &slave) < 0 || ioctl(slave, TIOCSCTTY, 0) < 0 ||
 		    dup2(slave, 0) < 0 || dup2(slave, 1) < 0 || dup2(slave, 2) < 0)
-			container_fail(errfd, EXIT_DIYC, "cannot allocate a terminal in the container");
+			container_fail(errfd, EXIT_DIYC,
+				       "cannot allocate a terminal in the container");
 		if (sock >= 0 && oci_console_pass(sock, master, &e) < 0)
 			container_fail(errfd, EXIT_DIYC, e.msg);
 	}
@@ -249,8 +252,9 @@ int oci_cmd_exec(int argc, char **argv)
 	if (oci_spec_load(st.bundle, &s, &e) < 0 || build(&x, &s, &p, &pj, &e) < 0)
 		return oci_fail(&e);
 	if (p.terminal && !x.console && x.detach) {
-		dc_fail(&e, 0, "cannot allocate tty if diyc-oci will detach without setting console "
-			       "socket");
+		dc_fail(&e, 0,
+			"cannot allocate tty if diyc-oci will detach without setting console "
+			"socket");
 		return oci_fail(&e);
 	}
 	prctl(PR_SET_DUMPABLE, 0);

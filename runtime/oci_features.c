@@ -80,13 +80,15 @@ static int namespaces(const struct oci_spec *s, struct features *f, struct dc_er
 				       "diyc-oci yet");
 		f->ns[i] = f->facts.ns[i] == DC_YES;
 		if (!f->ns[i] && i == NS_MNT)
-			return dc_fail(e, 0, "this kernel gives no mount namespace: a container "
-					     "cannot have its own root filesystem");
+			return dc_fail(e, 0,
+				       "this kernel gives no mount namespace: a container "
+				       "cannot have its own root filesystem");
 		if (!f->ns[i])
 			features_degrade(f, "%s", dc_ns[i].without);
 	}
 	if (s->hostname && *s->hostname && !f->ns[NS_UTS])
-		features_degrade(f, "hostname %s not set: no UTS namespace of its own", s->hostname);
+		features_degrade(f, "hostname %s not set: no UTS namespace of its own",
+				 s->hostname);
 	return 0;
 }
 
@@ -97,7 +99,8 @@ static void controllers(struct run_opts *o, struct features *f)
 	for (int i = 0; i < DC_CG_NCTRLS; i++) {
 		int k = dc_cg_ctrl_index(dc_cg_ctrls[i].name);
 		if (*asked[i] && f->facts.cg_ctrl[k] != DC_YES) {
-			features_degrade(f, "no usable %s cgroup controller: its limit is not applied",
+			features_degrade(f,
+					 "no usable %s cgroup controller: its limit is not applied",
 					 dc_cg_ctrls[i].name);
 			*asked[i] = false;
 		}

@@ -37,7 +37,8 @@ static int run_hook(const struct oci_hook *h, const char *state, struct dc_err *
 		static char *none[] = {NULL};
 		dup2(in[0], 0);
 		signals_default();
-		char *const *argv = h->args && h->args[0] ? h->args : (char *const[]){h->path, NULL};
+		char *const *argv =
+		    h->args && h->args[0] ? h->args : (char *const[]){h->path, NULL};
 		execve(h->path, argv, h->env ? h->env : none);
 		_exit(127);
 	}

@@ -57,9 +57,10 @@ static json_object *linux_part(const struct dc_facts *f)
 	json_object_object_add(cg, "systemdUser", json_object_new_boolean(false));
 	json_object_object_add(l, "cgroup", cg);
 	json_object *sc = json_object_new_object();
-	static const char *const acts[] = {"SCMP_ACT_ALLOW", "SCMP_ACT_ERRNO", "SCMP_ACT_KILL",
-					   "SCMP_ACT_KILL_PROCESS", "SCMP_ACT_KILL_THREAD",
-					   "SCMP_ACT_LOG", "SCMP_ACT_TRAP", "SCMP_ACT_TRACE", NULL};
+	static const char *const acts[] = {
+	    "SCMP_ACT_ALLOW",	     "SCMP_ACT_ERRNO",	     "SCMP_ACT_KILL",
+	    "SCMP_ACT_KILL_PROCESS", "SCMP_ACT_KILL_THREAD", "SCMP_ACT_LOG",
+	    "SCMP_ACT_TRAP",	     "SCMP_ACT_TRACE",	     NULL};
 	static const char *const ops[] = {"SCMP_CMP_EQ", "SCMP_CMP_GE", "SCMP_CMP_GT",
 					  "SCMP_CMP_LE", "SCMP_CMP_LT", "SCMP_CMP_MASKED_EQ",
 					  "SCMP_CMP_NE", NULL};

@@ -20,7 +20,6 @@
 #include <time.h>
 #include <unistd.h>
 
-
 static const struct {
 	const char *name;
 	int (*fn)(int, char **);

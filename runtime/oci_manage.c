@@ -27,7 +27,7 @@ static int fail1(const char *f, const char *a)
 
 static void stop_now(struct state *st, struct cg_plan *p)
 {
-	cg_freeze(p, false); /* a paused container cannot die */
+	cg_freeze(p, false);			/* a paused container cannot die */
 	if (st->pid > 0 && state_pid_alive(st)) /* (pid 0: a create that died before clone) */
 		kill(st->pid, SIGKILL);
 	cg_kill_all(p);
@@ -45,7 +45,8 @@ int oci_cmd_delete(int argc, char **argv)
 	bool force = false;
 	int i = 1;
 	for (; i < argc && argv[i][0] == '-'; i++)
-		if (!strcmp(argv[i], "--force") || !strcmp(argv[i], "-f") || !strcmp(argv[i], "-force"))
+		if (!strcmp(argv[i], "--force") || !strcmp(argv[i], "-f") ||
+		    !strcmp(argv[i], "-force"))
 			force = true;
 		else
 			return fail1("unknown option %s", argv[i]);
@@ -55,7 +56,8 @@ int oci_cmd_delete(int argc, char **argv)
 		return force && oci_id_check(argv[i], NULL) == 0 ? 0 : oci_fail(&e);
 	const char *status = oci_status(&st);
 	if (strcmp(status, "stopped") && !force) {
-		dc_fail(&e, 0, "cannot delete container %s that is not stopped: %s", argv[i], status);
+		dc_fail(&e, 0, "cannot delete container %s that is not stopped: %s", argv[i],
+			status);
 		return oci_fail(&e);
 	}
 	cg_plan_from_state(&st, &p);
@@ -108,8 +110,8 @@ int oci_cmd_list(int argc, char **argv)
 	if (json)
 		r = list_json(names, n);
 	else if (!quiet)
-		printf("%-12s %-8s %-8s %-40s %-22s %s\n", "ID", "PID", "STATUS", "BUNDLE", "CREATED",
-		       "OWNER");
+		printf("%-12s %-8s %-8s %-40s %-22s %s\n", "ID", "PID", "STATUS", "BUNDLE",
+		       "CREATED", "OWNER");
 	for (int i = 0; !json && i < n; i++) {
 		struct state st;
 		if (oci_load(names[i], &st, NULL) < 0)
@@ -119,7 +121,8 @@ int oci_cmd_list(int argc, char **argv)
 			puts(st.name);
 		else
 			printf("%-12s %-8d %-8s %-40s %-22s root\n", st.name,
-			       strcmp(status, "stopped") ? st.pid : 0, status, st.bundle, st.created);
+			       strcmp(status, "stopped") ? st.pid : 0, status, st.bundle,
+			       st.created);
 	}
 	for (int i = 0; i < n; i++)
 		free(names[i]);
@@ -177,8 +180,9 @@ static int write_limit(const struct state *st, const char *const files[2], const
 				int r = write_file(p, v);
 				return r < 0 ? dc_fail(e, -r, "write %s=%s", p, v) : 0;
 			}
-	return dc_fail(e, 0, "no cgroup of this container has %s: a limit of that kind can only "
-			     "be updated when create set one",
+	return dc_fail(e, 0,
+		       "no cgroup of this container has %s: a limit of that kind can only "
+		       "be updated when create set one",
 		       files[0]);
 }
 
@@ -188,7 +192,8 @@ static int update_from(json_object *r, const struct state *st, struct dc_err *e)
 	char val[64];
 	static const char *const mem[2] = {"memory.limit_in_bytes", "memory.max"};
 	static const char *const pid[2] = {"pids.max", "pids.max"};
-	if (json_object_object_get_ex(r, "memory", &m) && json_object_object_get_ex(m, "limit", &v)) {
+	if (json_object_object_get_ex(r, "memory", &m) &&
+	    json_object_object_get_ex(m, "limit", &v)) {
 		snprintf(val, sizeof(val), "%" PRId64, json_object_get_int64(v));
 		if (write_limit(st, mem, val, e) < 0)
 			return -1;
@@ -227,7 +232,8 @@ int oci_cmd_update(int argc, char **argv)
 		if ((!strcmp(argv[i], "--resources") || !strcmp(argv[i], "-r")) && i + 1 < argc)
 			file = argv[++i];
 		else
-			return fail1("unknown option %s (update takes --resources FILE|-)", argv[i]);
+			return fail1("unknown option %s (update takes --resources FILE|-)",
+				     argv[i]);
 	if (i != argc - 1 || !file)
 		return fail1("%s", "usage: diyc-oci update --resources FILE|- ID");
 	if (oci_load(argv[i], &st, &e) < 0)

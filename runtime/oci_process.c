@@ -71,8 +71,13 @@ static uint32_t action(json_object *o, const char *key, json_object *errno_ret, 
 
 static int compare_op(const char *op)
 {
-	static const char *const ops[] = {"", "SCMP_CMP_NE", "SCMP_CMP_LT", "SCMP_CMP_LE",
-					  "SCMP_CMP_EQ", "SCMP_CMP_GE", "SCMP_CMP_GT",
+	static const char *const ops[] = {"",
+					  "SCMP_CMP_NE",
+					  "SCMP_CMP_LT",
+					  "SCMP_CMP_LE",
+					  "SCMP_CMP_EQ",
+					  "SCMP_CMP_GE",
+					  "SCMP_CMP_GT",
 					  "SCMP_CMP_MASKED_EQ"};
 	for (int i = 1; op && i < (int)ARRAY_SIZE(ops); i++)
 		if (!strcmp(op, ops[i]))
@@ -93,7 +98,7 @@ static int seccomp_rule(scmp_filter_ctx ctx, json_object *r, uint32_t def, struc
 	json_object *args = jget(r, "args");
 	struct scmp_arg_cmp cmp[6];
 	unsigned n = 0;
-	for (size_t i = 0; args && i < json_object_array_length(args) && n < 6; i++) {
+	for (size_t i = 0; args && i < oci_json_len(args) && n < 6; i++) {
 		json_object *a = json_object_array_get_idx(args, i);
 		int op = compare_op(json_object_get_string(jget(a, "op")));
 		if (op < 0)
@@ -105,7 +110,7 @@ static int seccomp_rule(scmp_filter_ctx ctx, json_object *r, uint32_t def, struc
 		    .datum_b = (scmp_datum_t)json_object_get_uint64(jget(a, "valueTwo"))};
 	}
 	json_object *names = jget(r, "names");
-	for (size_t i = 0; names && i < json_object_array_length(names); i++) {
+	for (size_t i = 0; names && i < oci_json_len(names); i++) {
 		const char *nm = json_object_get_string(json_object_array_get_idx(names, i));
 		int nr = seccomp_syscall_resolve_name(nm);
 		if (nr == __NR_SCMP_ERROR)
@@ -128,7 +133,7 @@ static int load_seccomp(json_object *sc, struct dc_err *e)
 		return dc_fail(e, 0, "seccomp_init");
 	int r = 0;
 	json_object *arch = jget(sc, "architectures");
-	for (size_t i = 0; arch && i < json_object_array_length(arch); i++) {
+	for (size_t i = 0; arch && i < oci_json_len(arch); i++) {
 		const char *a = json_object_get_string(json_object_array_get_idx(arch, i));
 		char low[64];
 		snprintf(low, sizeof(low), "%s", a && !strncmp(a, "SCMP_ARCH_", 10) ? a + 10 : "");
@@ -139,7 +144,7 @@ static int load_seccomp(json_object *sc, struct dc_err *e)
 			seccomp_arch_add(ctx, tok);
 	}
 	json_object *rules = jget(sc, "syscalls");
-	for (size_t i = 0; !r && rules && i < json_object_array_length(rules); i++)
+	for (size_t i = 0; !r && rules && i < oci_json_len(rules); i++)
 		r = seccomp_rule(ctx, json_object_array_get_idx(rules, i), def, e);
 	if (!r) {
 		int k = seccomp_load(ctx);
@@ -253,10 +258,12 @@ int oci_lookup(char *const argv[], char **env, struct dc_err *e)
 	if (strchr(cmd, '/')) {
 		if (stat(cmd, &st) < 0)
 			return dc_fail(e, errno, "exec: \"%s\": stat %s: no such file or directory",
-				       cmd, cmd), EXIT_NOTFOUND;
+				       cmd, cmd),
+			       EXIT_NOTFOUND;
 		return access(cmd, X_OK) == 0 && S_ISREG(st.st_mode)
 			   ? 0
-			   : (dc_fail(e, EACCES, "exec: \"%s\": permission denied", cmd), EXIT_CANNOT);
+			   : (dc_fail(e, EACCES, "exec: \"%s\": permission denied", cmd),
+			      EXIT_CANNOT);
 	}
 	char dirs[4096], *save = NULL;
 	snprintf(dirs, sizeof(dirs), "%s", path);

@@ -56,7 +56,8 @@ static int open_dest(int rootfd, const char *dest, bool file)
 			return -EINVAL;
 		}
 		if (i == n - 1 && file) {
-			int f = openat(dir, parts[i], O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
+			int f = openat(dir, parts[i], O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC,
+				       0644);
 			if (f >= 0)
 				close(f);
 		} else if (mkdirat(dir, parts[i], 0755) < 0 && errno != EEXIST) {
@@ -115,7 +116,8 @@ static int mount_cgroup(int rootfd, const char *dest, const struct launch *l)
 		if (fmt(d, sizeof(d), "%s/%s", fdp(fd, b, sizeof(b)), name) < 0 ||
 		    (mkdir(d, 0755) < 0 && errno != EEXIST) ||
 		    mount(l->cg->dirs[i], d, NULL, MS_BIND, NULL) < 0 ||
-		    mount(NULL, d, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+		    mount(NULL, d, NULL,
+			  MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
 			  NULL) < 0)
 			r = -errno;
 	}
@@ -149,8 +151,8 @@ static int mount_one(int rootfd, const struct oci_mount *m, const struct launch 
 	if (m->bind)
 		r = mount(src, fdp(fd, b, sizeof(b)), NULL, MS_BIND | (m->flags & MS_REC), NULL);
 	else
-		r = mount(m->source, fdp(fd, b, sizeof(b)), m->type, m->flags & ~(unsigned long)MS_REMOUNT,
-			  m->data);
+		r = mount(m->source, fdp(fd, b, sizeof(b)), m->type,
+			  m->flags & ~(unsigned long)MS_REMOUNT, m->data);
 	r = r < 0 ? -errno : r;
 	close(fd);
 	if (!r && m->bind)
@@ -302,8 +304,7 @@ int oci_rootfs_pivot(const struct launch *l, struct dc_err *e)
 	close(rootfd);
 	if (r < 0 || rootfs_pivot_into(s->rootfs, e) < 0)
 		return -1;
-	if (s->readonly &&
-	    mount(NULL, "/", NULL, MS_BIND | MS_REMOUNT | MS_RDONLY, NULL) < 0)
+	if (s->readonly && mount(NULL, "/", NULL, MS_BIND | MS_REMOUNT | MS_RDONLY, NULL) < 0)
 		return dc_fail(e, errno, "make the root read-only");
 	if (s->rootprop && !(s->rootprop & MS_PRIVATE) &&
 	    mount(NULL, "/", NULL, s->rootprop, NULL) < 0)

@@ -21,9 +21,16 @@
 #include <sys/mount.h>
 #include <sys/resource.h>
 
-const char *const oci_hook_names[HOOK_KINDS] = {"prestart",	   "createRuntime",
-						"createContainer", "startContainer",
-						"poststart",	   "poststop"};
+const char *const oci_hook_names[HOOK_KINDS] = {
+    "prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop"};
+
+size_t oci_json_len(const void *j)
+{
+	/* json-c asserts on the length of a non-array: a config is input, never trusted */
+	return j && json_object_is_type(j, json_type_array)
+		   ? json_object_array_length((const json_object *)j)
+		   : 0;
+}
 
 static json_object *get(json_object *o, const char *k)
 {
@@ -41,7 +48,7 @@ static char *str(json_object *o, const char *k)
 /* a NULL-terminated vector of the array's strings (pointing into the json) */
 static char **strv(json_object *a, int *count)
 {
-	int n = a && json_object_is_type(a, json_type_array) ? (int)json_object_array_length(a) : 0;
+	int n = a && json_object_is_type(a, json_type_array) ? (int)oci_json_len(a) : 0;
 	char **v = calloc((size_t)n + 1, sizeof(char *));
 	int k = 0;
 	for (int i = 0; v && i < n; i++) {
@@ -78,11 +85,12 @@ static int caps(json_object *c, struct oci_process *p, struct dc_err *e)
 					    "ambient"};
 	for (int i = 0; i < 5; i++) {
 		json_object *a = get(c, sets[i]);
-		for (size_t j = 0; a && j < json_object_array_length(a); j++) {
+		for (size_t j = 0; a && j < oci_json_len(a); j++) {
 			const char *n = json_object_get_string(json_object_array_get_idx(a, j));
 			int v = oci_cap_number(n);
 			if (v < 0 || v > 63)
-				return dc_fail(e, 0, "unknown capability %s in process.capabilities",
+				return dc_fail(e, 0,
+					       "unknown capability %s in process.capabilities",
 					       n ? n : "(null)");
 			p->caps[i] |= 1ULL << v;
 		}
@@ -114,7 +122,7 @@ static const struct {
 
 static int rlimits(json_object *a, struct oci_process *p, struct dc_err *e)
 {
-	size_t n = a ? json_object_array_length(a) : 0;
+	size_t n = a ? oci_json_len(a) : 0;
 	p->rlimits = calloc(n + 1, sizeof(*p->rlimits));
 	for (size_t i = 0; i < n; i++) {
 		json_object *r = json_object_array_get_idx(a, i);
@@ -123,11 +131,12 @@ static int rlimits(json_object *a, struct oci_process *p, struct dc_err *e)
 		while (k < ARRAY_SIZE(rlimit_names) && (!t || strcmp(t, rlimit_names[k].name)))
 			k++;
 		if (k == ARRAY_SIZE(rlimit_names) || !get(r, "soft") || !get(r, "hard"))
-			return dc_fail(e, 0, "bad rlimit %s in process.rlimits", t ? t : "(no type)");
-		p->rlimits[p->nrlimits++] = (struct oci_rlimit){
-		    .resource = rlimit_names[k].res,
-		    .soft = (uint64_t)json_object_get_uint64(get(r, "soft")),
-		    .hard = (uint64_t)json_object_get_uint64(get(r, "hard"))};
+			return dc_fail(e, 0, "bad rlimit %s in process.rlimits",
+				       t ? t : "(no type)");
+		p->rlimits[p->nrlimits++] =
+		    (struct oci_rlimit){.resource = rlimit_names[k].res,
+					.soft = (uint64_t)json_object_get_uint64(get(r, "soft")),
+					.hard = (uint64_t)json_object_get_uint64(get(r, "hard"))};
 	}
 	return 0;
 }
@@ -151,10 +160,11 @@ static int process(json_object *o, struct oci_process *p, struct dc_err *e)
 	p->gid = (gid_t)json_object_get_int64(get(u, "gid"));
 	p->umask = get(u, "umask") ? json_object_get_int(get(u, "umask")) : -1;
 	json_object *g = get(u, "additionalGids");
-	p->ngroups = g ? (int)json_object_array_length(g) : 0;
+	p->ngroups = g ? (int)oci_json_len(g) : 0;
 	p->groups = calloc((size_t)p->ngroups + 1, sizeof(gid_t));
 	for (int i = 0; i < p->ngroups; i++)
-		p->groups[i] = (gid_t)json_object_get_int64(json_object_array_get_idx(g, (size_t)i));
+		p->groups[i] =
+		    (gid_t)json_object_get_int64(json_object_array_get_idx(g, (size_t)i));
 	p->has_oom = get(o, "oomScoreAdj") != NULL;
 	p->oom_score_adj = json_object_get_int(get(o, "oomScoreAdj"));
 	if (caps(get(o, "capabilities"), p, e) < 0 || rlimits(get(o, "rlimits"), p, e) < 0)
@@ -236,7 +246,7 @@ static bool dotdot(const char *p)
 
 static int mounts(json_object *a, struct oci_spec *s, struct dc_err *e)
 {
-	size_t n = a ? json_object_array_length(a) : 0;
+	size_t n = a ? oci_json_len(a) : 0;
 	s->mounts = calloc(n + 1, sizeof(*s->mounts));
 	for (size_t i = 0; i < n; i++) {
 		json_object *j = json_object_array_get_idx(a, i);
@@ -248,7 +258,7 @@ static int mounts(json_object *a, struct oci_spec *s, struct dc_err *e)
 			return dc_fail(e, 0, "mount destination must be an absolute path: %s",
 				       m->dest ? m->dest : "(none)");
 		json_object *o = get(j, "options");
-		for (size_t k = 0; o && k < json_object_array_length(o); k++)
+		for (size_t k = 0; o && k < oci_json_len(o); k++)
 			mount_option(m, json_object_get_string(json_object_array_get_idx(o, k)));
 		m->bind = (m->flags & MS_BIND) || !strcmp(m->type, "bind");
 		if (m->bind)
@@ -259,7 +269,7 @@ static int mounts(json_object *a, struct oci_spec *s, struct dc_err *e)
 
 static int namespaces(json_object *a, struct oci_spec *s, struct dc_err *e)
 {
-	for (size_t i = 0; a && i < json_object_array_length(a); i++) {
+	for (size_t i = 0; a && i < oci_json_len(a); i++) {
 		json_object *j = json_object_array_get_idx(a, i);
 		const char *t = str(j, "type");
 		const struct ns_info *ns = dc_ns_by_oci_name(t);
@@ -269,8 +279,9 @@ static int namespaces(json_object *a, struct oci_spec *s, struct dc_err *e)
 		s->ns[ns->kind].path = str(j, "path");
 	}
 	if (!s->ns[NS_MNT].want || s->ns[NS_MNT].path)
-		return dc_fail(e, 0, "diyc-oci needs a new mount namespace (linux.namespaces: mount, "
-				     "without a path)");
+		return dc_fail(e, 0,
+			       "diyc-oci needs a new mount namespace (linux.namespaces: mount, "
+			       "without a path)");
 	return 0;
 }
 
@@ -283,9 +294,9 @@ static int namespaces(json_object *a, struct oci_spec *s, struct dc_err *e)
  */
 static bool devices_beyond_default(json_object *d)
 {
-	static const int defaults[][2] = {{1, 3}, {1, 5}, {1, 7}, {1, 8}, {1, 9},
+	static const int defaults[][2] = {{1, 3}, {1, 5}, {1, 7}, {1, 8},   {1, 9},
 					  {5, 0}, {5, 1}, {5, 2}, {136, -1}};
-	for (size_t i = 0; d && i < json_object_array_length(d); i++) {
+	for (size_t i = 0; d && i < oci_json_len(d); i++) {
 		json_object *x = json_object_array_get_idx(d, i);
 		const char *acc = str(x, "access") ? str(x, "access") : "rwm";
 		if (!json_object_get_boolean(get(x, "allow")) || !strpbrk(acc, "rw"))
@@ -332,7 +343,7 @@ static void hooks(json_object *h, struct oci_spec *s)
 {
 	for (int k = 0; h && k < HOOK_KINDS; k++) {
 		json_object *a = get(h, oci_hook_names[k]);
-		size_t n = a ? json_object_array_length(a) : 0;
+		size_t n = a ? oci_json_len(a) : 0;
 		s->hooks[k] = calloc(n + 1, sizeof(struct oci_hook));
 		for (size_t i = 0; i < n; i++) {
 			json_object *j = json_object_array_get_idx(a, i);
@@ -361,6 +372,8 @@ static void linux_rest(json_object *l, struct oci_spec *s)
 	free(m.data);
 	s->rootprop = m.propagation;
 	json_object *sc = get(l, "sysctl");
+	if (sc && !json_object_is_type(sc, json_type_object))
+		sc = NULL;
 	s->sysctl = calloc(sc ? (size_t)json_object_object_length(sc) + 1 : 1, sizeof(char *));
 	if (sc) {
 		json_object_object_foreach(sc, k, v)
@@ -374,7 +387,7 @@ static void linux_rest(json_object *l, struct oci_spec *s)
 	for (size_t i = 0; i < ARRAY_SIZE(others); i++)
 		if (get(l, others[i]) &&
 		    !(json_object_is_type(get(l, others[i]), json_type_array) &&
-		      json_object_array_length(get(l, others[i])) == 0))
+		      oci_json_len(get(l, others[i])) == 0))
 			unsupported(s, others[i]);
 }
 
@@ -393,6 +406,8 @@ static int root_and_rest(json_object *j, struct oci_spec *s, struct dc_err *e)
 	s->readonly = json_object_get_boolean(get(root, "readonly"));
 	s->hostname = str(j, "hostname");
 	json_object *an = get(j, "annotations");
+	if (an && !json_object_is_type(an, json_type_object))
+		return dc_fail(e, 0, "annotations must be an object");
 	snprintf(s->annotations, sizeof(s->annotations), "%s",
 		 an ? json_object_to_json_string_ext(an, JSON_C_TO_STRING_PLAIN) : "{}");
 	const char *st = str(an, "org.diyc.strict");

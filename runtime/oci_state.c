@@ -27,12 +27,12 @@ int oci_id_check(const char *id, struct dc_err *e)
 {
 	size_t n = id ? strlen(id) : 0;
 	if (!n || n > OCI_ID_MAX)
-		return dc_fail(e, 0, "invalid container id '%.64s': 1 to %d characters", id ? id : "",
-			       OCI_ID_MAX);
+		return dc_fail(e, 0, "invalid container id '%.64s': 1 to %d characters",
+			       id ? id : "", OCI_ID_MAX);
 	for (size_t i = 0; i < n; i++) {
 		char c = id[i];
-		bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-			  (i > 0 && strchr("_.+-", c));
+		bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			  (c >= '0' && c <= '9') || (i > 0 && strchr("_.+-", c));
 		if (!ok)
 			return dc_fail(e, 0,
 				       "invalid container id '%s': letters, digits and _.+- only, "
@@ -96,10 +96,13 @@ char *oci_state_json(const struct state *st, bool pretty)
 			       json_object_new_int(strcmp(status, "stopped") ? st->pid : 0));
 	json_object_object_add(o, "bundle", json_object_new_string(st->bundle));
 	json_object *an = json_tokener_parse(st->annotations[0] ? st->annotations : "{}");
-	if (!an)
+	if (!an || !json_object_is_type(an, json_type_object)) {
+		json_object_put(an);
 		an = json_object_new_object();
+	}
 	if (st->degraded[0])
-		json_object_object_add(an, "org.diyc.degraded", json_object_new_string(st->degraded));
+		json_object_object_add(an, "org.diyc.degraded",
+				       json_object_new_string(st->degraded));
 	if (json_object_object_length(an)) /* optional: runc leaves it out when empty */
 		json_object_object_add(o, "annotations", an);
 	else

@@ -166,7 +166,8 @@ out:
 }
 
 /* Paths hidden from the container (Docker's list), and paths made read-only. */
-static const char *const run_masked[] = { /* (no leading '/') */
+static const char *const run_masked[] = {
+    /* (no leading '/') */
     "proc/asound",
     "proc/acpi",
     "proc/kcore",
@@ -191,8 +192,8 @@ static int mask_paths(int rootfd, struct dc_err *err)
 
 /* masked[] hidden (an empty read-only tmpfs on a directory, /dev/null on a file),
  * readonly[] bound read-only onto themselves; paths relative to rootfd */
-int rootfs_mask(int rootfd, const char *const *masked, size_t nmasked,
-		const char *const *readonly, size_t nreadonly, struct dc_err *err)
+int rootfs_mask(int rootfd, const char *const *masked, size_t nmasked, const char *const *readonly,
+		size_t nreadonly, struct dc_err *err)
 {
 	int r = -1, nullfd = openat(rootfd, "dev/null", O_PATH | O_NOFOLLOW | O_CLOEXEC);
 	if (nullfd < 0)

@@ -16,8 +16,8 @@
 
 static int runtime(char **base, const char *cmd, const char *extra1, const char *extra2)
 {
-	char *argv[] = {base[0], "--root", base[1], (char *)cmd, (char *)extra1, (char *)extra2,
-			base[3], NULL};
+	char *argv[] = {base[0],	"--root",	base[1], (char *)cmd,
+			(char *)extra1, (char *)extra2, base[3], NULL};
 	if (!extra1) {
 		argv[4] = base[3];
 		argv[5] = NULL;
