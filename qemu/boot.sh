@@ -4,13 +4,13 @@
 # The guest writes to a second UART backed by OUTDIR/results.tap (kernel messages go
 # to OUTDIR/console.log), ending with "CI-QEMU-RESULT rc=N", and stops QEMU with
 # isa-debug-exit.  Exit status: N from the sentinel; 124 when the guest hung past
-# TIMEOUT (default 300 s); 125 when it died without a verdict (panic, boot failure)
+# TIMEOUT (default 480 s); 125 when it died without a verdict (panic, boot failure)
 # or wrote a truncated TAP stream.  The last console lines are shown on failure.
 # ACCEL=tcg (default), kvm, or auto: KVM only if its guest says CI-QEMU-BEGIN within
 # 15 s (on some hosts /dev/kvm exists but guests hang silently), else TCG.
 set -u
 kernel=$1 initrd=$2 out=$3 append=$4
-TIMEOUT=${TIMEOUT:-300}
+TIMEOUT=${TIMEOUT:-480}
 mkdir -p "$out"
 boot() { # boot ACCEL: run QEMU in the background, pid in $qpid
 	: >"$out/results.tap"

@@ -295,65 +295,66 @@ int exec_failure(const char *cmd, int errnum, struct dc_err *e)
 	return errnum == ENOENT ? EXIT_NOTFOUND : EXIT_CANNOT;
 }
 
-int container_release(pid_t pid, int sync_fd, int err_fd, const char *cmd, struct dc_err *err)
+/* "go" on the sync pipe, then what the process reports on err_fd: the bytes read
+ * (0: end of file), or -1 when it died before it could be released */
+static ssize_t release_and_read(int sync_fd, int err_fd, struct child_error *e,
+				struct dc_err *err)
 {
-	struct child_error e;
-	(void)pid;
 	ssize_t n = write(sync_fd, "g", 1);
 	close(sync_fd);
 	if (n != 1) {
-		close(err_fd);
 		dc_fail(err, 0, "the container process died before it started");
-		return EXIT_DIYC;
+		return -1;
 	}
 	size_t got = 0;
-	while (got < sizeof(e)) {
-		n = read(err_fd, (char *)&e + got, sizeof(e) - got);
+	while (got < sizeof(*e)) {
+		n = read(err_fd, (char *)e + got, sizeof(*e) - got);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
 			break;
 		got += (size_t)n;
 	}
+	e->msg[sizeof(e->msg) - 1] = '\0';
+	return (ssize_t)got;
+}
+
+/* a setup failure the process reported: its message and exit code (a failpoint's
+ * report kills us here, as the failpoint asks) */
+static int reported(const struct child_error *e, struct dc_err *err)
+{
+	if (!strncmp(e->msg, FAILPOINT_MSG, strlen(FAILPOINT_MSG)))
+		failpoint(e->msg + strlen(FAILPOINT_MSG));
+	dc_fail(err, 0, "%s", e->msg);
+	return e->code;
+}
+
+int container_release(pid_t pid, int sync_fd, int err_fd, const char *cmd, struct dc_err *err)
+{
+	struct child_error e;
+	(void)pid;
+	ssize_t got = release_and_read(sync_fd, err_fd, &e, err);
 	close(err_fd);
+	if (got < 0)
+		return EXIT_DIYC;
 	if (got == 0)
 		return 0;	/* end of file: exec succeeded */
 	if (got == sizeof(int)) /* diyc-init's errno */
 		return exec_failure(cmd, e.code, err);
-	if (got < sizeof(e)) {
+	if (got < (ssize_t)sizeof(e)) {
 		dc_fail(err, 0, "the container process failed during setup");
 		return EXIT_DIYC;
 	}
-	e.msg[sizeof(e.msg) - 1] = '\0';
-	if (!strncmp(e.msg, FAILPOINT_MSG, strlen(FAILPOINT_MSG)))
-		failpoint(e.msg + strlen(FAILPOINT_MSG));
-	dc_fail(err, 0, "%s", e.msg);
-	return e.code;
+	return reported(&e, err);
 }
 
 int container_ready(int sync_fd, int err_fd, struct dc_err *err)
 {
 	struct child_error e;
-	ssize_t n = write(sync_fd, "g", 1);
-	close(sync_fd);
-	if (n != 1)
-		return dc_fail(err, 0, "the container process died before it started"), EXIT_DIYC;
-	size_t got = 0;
-	while (got < sizeof(e)) {
-		n = read(err_fd, (char *)&e + got, sizeof(e) - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		got += (size_t)n;
-	}
-	if (got < sizeof(e))
+	ssize_t got = release_and_read(sync_fd, err_fd, &e, err);
+	if (got < 0)
+		return EXIT_DIYC;
+	if (got < (ssize_t)sizeof(e))
 		return dc_fail(err, 0, "the container process failed during setup"), EXIT_DIYC;
-	e.msg[sizeof(e.msg) - 1] = '\0';
-	if (e.code == 0)
-		return 0;
-	if (!strncmp(e.msg, FAILPOINT_MSG, strlen(FAILPOINT_MSG)))
-		failpoint(e.msg + strlen(FAILPOINT_MSG));
-	dc_fail(err, 0, "%s", e.msg);
-	return e.code;
+	return e.code == 0 ? 0 : reported(&e, err);
 }

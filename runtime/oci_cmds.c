@@ -313,7 +313,7 @@ int oci_cmd_kill(int argc, char **argv)
 		for (int k = 0, n = cg_procs(&p, pids, 4096); k < n; k++)
 			kill(pids[k], sig);
 	}
-	if (kill(st.pid, sig) < 0) {
+	if (kill(st.pid, sig) < 0 && !(all && errno == ESRCH)) { /* (--all KILL got it first) */
 		dc_fail(&e, errno, "kill %d", (int)st.pid);
 		return oci_fail(&e);
 	}

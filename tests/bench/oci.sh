@@ -24,19 +24,7 @@ cleanup() {
 }
 trap cleanup EXIT
 runtime/mkimage-busybox.sh "$T/root" >/dev/null
-mkdir -p "$T/bundle"
-cp -a "$T/root/images/busybox" "$T/bundle/rootfs"
-(cd "$T/bundle" && runc spec)
-python3 - "$T/bundle/config.json" <<'PY'
-import json, sys
-p = sys.argv[1]
-c = json.load(open(p))
-c["process"]["args"] = ["/bin/true"]
-c["process"]["terminal"] = False
-c["process"].pop("rlimits", None)
-c["linux"]["cgroupsPath"] = "diyc-bench-oci"   # relative: below our own cgroup
-json.dump(c, open(p, "w"), indent=1)
-PY
+tests/bench/bundle.sh "$T/bundle" "$T/root/images/busybox" diyc-bench-oci
 OCI=$(realpath ./diyc-oci)
 cc -O2 -Wall -Werror -o "$T/ocicycle" tests/bench/ocicycle.c
 hyperfine -N --warmup 5 --runs "${RUNS:-50}" --export-json build/bench/oci.json \

@@ -32,19 +32,7 @@ runtime/mkimage-busybox.sh "$DIYC_ROOT" >/dev/null
 ./diyc profile >/dev/null # a fresh profile, so no run below probes
 
 # the runc bundle: `runc spec`, then /bin/true, no terminal, no rlimits, a relative cgroup
-mkdir -p "$T/bundle"
-cp -a "$DIYC_ROOT/images/busybox" "$T/bundle/rootfs"
-(cd "$T/bundle" && runc spec)
-python3 - "$T/bundle/config.json" <<'PY'
-import json, sys
-p = sys.argv[1]
-c = json.load(open(p))
-c["process"]["args"] = ["/bin/true"]
-c["process"]["terminal"] = False
-c["process"].pop("rlimits", None)
-c["linux"]["cgroupsPath"] = "diyc-bench-runc"   # relative: below our own cgroup
-json.dump(c, open(p, "w"), indent=1)
-PY
+tests/bench/bundle.sh "$T/bundle" "$DIYC_ROOT/images/busybox" diyc-bench-runc
 
 rootfs=$DIYC_ROOT/images/busybox
 crun=()

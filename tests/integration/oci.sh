@@ -68,8 +68,8 @@ same "state after create: created" "$(st r2 '["status"]')" created
 	fail "the created process waits (the command has not run)" "pid=$pid"
 got=$("$DIYC_OCI" --root "$R" state r2 | python3 -c 'import json,sys,datetime
 d=json.load(sys.stdin); datetime.datetime.fromisoformat(d["created"].replace("Z","+00:00"))
-print(d["ociVersion"], d["id"], d["bundle"]==sys.argv[1], sorted(d))' "$T/b/b1")
-same "state JSON: the spec's fields, created in RFC 3339" "$got" \
+print(d["ociVersion"], d["id"], d["bundle"]==sys.argv[1], sorted(set(d) - {"annotations"}))' "$T/b/b1")
+same "state JSON: the spec's fields (annotations when degraded), created in RFC 3339" "$got" \
 	"1.0.2 r2 True ['bundle', 'created', 'id', 'ociVersion', 'owner', 'pid', 'status']"
 o create --bundle "$T/b/b1" r2
 refused1 "create of an existing id is refused"
@@ -112,7 +112,7 @@ epid=$(cat "$T/e.pid" 2>/dev/null)
 [ "$rc" = 0 ] && [ -n "$epid" ] && ok "exec --process --detach --pid-file" || fail "exec --process --detach --pid-file" "rc=$rc $errout"
 sleep 0.3
 check "the detached exec ran" test -e "$T/b/b1/rootfs/tmp/p"
-for sig in SIGUSR1 USR1 10; do
+for sig in SIGWINCH WINCH 28; do # (ignored by default: the container lives on)
 	o kill r2 $sig
 	expect "kill accepts signal $sig" 0
 done
