@@ -130,6 +130,14 @@ refused1 "state of a deleted container: 'does not exist'"
 printf '%s\n' "$errout" | grep -q "does not exist" && ok "its message says 'does not exist'" || fail "its message says 'does not exist'" "$errout"
 gone r2 "create/start/kill/delete"
 
+# --- --preserve-fds: the caller's fds 3.. reach the command, the others do not
+bundle b19
+args b19 'echo kept >&3 && echo yes; echo lost >&4 2>/dev/null || echo closed'
+"$DIYC_OCI" --root "$R" run --preserve-fds 1 --bundle "$T/b/b19" r19 3>"$T/fd3" 4>"$T/fd4" >"$T/out" 2>"$T/err" </dev/null
+same "--preserve-fds 1: fd 3 is the caller's, fd 4 is closed" "$(tr '\n' ' ' <"$T/out") $(cat "$T/fd3") $(cat "$T/fd4")" "yes closed  kept "
+o run --preserve-fds many --bundle "$T/b/b19" r19
+refused1 "a bad --preserve-fds is refused"
+
 # --- kill of a created container; delete --force of a running one; of nothing
 o create --bundle "$T/b/b1" r3
 o kill r3 KILL
