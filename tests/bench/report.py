@@ -107,6 +107,7 @@ timed tests.
 | runc | {ver(['runc', '--version'])} |
 | crun | {crun_note} |
 | bubblewrap | {ver(['bwrap', '--version'])} |
+| podman, conmon | {ver(['podman', '--version'])}, {ver(['conmon', '--version'])} |
 | hyperfine | {ver(['hyperfine', '--version'])} |
 
 ## Goals
