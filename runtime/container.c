@@ -297,8 +297,7 @@ int exec_failure(const char *cmd, int errnum, struct dc_err *e)
 
 /* "go" on the sync pipe, then what the process reports on err_fd: the bytes read
  * (0: end of file), or -1 when it died before it could be released */
-static ssize_t release_and_read(int sync_fd, int err_fd, struct child_error *e,
-				struct dc_err *err)
+static ssize_t release_and_read(int sync_fd, int err_fd, struct child_error *e, struct dc_err *err)
 {
 	ssize_t n = write(sync_fd, "g", 1);
 	close(sync_fd);

@@ -116,6 +116,7 @@ int oci_spec_load(const char *bundle, struct oci_spec *s, struct dc_err *e);
 /* A process.json (exec --process): only the process part. */
 int oci_process_load(const char *path, struct oci_process *p, void **json, struct dc_err *e);
 void oci_spec_free(struct oci_spec *s);
+void oci_process_free(struct oci_process *p);
 /* The length of a json array, 0 for anything else (json-c asserts on a non-array). */
 size_t oci_json_len(const void *j);
 /* The mount options diyc-oci knows, by index; NULL past the end. */

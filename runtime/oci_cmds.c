@@ -132,6 +132,7 @@ static int do_create(struct create_opts *c, bool wait)
 		dc_fail(&e, 0, "container with id %s already exists", c->id);
 		return oci_fail(&e);
 	}
+	e = (struct dc_err){0}; /* (oci_load's "does not exist" is the good case here) */
 	if (s.proc.terminal && !c->console_socket && !wait) {
 		dc_fail(&e, 0,
 			"cannot allocate tty if diyc-oci will detach without setting console "

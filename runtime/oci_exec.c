@@ -232,33 +232,43 @@ static int run(const struct exec_opts *x, const struct oci_process *p, const str
 	return x->detach ? 0 : wait_child(pid);
 }
 
+/* what build() made: a --process file's own allocations, or the merged env */
+static void release(const struct exec_opts *x, struct oci_process *p, void *pj)
+{
+	if (x->process) {
+		oci_process_free(p);
+		json_object_put(pj);
+	} else {
+		free(p->env);
+	}
+}
+
 int oci_cmd_exec(int argc, char **argv)
 {
 	struct exec_opts x;
 	struct state st;
 	struct dc_err e = {0};
 	static struct oci_spec s;
-	struct oci_process p;
+	struct oci_process p = {0};
 	void *pj = NULL;
 	int i = 0, r = parse(argc, argv, &x, &i);
 	if (r)
 		return r;
 	if (oci_load(argv[i], &st, &e) < 0)
 		return oci_fail(&e);
-	if (strcmp(oci_status(&st), "running") && strcmp(oci_status(&st), "created")) {
-		dc_fail(&e, 0, "cannot exec in a stopped container");
-		return oci_fail(&e);
+	if (strcmp(oci_status(&st), "running") && strcmp(oci_status(&st), "created"))
+		r = dc_fail(&e, 0, "cannot exec in a stopped container");
+	else if (oci_spec_load(st.bundle, &s, &e) < 0 || build(&x, &s, &p, &pj, &e) < 0)
+		r = -1;
+	else if (p.terminal && !x.console && x.detach)
+		r = dc_fail(&e, 0,
+			    "cannot allocate tty if diyc-oci will detach without setting "
+			    "console socket");
+	if (r == 0) {
+		prctl(PR_SET_DUMPABLE, 0);
+		r = run(&x, &p, &s, &st, &e);
 	}
-	if (oci_spec_load(st.bundle, &s, &e) < 0 || build(&x, &s, &p, &pj, &e) < 0)
-		return oci_fail(&e);
-	if (p.terminal && !x.console && x.detach) {
-		dc_fail(&e, 0,
-			"cannot allocate tty if diyc-oci will detach without setting console "
-			"socket");
-		return oci_fail(&e);
-	}
-	prctl(PR_SET_DUMPABLE, 0);
-	r = run(&x, &p, &s, &st, &e);
+	release(&x, &p, pj);
 	if (r < 0) {
 		oci_fail(&e);
 		return r == -1 ? 1 : -r;

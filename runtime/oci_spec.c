@@ -453,12 +453,18 @@ int oci_process_load(const char *path, struct oci_process *p, void **json, struc
 	return process(j, p, e) < 0 ? dc_context(e, "%s", path) : 0;
 }
 
+void oci_process_free(struct oci_process *p)
+{
+	free(p->args);
+	free(p->env);
+	free(p->groups);
+	free(p->rlimits);
+	memset(p, 0, sizeof(*p));
+}
+
 void oci_spec_free(struct oci_spec *s)
 {
-	free(s->proc.args);
-	free(s->proc.env);
-	free(s->proc.groups);
-	free(s->proc.rlimits);
+	oci_process_free(&s->proc);
 	for (int i = 0; i < s->nmounts; i++)
 		free(s->mounts[i].data);
 	free(s->mounts);

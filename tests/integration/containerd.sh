@@ -56,6 +56,19 @@ cr "${RUN[@]}" --cgroup "$CG_PARENT/c1" --rm "$T/rootfs" c1 sh -c 'echo hello-ct
 expect "ctr run --runc-binary diyc-oci: output and exit status" 3 '^hello-ctr$'
 printf '%s\n' "$out" | grep -qx sh && ok "the command is pid 1 of its own PID namespace" || fail "the command is pid 1" "$out"
 
+# --- containerd's default seccomp profile (ctr --seccomp) loads, and filters
+probe_cmd='grep -E "^Seccomp:" /proc/self/status; unshare -U true 2>/dev/null && echo unshare-allowed || echo unshare-denied'
+cr "${RUN[@]}" --cgroup "$CG_PARENT/c4" --rm "$T/rootfs" c4 sh -c "$probe_cmd"
+without=$out
+cr "${RUN[@]}" --seccomp --cgroup "$CG_PARENT/c4" --rm "$T/rootfs" c4 sh -c "$probe_cmd"
+expect "ctr run --seccomp: containerd's default profile is loaded (seccomp mode 2)" 0 '^Seccomp:[[:space:]]+2'
+if printf '%s\n' "$without" | grep -qx unshare-allowed; then
+	printf '%s\n' "$out" | grep -qx unshare-denied && ok "it denies unshare(CLONE_NEWUSER), which runs without it" ||
+		fail "containerd's profile denies unshare" "$out"
+else
+	skip "containerd's profile denies unshare" "unshare -U fails here even without a filter: $without"
+fi
+
 # --- detached: exec, kill, delete
 cr "${RUN[@]}" --cgroup "$CG_PARENT/c2" -d "$T/rootfs" c2 sh -c 'trap "exit 0" TERM; while :; do sleep 0.1; done'
 expect "ctr run -d" 0
