@@ -5,7 +5,7 @@ set -u
 {
 	grep -iE 'diyc' /proc/self/mountinfo | awk '{print "mount: " $5}'
 	find /sys/fs/cgroup -mindepth 1 -maxdepth 8 -type d -iname '*diyc*' 2>/dev/null | sed 's/^/cgroup: /'
-	ls -d /run/diyc/*/ /run/diyc-oci/*/ 2>/dev/null | sed 's/^/state: /'
+	ls -d /run/diyc/*/ /run/diyc-oci /run/diyc-oci/*/ 2>/dev/null | sed 's/^/state: /'
 	# the engines the OCI tests drive (podman, conmon, containerd and its shim) and what
 	# they keep outside a test's own directories
 	for p in /proc/[0-9]*; do

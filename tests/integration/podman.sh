@@ -11,6 +11,11 @@ harness --net --need podman --need conmon --need python3 "podman with diyc-oci" 
 cg_parent "diyc-podman-$$" || { skip "podman with diyc-oci" "no cgroup path below ours in every hierarchy"; done_testing; exit; }
 OCI=$(realpath "$DIYC_OCI")
 mkdir -p "$T/p/net" "$T/p/cni"
+# a root podman gives the runtime no --root, so diyc-oci keeps its state in its
+# default /run/diyc-oci (--runtime-flag root= would not reach the `podman container
+# cleanup` that conmon runs at exit); the directory goes at exit if this test made it
+O=/run/diyc-oci
+[ -d $O ] || at_exit "rmdir $O 2>/dev/null"
 P=(podman --root "$T/p/root" --runroot "$T/p/run" --tmpdir "$T/p/tmp" --runtime "$OCI"
 	--cgroup-manager cgroupfs --events-backend file --storage-driver vfs
 	--network-config-dir "$T/p/net")
@@ -48,6 +53,8 @@ pm exec web sh -c 'exit 6'
 expect "podman exec: its exit status" 6
 pm ps --format '{{.Names}} {{.Status}}'
 expect "podman ps shows it up" 0 '^web Up'
+id=$("${P[@]}" inspect web --format '{{.Id}}' 2>/dev/null)
+check "diyc-oci keeps its state (podman gives no --root)" test -f "$O/$id/state.json"
 pm stop -t 5 web
 expect "podman stop" 0
 pm logs web
@@ -88,6 +95,6 @@ expect "podman rm -f" 0
 # --- nothing left: diyc-oci state, cgroups below the parent
 pm ps -a -q
 same "podman has no container left" "$out" ""
-left=$(ls "$T/p/run/diyc-oci" 2>/dev/null; find /sys/fs/cgroup -path "*$CG_PARENT/*" -name 'libpod-*' 2>/dev/null)
+left=$(ls "$O" 2>/dev/null; find /sys/fs/cgroup -path "*$CG_PARENT/*" -name 'libpod-*' 2>/dev/null)
 same "no container state or cgroup left" "$left" ""
 done_testing
