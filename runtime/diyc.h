@@ -20,6 +20,7 @@
  *   failpoint.c  crash injection for the tests (DIYC_FAILPOINT=STEP)
  *   cmd_*.c      one file per command: ps, stop, kill, rm, gc, exec, logs,
  *                net, profile, debug
+ *   oci_*.c      diyc-oci, the OCI runtime over the same steps (runtime/oci.h)
  */
 #ifndef DIYC_RUNTIME_H
 #define DIYC_RUNTIME_H

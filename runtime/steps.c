@@ -7,8 +7,10 @@
  * The table is the one list of a start: DIYC_FAILPOINT names a step (failpoint.c
  * kills diyc right after it), `diyc debug steps` prints the table with the
  * container process's own steps (container.c), and tests/integration/crash.sh
- * crashes diyc after every step it prints.  OCI create/start (next) cuts the table
- * in two before "running": create walks up to "portrule", start does "running".
+ * crashes diyc after every step it prints.  diyc-oci create (oci_create.c) walks the
+ * same table with its own last step: NEEDS "cli" steps are diyc run's only, "oci"
+ * steps diyc-oci's; "created" leaves the container process waiting on exec.fifo,
+ * and `diyc-oci start` releases it.
  *
  * "io" comes early so that a detached run forks once, before anything else is made,
  * and so that unwinding tears down cgroups and network with the forwarded signals
@@ -288,8 +290,6 @@ static int do_running(struct start *s, struct dc_err *e)
 		tty_resize(s->master);
 		tty_raw();
 	}
-	if (s->o->oci)
-		return dc_fail(e, 0, "step running is not one of diyc-oci's");
 	int fd = s->syncfd;
 	s->syncfd = -1; /* released: from here the process is waited for, not killed */
 	s->code =
