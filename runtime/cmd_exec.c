@@ -58,14 +58,10 @@ static int open_namespaces(const struct state *st, int *fds, struct dc_err *e)
 
 static int join(const struct state *st, const int *fds, struct dc_err *e)
 {
-	char p[PATH_MAX], pid_s[32];
-	snprintf(pid_s, sizeof(pid_s), "%d", (int)getpid());
-	for (int i = 0; i < st->ncgroups; i++) {
-		fmt(p, sizeof(p), "%s/cgroup.procs", st->cgroups[i]);
-		int r = write_file(p, pid_s);
-		if (r < 0)
-			return dc_fail(e, -r, "cannot join the cgroup %s", st->cgroups[i]);
-	}
+	struct cg_plan cg; /* its cgroups first: tracked and killed with it from here */
+	cg_plan_from_state(st, &cg);
+	if (cg_attach(&cg, getpid(), false, e) < 0)
+		return -1;
 	for (int i = 0; i < dc_ns_join_count; i++) {
 		const struct ns_info *ns = &dc_ns[dc_ns_join_order[i]];
 		if (fds[i] < 0)
@@ -88,7 +84,7 @@ static void exec_child_main(const struct state *st, int errfd, char **argv)
 	struct features f = {.nnp = st->nnp, .seccomp = st->seccomp};
 	struct dc_err e = {0};
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	close_fds_from(3, errfd, -1);
+	close_fds_from(3, &errfd, 1);
 	if (security_apply(&f, st->nsmask & (1u << NS_PID), &e) < 0) {
 		dc_err_print(&e);
 		_exit(EXIT_DIYC);

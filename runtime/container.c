@@ -146,7 +146,8 @@ static int c_security(struct launch *l, struct dc_err *e)
 {
 	if (l->o->oci)
 		return oci_security(l, e);
-	close_fds_from(3, l->err_fd, l->init_fd);
+	const int keep[] = {l->err_fd, l->init_fd};
+	close_fds_from(3, keep, 2);
 	return security_apply(l->f, l->f->ns[NS_PID], e);
 }
 

@@ -240,6 +240,9 @@ int layer_dirs(const char *dir);
 int rootfs_overlay(const struct launch *l, struct dc_err *e);
 /* Container step "pivot": /dev, /proc, /sys, masks, /etc files; pivot_root. */
 int rootfs_pivot(const struct launch *l, struct dc_err *e);
+/* "/proc/self/fd/N": how a mount reaches an fd opened with O_NOFOLLOW (one of 8
+ * rotating buffers: good for the arguments of one call). */
+const char *rootfs_fd_path(int fd);
 /* pivot_root into dir, the old root detached; cwd "/". */
 int rootfs_pivot_into(const char *dir, struct dc_err *e);
 /* The default device nodes and /dev links in devfd. */
@@ -253,7 +256,7 @@ int security_apply(const struct features *f, bool pidns, struct dc_err *e);
 /* The seccomp filter refusing kill(-1) and kill(-PGID): for a container without a PID
  * namespace. */
 int security_kill_guard(struct dc_err *e);
-void close_fds_from(int lowfd, int keep1, int keep2);
+void close_fds_from(int lowfd, const int *keep, int nkeep);
 
 /* ---- steps.c: a container's start, one table ---- */
 struct start;

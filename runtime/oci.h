@@ -117,10 +117,14 @@ int oci_spec_load(const char *bundle, struct oci_spec *s, struct dc_err *e);
 int oci_process_load(const char *path, struct oci_process *p, void **json, struct dc_err *e);
 void oci_spec_free(struct oci_spec *s);
 void oci_process_free(struct oci_process *p);
+/* The member k of a json object, NULL when o is none or has no k. */
+void *oci_json_get(const void *o, const char *k);
 /* The length of a json array, 0 for anything else (json-c asserts on a non-array). */
 size_t oci_json_len(const void *j);
 /* The mount options diyc-oci knows, by index; NULL past the end. */
 const char *oci_mount_option_name(int i);
+/* "RLIMIT_NOFILE" for RLIMIT_NOFILE (the names config.json uses). */
+const char *oci_rlimit_name(int res);
 /* Capability name ("CAP_SYS_ADMIN" or "SYS_ADMIN") -> number, or -1. */
 int oci_cap_number(const char *name);
 

@@ -29,13 +29,6 @@ struct create_opts {
 	bool detach;
 };
 
-static int bad(const char *f, const char *a)
-{
-	struct dc_err e = {0};
-	dc_fail(&e, 0, f, a);
-	return oci_fail(&e);
-}
-
 static int parse_create(int argc, char **argv, struct create_opts *c, bool run)
 {
 	static const struct option lo[] = {{"bundle", required_argument, 0, 'b'},
@@ -62,17 +55,17 @@ static int parse_create(int argc, char **argv, struct create_opts *c, bool run)
 			c->console_socket = optarg;
 		else if (ch == 'f') {
 			if (parse_count(optarg, 0, 1000, &n) < 0)
-				return bad("bad --preserve-fds %s", optarg);
+				return oci_failf("bad --preserve-fds %s", optarg);
 			c->preserve_fds = (int)n;
 		} else if (ch == 'd' && run)
 			c->detach = true;
 		else if (ch == 'n' || ch == 'k' || ch == 'K')
 			continue; /* pivot_root always; no keyring is made (docs/oci.md) */
 		else
-			return bad("unknown option %s", argv[optind - 1]);
+			return oci_failf("unknown option %s", argv[optind - 1]);
 	}
 	if (optind != argc - 1)
-		return bad("%s needs exactly one container id", argv[0]);
+		return oci_failf("%s needs exactly one container id", argv[0]);
 	c->id = argv[optind];
 	return 0;
 }
@@ -294,11 +287,11 @@ int oci_cmd_kill(int argc, char **argv)
 		if (!strcmp(argv[i], "--all") || !strcmp(argv[i], "-a") || !strcmp(argv[i], "-all"))
 			all = true;
 		else
-			return bad("unknown option %s", argv[i]);
+			return oci_failf("unknown option %s", argv[i]);
 	if (i >= argc || argc - i > 2)
-		return bad("usage: %s", "diyc-oci kill [--all] ID [SIGNAL]");
+		return oci_failf("usage: %s", "diyc-oci kill [--all] ID [SIGNAL]");
 	if (i + 1 < argc && parse_signal(argv[i + 1], &sig) < 0)
-		return bad("invalid signal %s", argv[i + 1]);
+		return oci_failf("invalid signal %s", argv[i + 1]);
 	if (oci_load(argv[i], &st, &e) < 0)
 		return oci_fail(&e);
 	if (!strcmp(oci_status(&st), "stopped")) {

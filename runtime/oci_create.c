@@ -92,7 +92,7 @@ int oci_console_send(const struct run_opts *o, int *master, struct dc_err *e)
 	return oci_console_pass(sock, m, e);
 }
 
-static int pid_file(const char *path, pid_t pid, struct dc_err *e)
+int oci_pid_file(const char *path, pid_t pid, struct dc_err *e)
 {
 	char v[32];
 	snprintf(v, sizeof(v), "%d", (int)pid);
@@ -119,7 +119,7 @@ int oci_created(struct start *s, struct dc_err *e)
 			waitpid(s->pid, NULL, 0);
 			return -1;
 		}
-	if (s->o->pid_file && pid_file(s->o->pid_file, s->pid, e) < 0) {
+	if (s->o->pid_file && oci_pid_file(s->o->pid_file, s->pid, e) < 0) {
 		kill(s->pid, SIGKILL);
 		waitpid(s->pid, NULL, 0);
 		return -1;

@@ -36,13 +36,6 @@ struct exec_opts {
 	char **args;
 };
 
-static int bad(const char *f, const char *a)
-{
-	struct dc_err e = {0};
-	dc_fail(&e, 0, f, a);
-	return oci_fail(&e);
-}
-
 static int parse(int argc, char **argv, struct exec_opts *x, int *idx)
 {
 	int i = 1;
@@ -66,14 +59,14 @@ static int parse(int argc, char **argv, struct exec_opts *x, int *idx)
 		else if (!strcmp(a, "no-new-privs") || !strcmp(a, "preserve-fds"))
 			i += !strcmp(a, "preserve-fds");
 		else
-			return bad("unknown or incomplete option %s", argv[i]);
+			return oci_failf("unknown or incomplete option %s", argv[i]);
 	}
 	if (i >= argc)
-		return bad("%s", "exec needs a container id");
+		return oci_failf("%s", "exec needs a container id");
 	*idx = i;
 	x->args = argv + i + 1;
 	if (!x->process && !x->args[0])
-		return bad("%s", "exec needs a command or --process");
+		return oci_failf("%s", "exec needs a command or --process");
 	return 0;
 }
 
@@ -113,12 +106,11 @@ static int build(const struct exec_opts *x, const struct oci_spec *s, struct oci
  * on the host's paths.  Returns the mount namespace's fd, -2 for ours, or -1. */
 static int enter(const struct state *st, struct dc_err *e)
 {
-	char v[32], p[PATH_MAX + 32];
-	snprintf(v, sizeof(v), "%d", (int)getpid());
-	for (int i = 0; i < st->ncgroups; i++)
-		if (fmt(p, sizeof(p), "%s/cgroup.procs", st->cgroups[i]) == 0 &&
-		    write_file(p, v) < 0)
-			return dc_fail(e, errno, "join the cgroup %s", st->cgroups[i]);
+	char p[PATH_MAX + 32];
+	struct cg_plan cg;
+	cg_plan_from_state(st, &cg);
+	if (cg_attach(&cg, getpid(), false, e) < 0)
+		return -1;
 	int fds[NS_COUNT], mnt = -2;
 	for (int i = 0; i < dc_ns_join_count; i++) {
 		const struct ns_info *ns = &dc_ns[dc_ns_join_order[i]];
@@ -222,13 +214,8 @@ static int run(const struct exec_opts *x, const struct oci_process *p, const str
 		waitpid(pid, NULL, 0);
 		return -code;
 	}
-	if (x->pid_file) {
-		char v[32];
-		snprintf(v, sizeof(v), "%d", (int)pid);
-		int r = write_file_atomic(x->pid_file, v, 0644, false);
-		if (r < 0)
-			return dc_fail(e, -r, "cannot write the pid file %s", x->pid_file);
-	}
+	if (x->pid_file && oci_pid_file(x->pid_file, pid, e) < 0)
+		return -1;
 	return x->detach ? 0 : wait_child(pid);
 }
 

@@ -20,21 +20,6 @@
 #include <sys/capability.h>
 #include <sys/resource.h>
 
-static const char *rlimit_name(int res)
-{
-	static const char *const n[] = {
-	    [RLIMIT_CPU] = "RLIMIT_CPU",	   [RLIMIT_FSIZE] = "RLIMIT_FSIZE",
-	    [RLIMIT_DATA] = "RLIMIT_DATA",	   [RLIMIT_STACK] = "RLIMIT_STACK",
-	    [RLIMIT_CORE] = "RLIMIT_CORE",	   [RLIMIT_RSS] = "RLIMIT_RSS",
-	    [RLIMIT_NPROC] = "RLIMIT_NPROC",	   [RLIMIT_NOFILE] = "RLIMIT_NOFILE",
-	    [RLIMIT_MEMLOCK] = "RLIMIT_MEMLOCK",   [RLIMIT_AS] = "RLIMIT_AS",
-	    [RLIMIT_LOCKS] = "RLIMIT_LOCKS",	   [RLIMIT_SIGPENDING] = "RLIMIT_SIGPENDING",
-	    [RLIMIT_MSGQUEUE] = "RLIMIT_MSGQUEUE", [RLIMIT_NICE] = "RLIMIT_NICE",
-	    [RLIMIT_RTPRIO] = "RLIMIT_RTPRIO",	   [RLIMIT_RTTIME] = "RLIMIT_RTTIME",
-	};
-	return res >= 0 && res < (int)ARRAY_SIZE(n) && n[res] ? n[res] : "RLIMIT_?";
-}
-
 static bool may_raise_limits(void)
 {
 	cap_t c = cap_get_proc();
@@ -60,7 +45,7 @@ static void clamp_rlimits(struct oci_spec *s, struct features *f)
 		features_degrade(f,
 				 "%s hard limit %llu clamped to %llu: diyc-oci lacks "
 				 "CAP_SYS_RESOURCE to raise it",
-				 rlimit_name(r->resource), (unsigned long long)r->hard,
+				 oci_rlimit_name(r->resource), (unsigned long long)r->hard,
 				 (unsigned long long)cur.rlim_max);
 		r->hard = cur.rlim_max;
 		if (r->soft > r->hard)

@@ -28,6 +28,8 @@ int oci_process_apply(const struct oci_process *p, void *seccomp, bool seccomp_o
 /* ---- oci_create.c ---- */
 /* Connect to a console socket (before a mount namespace hides it): fd or -1. */
 int oci_console_connect(const char *path, struct dc_err *e);
+/* Write pid to path atomically (the pid files of create and exec). */
+int oci_pid_file(const char *path, pid_t pid, struct dc_err *e);
 /* Send the pty master over a connected console socket, then close both. */
 int oci_console_pass(int sock, int master, struct dc_err *e);
 
@@ -54,5 +56,7 @@ int oci_cmd_spec(int argc, char **argv);
 
 /* Print e in the log's format (text or json) and return 1, runc's failure status. */
 int oci_fail(const struct dc_err *e);
+/* The same for a message f with one string argument a. */
+int oci_failf(const char *f, const char *a);
 
 #endif

@@ -18,13 +18,6 @@
 #include <time.h>
 #include <unistd.h>
 
-static int fail1(const char *f, const char *a)
-{
-	struct dc_err e = {0};
-	dc_fail(&e, 0, f, a);
-	return oci_fail(&e);
-}
-
 static void stop_now(struct state *st, struct cg_plan *p)
 {
 	cg_freeze(p, false);			/* a paused container cannot die */
@@ -49,9 +42,9 @@ int oci_cmd_delete(int argc, char **argv)
 		    !strcmp(argv[i], "-force"))
 			force = true;
 		else
-			return fail1("unknown option %s", argv[i]);
+			return oci_failf("unknown option %s", argv[i]);
 	if (i != argc - 1)
-		return fail1("%s", "delete needs exactly one container id");
+		return oci_failf("%s", "delete needs exactly one container id");
 	if (oci_load(argv[i], &st, &e) < 0)
 		return force && oci_id_check(argv[i], NULL) == 0 ? 0 : oci_fail(&e);
 	const char *status = oci_status(&st);
@@ -103,7 +96,7 @@ int oci_cmd_list(int argc, char **argv)
 		else if (!strcmp(argv[i], "--format=json"))
 			json = true;
 		else
-			return fail1("unknown option %s", argv[i]);
+			return oci_failf("unknown option %s", argv[i]);
 	char **names = NULL;
 	int n = state_list(&names);
 	int r = 0;
@@ -142,9 +135,9 @@ int oci_cmd_ps(int argc, char **argv)
 		if ((!strcmp(argv[i], "--format") || !strcmp(argv[i], "-f")) && i + 1 < argc)
 			json = !strcmp(argv[++i], "json");
 		else
-			return fail1("unknown option %s", argv[i]);
+			return oci_failf("unknown option %s", argv[i]);
 	if (i >= argc)
-		return fail1("%s", "ps needs a container id");
+		return oci_failf("%s", "ps needs a container id");
 	if (oci_load(argv[i], &st, &e) < 0)
 		return oci_fail(&e);
 	cg_plan_from_state(&st, &p);
@@ -232,16 +225,16 @@ int oci_cmd_update(int argc, char **argv)
 		if ((!strcmp(argv[i], "--resources") || !strcmp(argv[i], "-r")) && i + 1 < argc)
 			file = argv[++i];
 		else
-			return fail1("unknown option %s (update takes --resources FILE|-)",
-				     argv[i]);
+			return oci_failf("unknown option %s (update takes --resources FILE|-)",
+					 argv[i]);
 	if (i != argc - 1 || !file)
-		return fail1("%s", "usage: diyc-oci update --resources FILE|- ID");
+		return oci_failf("%s", "usage: diyc-oci update --resources FILE|- ID");
 	if (oci_load(argv[i], &st, &e) < 0)
 		return oci_fail(&e);
 	json_object *r = !strcmp(file, "-") ? json_object_from_fd(0) : json_object_from_file(file);
 	if (!r || !json_object_is_type(r, json_type_object)) {
 		json_object_put(r);
-		return fail1("cannot read the resources JSON from %s", file);
+		return oci_failf("cannot read the resources JSON from %s", file);
 	}
 	int k = update_from(r, &st, &e);
 	json_object_put(r);

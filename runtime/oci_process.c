@@ -23,7 +23,6 @@
 #include "runtime/oci.h"
 #include "lib/util.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -38,15 +37,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static json_object *jget(json_object *o, const char *k)
-{
-	json_object *v = NULL;
-	return o && json_object_object_get_ex(o, k, &v) ? v : NULL;
-}
-
 static uint32_t action(json_object *o, const char *key, json_object *errno_ret, int *ok)
 {
-	const char *a = json_object_get_string(jget(o, key));
+	const char *a = json_object_get_string(oci_json_get(o, key));
 	int en = errno_ret ? json_object_get_int(errno_ret) : EPERM;
 	*ok = 1;
 	if (!a)
@@ -89,27 +82,27 @@ static int compare_op(const char *op)
 static int seccomp_rule(scmp_filter_ctx ctx, json_object *r, uint32_t def, struct dc_err *e)
 {
 	int ok;
-	uint32_t act = action(r, "action", jget(r, "errnoRet"), &ok);
+	uint32_t act = action(r, "action", oci_json_get(r, "errnoRet"), &ok);
 	if (!ok)
 		return dc_fail(e, 0, "seccomp: unknown action %s",
-			       json_object_get_string(jget(r, "action")));
+			       json_object_get_string(oci_json_get(r, "action")));
 	if (act == def)
 		return 0;
-	json_object *args = jget(r, "args");
+	json_object *args = oci_json_get(r, "args");
 	struct scmp_arg_cmp cmp[6];
 	unsigned n = 0;
 	for (size_t i = 0; args && i < oci_json_len(args) && n < 6; i++) {
 		json_object *a = json_object_array_get_idx(args, i);
-		int op = compare_op(json_object_get_string(jget(a, "op")));
+		int op = compare_op(json_object_get_string(oci_json_get(a, "op")));
 		if (op < 0)
 			return dc_fail(e, 0, "seccomp: unknown operator");
 		cmp[n++] = (struct scmp_arg_cmp){
-		    .arg = (unsigned)json_object_get_int(jget(a, "index")),
+		    .arg = (unsigned)json_object_get_int(oci_json_get(a, "index")),
 		    .op = (enum scmp_compare)op,
-		    .datum_a = (scmp_datum_t)json_object_get_uint64(jget(a, "value")),
-		    .datum_b = (scmp_datum_t)json_object_get_uint64(jget(a, "valueTwo"))};
+		    .datum_a = (scmp_datum_t)json_object_get_uint64(oci_json_get(a, "value")),
+		    .datum_b = (scmp_datum_t)json_object_get_uint64(oci_json_get(a, "valueTwo"))};
 	}
-	json_object *names = jget(r, "names");
+	json_object *names = oci_json_get(r, "names");
 	for (size_t i = 0; names && i < oci_json_len(names); i++) {
 		const char *nm = json_object_get_string(json_object_array_get_idx(names, i));
 		int nr = seccomp_syscall_resolve_name(nm);
@@ -125,14 +118,14 @@ static int seccomp_rule(scmp_filter_ctx ctx, json_object *r, uint32_t def, struc
 static int load_seccomp(json_object *sc, struct dc_err *e)
 {
 	int ok;
-	uint32_t def = action(sc, "defaultAction", jget(sc, "defaultErrnoRet"), &ok);
+	uint32_t def = action(sc, "defaultAction", oci_json_get(sc, "defaultErrnoRet"), &ok);
 	if (!ok)
 		return dc_fail(e, 0, "seccomp: unknown defaultAction");
 	scmp_filter_ctx ctx = seccomp_init(def);
 	if (!ctx)
 		return dc_fail(e, 0, "seccomp_init");
 	int r = 0;
-	json_object *arch = jget(sc, "architectures");
+	json_object *arch = oci_json_get(sc, "architectures");
 	for (size_t i = 0; arch && i < oci_json_len(arch); i++) {
 		const char *a = json_object_get_string(json_object_array_get_idx(arch, i));
 		char low[64];
@@ -143,7 +136,7 @@ static int load_seccomp(json_object *sc, struct dc_err *e)
 		if (tok && seccomp_arch_exist(ctx, tok) == -EEXIST)
 			seccomp_arch_add(ctx, tok);
 	}
-	json_object *rules = jget(sc, "syscalls");
+	json_object *rules = oci_json_get(sc, "syscalls");
 	for (size_t i = 0; !r && rules && i < oci_json_len(rules); i++)
 		r = seccomp_rule(ctx, json_object_array_get_idx(rules, i), def, e);
 	if (!r) {
@@ -159,24 +152,6 @@ static int write_proc(const char *path, const char *val, struct dc_err *e)
 {
 	int r = write_file(path, val);
 	return r < 0 ? dc_fail(e, -r, "write %s=%s", path, val) : 0;
-}
-
-static void close_extra_fds(int low, const int *keep, int nkeep)
-{
-	DIR *d = opendir("/proc/self/fd");
-	int fds[1024], n = 0;
-	struct dirent *de;
-	while (d && (de = readdir(d)) && n < 1024) {
-		int fd = atoi(de->d_name), k = 0;
-		while (k < nkeep && keep[k] != fd)
-			k++;
-		if (de->d_name[0] != '.' && fd >= low && fd != dirfd(d) && k == nkeep)
-			fds[n++] = fd;
-	}
-	if (d)
-		closedir(d);
-	for (int i = 0; i < n; i++)
-		close(fds[i]);
 }
 
 static int set_caps(const struct oci_process *p, struct dc_err *e)
@@ -243,7 +218,7 @@ int oci_security(const struct launch *l, struct dc_err *e)
 	if (p->has_oom && write_proc("/proc/self/oom_score_adj", v, e) < 0)
 		return -1;
 	const int keep[] = {l->err_fd, l->init_fd, l->fifo_fd};
-	close_extra_fds(3 + l->o->preserve_fds, keep, 3);
+	close_fds_from(3 + l->o->preserve_fds, keep, 3);
 	return oci_process_apply(p, s->seccomp, l->f->seccomp, l->f->ns[NS_PID], e);
 }
 

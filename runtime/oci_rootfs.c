@@ -30,12 +30,6 @@
 #include <sys/statfs.h>
 #include <unistd.h>
 
-static const char *fdp(int fd, char *b, size_t n)
-{
-	snprintf(b, n, "/proc/self/fd/%d", fd);
-	return b;
-}
-
 /*
  * Open dest (absolute, inside the root) as an O_PATH fd, creating what is missing:
  * directories on the way, and the last component as a directory or, for the bind of
@@ -86,13 +80,12 @@ static int bind_flags(int rootfd, const struct oci_mount *m)
 	unsigned long extra = m->flags & ~(unsigned long)(MS_BIND | MS_REC | MS_REMOUNT);
 	if (!extra)
 		return 0;
-	char b[40];
 	int fd = open_dest(rootfd, m->dest, false);
 	if (fd == -ENOTDIR || fd == -EEXIST)
 		fd = open_dest(rootfd, m->dest, true);
 	if (fd < 0)
 		return fd;
-	int r = mount(NULL, fdp(fd, b, sizeof(b)), NULL, MS_BIND | MS_REMOUNT | extra, NULL);
+	int r = mount(NULL, rootfs_fd_path(fd), NULL, MS_BIND | MS_REMOUNT | extra, NULL);
 	r = r < 0 ? -errno : 0;
 	close(fd);
 	return r;
@@ -102,18 +95,18 @@ static int bind_flags(int rootfd, const struct oci_mount *m)
  * it by controller, never the host's hierarchy */
 static int mount_cgroup(int rootfd, const char *dest, const struct launch *l)
 {
-	char b[40], d[PATH_MAX];
+	char d[PATH_MAX];
 	int fd = open_dest(rootfd, dest, false);
 	if (fd < 0)
 		return fd;
-	int r = mount("tmpfs", fdp(fd, b, sizeof(b)), "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+	int r = mount("tmpfs", rootfs_fd_path(fd), "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
 		      "mode=755");
 	close(fd);
 	if (r < 0 || (fd = open_dest(rootfd, dest, false)) < 0) /* the tmpfs, now on top */
 		return r < 0 ? -errno : fd;
 	for (int i = 0; !r && l->cg && i < l->cg->n; i++) {
 		const char *name = !strcmp(l->cg->ctrls[i], "v2") ? "unified" : l->cg->ctrls[i];
-		if (fmt(d, sizeof(d), "%s/%s", fdp(fd, b, sizeof(b)), name) < 0 ||
+		if (fmt(d, sizeof(d), "%s/%s", rootfs_fd_path(fd), name) < 0 ||
 		    (mkdir(d, 0755) < 0 && errno != EEXIST) ||
 		    mount(l->cg->dirs[i], d, NULL, MS_BIND, NULL) < 0 ||
 		    mount(NULL, d, NULL,
@@ -121,7 +114,7 @@ static int mount_cgroup(int rootfd, const char *dest, const struct launch *l)
 			  NULL) < 0)
 			r = -errno;
 	}
-	if (!r && mount(NULL, fdp(fd, b, sizeof(b)), NULL,
+	if (!r && mount(NULL, rootfs_fd_path(fd), NULL,
 			MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=755") < 0)
 		r = -errno;
 	close(fd);
@@ -130,7 +123,7 @@ static int mount_cgroup(int rootfd, const char *dest, const struct launch *l)
 
 static int mount_one(int rootfd, const struct oci_mount *m, const struct launch *l)
 {
-	char src[PATH_MAX], b[40];
+	char src[PATH_MAX];
 	struct stat st;
 	bool file = false;
 	if (m->bind) {
@@ -149,9 +142,9 @@ static int mount_one(int rootfd, const struct oci_mount *m, const struct launch 
 		return fd;
 	int r;
 	if (m->bind)
-		r = mount(src, fdp(fd, b, sizeof(b)), NULL, MS_BIND | (m->flags & MS_REC), NULL);
+		r = mount(src, rootfs_fd_path(fd), NULL, MS_BIND | (m->flags & MS_REC), NULL);
 	else
-		r = mount(m->source, fdp(fd, b, sizeof(b)), m->type,
+		r = mount(m->source, rootfs_fd_path(fd), m->type,
 			  m->flags & ~(unsigned long)MS_REMOUNT, m->data);
 	r = r < 0 ? -errno : r;
 	close(fd);
@@ -159,7 +152,7 @@ static int mount_one(int rootfd, const struct oci_mount *m, const struct launch 
 		r = bind_flags(rootfd, m);
 	if (!r && m->propagation) {
 		fd = open_dest(rootfd, m->dest, file);
-		r = fd < 0 ? fd : mount(NULL, fdp(fd, b, sizeof(b)), NULL, m->propagation, NULL);
+		r = fd < 0 ? fd : mount(NULL, rootfs_fd_path(fd), NULL, m->propagation, NULL);
 		r = r < 0 && fd >= 0 ? -errno : r;
 		if (fd >= 0)
 			close(fd);
@@ -196,7 +189,6 @@ static bool devpts_ok(const struct launch *l, const struct oci_mount *m)
 /* /dev/ptmx and, with a terminal, /dev/console bound to the pty */
 static int dev_extras(int rootfd, const struct launch *l, struct dc_err *e)
 {
-	char b[40];
 	int devfd = openat(rootfd, "dev", O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (devfd < 0)
 		return 0; /* a config without /dev: the bundle's own */
@@ -208,13 +200,13 @@ static int dev_extras(int rootfd, const struct launch *l, struct dc_err *e)
 		if (c >= 0)
 			close(c);
 		int fd = openat(devfd, "console", O_PATH | O_NOFOLLOW | O_CLOEXEC);
-		char t[40], pts[PATH_MAX] = "";
+		char pts[PATH_MAX] = "";
 		/* by its path: the fd's mount belongs to the caller's mount namespace, and a
 		 * bind from another namespace's mount is refused (EINVAL) */
-		ssize_t n = readlink(fdp(l->tty_slave, t, sizeof(t)), pts, sizeof(pts) - 1);
+		ssize_t n = readlink(rootfs_fd_path(l->tty_slave), pts, sizeof(pts) - 1);
 		if (n > 0)
 			pts[n] = '\0';
-		if (fd < 0 || n <= 0 || mount(pts, fdp(fd, b, sizeof(b)), NULL, MS_BIND, NULL) < 0)
+		if (fd < 0 || n <= 0 || mount(pts, rootfs_fd_path(fd), NULL, MS_BIND, NULL) < 0)
 			r = dc_fail(e, errno, "bind the terminal on /dev/console");
 		if (fd >= 0)
 			close(fd);

@@ -32,11 +32,12 @@ size_t oci_json_len(const void *j)
 		   : 0;
 }
 
-static json_object *get(json_object *o, const char *k)
+void *oci_json_get(const void *o, const char *k)
 {
 	json_object *v = NULL;
-	return o && json_object_object_get_ex(o, k, &v) ? v : NULL;
+	return o && json_object_object_get_ex((json_object *)o, k, &v) ? v : NULL;
 }
+#define get(o, k) ((json_object *)oci_json_get(o, k))
 
 static char *str(json_object *o, const char *k)
 {
@@ -119,6 +120,14 @@ static const struct {
     {"RLIMIT_SIGPENDING", RLIMIT_SIGPENDING},
     {"RLIMIT_STACK", RLIMIT_STACK},
 };
+
+const char *oci_rlimit_name(int res)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(rlimit_names); i++)
+		if (rlimit_names[i].res == res)
+			return rlimit_names[i].name;
+	return "RLIMIT_?";
+}
 
 static int rlimits(json_object *a, struct oci_process *p, struct dc_err *e)
 {

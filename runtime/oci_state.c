@@ -23,6 +23,13 @@ int oci_fail(const struct dc_err *e)
 	return 1;
 }
 
+int oci_failf(const char *f, const char *a)
+{
+	struct dc_err e = {0};
+	dc_fail(&e, 0, f, a);
+	return oci_fail(&e);
+}
+
 int oci_id_check(const char *id, struct dc_err *e)
 {
 	size_t n = id ? strlen(id) : 0;

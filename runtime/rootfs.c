@@ -33,7 +33,7 @@
 	} while (0)
 
 static char fdpath[8][32];
-static const char *fd_path(int fd)
+const char *rootfs_fd_path(int fd)
 {
 	static unsigned next;
 	char *b = fdpath[next++ % 8];
@@ -65,7 +65,7 @@ static int mount_on(int rootfd, const char *name, const char *src, const char *t
 	int fd = real_dir(rootfd, name);
 	if (fd < 0)
 		return fd;
-	int r = mount(src, fd_path(fd), type, flags, data) < 0 ? -errno : 0;
+	int r = mount(src, rootfs_fd_path(fd), type, flags, data) < 0 ? -errno : 0;
 	close(fd);
 	return r;
 }
@@ -208,10 +208,10 @@ int rootfs_mask(int rootfd, const char *const *masked, size_t nmasked, const cha
 		struct stat st;
 		int e = fstat(fd, &st);
 		if (!e && S_ISDIR(st.st_mode))
-			e = mount("tmpfs", fd_path(fd), "tmpfs",
+			e = mount("tmpfs", rootfs_fd_path(fd), "tmpfs",
 				  MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=0");
 		else if (!e)
-			e = mount(fd_path(nullfd), fd_path(fd), NULL, MS_BIND, NULL);
+			e = mount(rootfs_fd_path(nullfd), rootfs_fd_path(fd), NULL, MS_BIND, NULL);
 		int saved = errno;
 		close(fd);
 		if (e < 0)
@@ -224,13 +224,13 @@ int rootfs_mask(int rootfd, const char *const *masked, size_t nmasked, const cha
 				continue;
 			FAIL("open /%s: %s", readonly[i], strerror(errno));
 		}
-		const char *p = fd_path(fd);
+		const char *p = rootfs_fd_path(fd);
 		int e = mount(p, p, NULL, MS_BIND | MS_REC, NULL);
 		if (!e) {
 			/* the bind is now on top: reopen it to remount that mount read-only */
 			int fd2 = openat(rootfd, readonly[i], O_PATH | O_NOFOLLOW | O_CLOEXEC);
 			e = fd2 < 0 ? -1
-				    : mount(NULL, fd_path(fd2), NULL,
+				    : mount(NULL, rootfs_fd_path(fd2), NULL,
 					    MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID |
 						MS_NODEV | MS_NOEXEC,
 					    NULL);

@@ -106,25 +106,38 @@ int security_kill_guard(struct dc_err *err)
 	return 0;
 }
 
-/* Close every descriptor from lowfd up except keep1 and keep2 (-1: none). */
-void close_fds_from(int lowfd, int keep1, int keep2)
+static bool kept_fd(int fd, const int *kept, int nkept)
 {
-	int k[2] = {keep1 < keep2 ? keep1 : keep2, keep1 < keep2 ? keep2 : keep1};
-	/* close_range(2) (5.9) between the kept ones when there, else walk /proc/self/fd */
+	for (int i = 0; i < nkept; i++)
+		if (kept[i] == fd)
+			return true;
+	return false;
+}
+
+/* Close every descriptor from lowfd up except the nkept in kept[] (-1 entries: none). */
+void close_fds_from(int lowfd, const int *kept, int nkept)
+{
+	/* close_range(2) (5.9) between the kept ones, in ascending order, when there;
+	 * else walk /proc/self/fd */
 	unsigned lo = (unsigned)lowfd;
 	bool ok = true;
-	for (int i = 0; i < 2 && ok; i++)
-		if (k[i] >= lowfd && (unsigned)k[i] >= lo) {
-			ok = (unsigned)k[i] == lo ||
-			     syscall(SYS_close_range, lo, (unsigned)k[i] - 1, 0) == 0;
-			lo = (unsigned)k[i] + 1;
-		}
+	for (int next = lowfd; ok;) {
+		int k = -1; /* the lowest kept fd at or above next */
+		for (int i = 0; i < nkept; i++)
+			if (kept[i] >= next && (k < 0 || kept[i] < k))
+				k = kept[i];
+		if (k < 0)
+			break;
+		ok = (unsigned)k == lo || syscall(SYS_close_range, lo, (unsigned)k - 1, 0) == 0;
+		lo = (unsigned)k + 1;
+		next = k + 1;
+	}
 	if (ok && syscall(SYS_close_range, lo, ~0U, 0) == 0)
 		return;
 	DIR *d = opendir("/proc/self/fd");
 	if (!d) {
 		for (int fd = lowfd; fd < 1024; fd++)
-			if (fd != keep1 && fd != keep2)
+			if (!kept_fd(fd, kept, nkept))
 				close(fd);
 		return;
 	}
@@ -133,7 +146,7 @@ void close_fds_from(int lowfd, int keep1, int keep2)
 	int fds[1024], n = 0;
 	while ((de = readdir(d)) && n < 1024) {
 		int fd = atoi(de->d_name);
-		if (de->d_name[0] != '.' && fd >= lowfd && fd != keep1 && fd != keep2 && fd != self)
+		if (de->d_name[0] != '.' && fd >= lowfd && !kept_fd(fd, kept, nkept) && fd != self)
 			fds[n++] = fd;
 	}
 	closedir(d);
