@@ -6,6 +6,7 @@
 
 #include <linux/magic.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/vfs.h>
 
@@ -27,6 +28,7 @@ static const struct {
     [F_IPT_RESTORE] = {"network", "iptables_restore"},
     [F_IPT_NFT] = {"network.iptables_nft", NULL},
     [F_IPT_LEGACY] = {"network.iptables_legacy", NULL},
+    [F_OV_LOWERS] = {"overlay", "max_lowers"},
 };
 
 /* "v2", the controllers of lib/kfeat.c, "freezer": the names under cgroups.homes */
@@ -118,6 +120,8 @@ int dc_facts_read(const struct dc_profile *p, struct dc_facts *f)
 	f->devpts = status_of(p, facts[F_DEVPTS].path, f, &n);
 	str_of(p, F_CG_MODE, f->cg_mode, sizeof(f->cg_mode), f, &n);
 	str_of(p, F_VETH_FORM, f->veth_form, sizeof(f->veth_form), f, &n);
+	const char *ml = dc_fact_str(p, F_OV_LOWERS);
+	f->ov_max_lowers = ml && atoi(ml) >= 1 ? atoi(ml) : 500;
 	read_homes(p, f);
 	if (!f->have_homes) {
 		strappend(f->missing, sizeof(f->missing), ", ", "cgroups.homes");

@@ -40,6 +40,7 @@ enum dc_fact {
 	F_IPT_RESTORE, /* network.iptables_restore */
 	F_IPT_NFT,     /* check network.iptables_nft */
 	F_IPT_LEGACY,  /* check network.iptables_legacy */
+	F_OV_LOWERS,   /* overlay.max_lowers: lower dirs one mount took (optional: 500) */
 	F_COUNT
 };
 
@@ -68,6 +69,7 @@ struct dc_facts {
 	enum dc_status ns[NS_COUNT];
 	enum dc_status cg_ctrl[DC_CG_NCTRLS]; /* by dc_cg_ctrls index */
 	enum dc_status overlay, cg_tracking, seccomp, nnp, devpts;
+	int ov_max_lowers; /* overlay.max_lowers, 500 (the kernel's OVL_MAX_STACK) if absent */
 	char cg_mode[16], veth_form[16];
 	struct cg_home homes[DC_CG_HOMES];
 	bool have_homes;

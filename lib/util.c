@@ -155,7 +155,7 @@ int version_cmp(const char *xy, int major, int minor)
 	return 0;
 }
 
-static int remove_at(int parent, const char *name)
+int remove_tree_at(int parent, const char *name)
 {
 	struct stat st;
 
@@ -175,7 +175,7 @@ static int remove_at(int parent, const char *name)
 		while ((de = readdir(d))) {
 			if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 				continue;
-			int rr = remove_at(dirfd(d), de->d_name);
+			int rr = remove_tree_at(dirfd(d), de->d_name);
 			if (rr < 0 && !r)
 				r = rr;
 		}
@@ -187,7 +187,7 @@ static int remove_at(int parent, const char *name)
 	return unlinkat(parent, name, 0) < 0 ? -errno : 0;
 }
 
-int remove_tree(const char *path) { return remove_at(AT_FDCWD, path); }
+int remove_tree(const char *path) { return remove_tree_at(AT_FDCWD, path); }
 
 int write_file_atomic(const char *path, const char *data, unsigned mode, bool sync)
 {

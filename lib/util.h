@@ -52,6 +52,8 @@ int version_cmp(const char *xy, int major, int minor);
 
 /* Recursively remove a directory tree without following symlinks. Returns 0 or -errno. */
 int remove_tree(const char *path);
+/* The same for name in directory parent (never following a symlink). */
+int remove_tree_at(int parent, const char *name);
 /* mkdir -p: 0, or -1 with errno. */
 int mkdir_p(const char *path, unsigned mode);
 

@@ -1,8 +1,10 @@
 /*
- * `diyc debug steps|features|facts` (hidden from the usage text): the tables diyc is
+ * `diyc debug steps|image-steps|features|facts` (hidden from the usage text): the tables diyc is
  * built from, printed for the tests and the docs, so neither keeps a copy of its own.
  *   steps     a start's steps, supervisor then container process: WHO NAME NEEDS WHAT
  *             (tests/integration/crash.sh crashes diyc after each one)
+ *   image-steps  the stages of an image import or pull: NAME WHAT
+ *             (tests/integration/images.sh crashes diyc after each one)
  *   features  the namespaces and cgroup controllers of lib/kfeat.c
  *             (docs/architecture.md shows them; tests/integration/docs.sh compares)
  *   facts     the profile facts diyc reads that a profile lacks ([--profile FILE])
@@ -21,6 +23,7 @@ static int steps(void)
 	for (int i = 0; container_steps[i].name; i++)
 		printf("container  %-9s %-6s %s\n", container_steps[i].name, "-",
 		       container_steps[i].what);
+
 	return 0;
 }
 
@@ -58,16 +61,26 @@ static int facts(const char *path)
 	return n ? 1 : 0;
 }
 
+/* an import's or a pull's stages (DIYC_FAILPOINT names too): NAME WHAT */
+static int image_stages(void)
+{
+	for (int i = 0; image_steps[i].name; i++)
+		printf("%-9s %s\n", image_steps[i].name, image_steps[i].what);
+	return 0;
+}
+
 int cmd_debug(int argc, char **argv)
 {
 	if (argc == 2 && !strcmp(argv[1], "steps"))
 		return steps();
+	if (argc == 2 && !strcmp(argv[1], "image-steps"))
+		return image_stages();
 	if (argc == 2 && !strcmp(argv[1], "features"))
 		return features();
 	if (argc == 2 && !strcmp(argv[1], "facts"))
 		return facts(dc_default_profile());
 	if (argc == 4 && !strcmp(argv[1], "facts") && !strcmp(argv[2], "--profile"))
 		return facts(argv[3]);
-	dc_error("usage: diyc debug steps | features | facts [--profile FILE]");
+	dc_error("usage: diyc debug steps | image-steps | features | facts [--profile FILE]");
 	return EXIT_DIYC;
 }

@@ -2,10 +2,13 @@
  * `diyc gc`: remove what a crashed diyc left.  Containers whose supervisor is gone
  * (their processes, cgroups, directories and state: remove_dead of cmd_rm.c), cgroups
  * named diyc-* below our own that no live container owns, the network of dead
- * containers (netsetup's net_gc), and container directories without state.
+ * containers (netsetup's net_gc), container directories without state, and in the
+ * image store (img_store.c) unpacked layers no image names, abandoned imports and
+ * interrupted pulls.
  */
 #define _GNU_SOURCE
 #include "runtime/diyc.h"
+#include "runtime/image.h"
 #include "lib/cglayout.h"
 #include "lib/mountinfo.h"
 #include "lib/proccgroup.h"
@@ -16,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* cgroups named diyc-* below our own cgroups whose container has no supervisor. */
 static int gc_cgroups(void)
@@ -77,6 +81,29 @@ static int gc_cgroups(void)
 	return removed;
 }
 
+/* layers no image names, scratch dirs of imports and pulls whose diyc died */
+static int gc_images(void)
+{
+	struct dc_err e = {0};
+	char p[PATH_MAX];
+	int layers, tmps;
+	fmt(p, sizeof(p), "%s/layers", G.root);
+	if (!path_exists(p))
+		return 0;
+	int lock = store_lock(&e);
+	if (lock < 0) {
+		dc_err_print(&e);
+		return -1;
+	}
+	store_prune(&layers, &tmps, true);
+	close(lock);
+	if (layers)
+		printf("removed %d unused layers\n", layers);
+	if (tmps)
+		printf("removed %d interrupted imports or pulls\n", tmps);
+	return 0;
+}
+
 /* a container whose supervisor still runs (its network is in use) */
 static bool supervised(const char *name)
 {
@@ -88,10 +115,11 @@ static bool supervised(const char *name)
 int cmd_gc(int argc, char **argv)
 {
 	if (argc > 1 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
-		puts(
-		    "Usage: diyc gc\nRemove what a crashed diyc left: processes and cgroups of "
-		    "containers whose\nsupervisor is gone, their state and directories, and "
-		    "container directories\nwithout state. Stopped containers are kept (diyc rm).");
+		puts("Usage: diyc gc\nRemove what a crashed diyc left: processes and cgroups of "
+		     "containers whose\nsupervisor is gone, their state and directories, and "
+		     "container directories\nwithout state, layers no image uses, interrupted "
+		     "imports "
+		     "and pulls.\nStopped containers are kept (diyc rm).");
 		return 0;
 	}
 	if (argc > 1) {
@@ -135,5 +163,5 @@ int cmd_gc(int argc, char **argv)
 		}
 		closedir(d);
 	}
-	return code;
+	return gc_images() < 0 ? EXIT_DIYC : code;
 }

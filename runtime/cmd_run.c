@@ -1,6 +1,7 @@
 /* `diyc run`: parse and validate every option before anything is created. */
 #define _GNU_SOURCE
 #include "runtime/diyc.h"
+#include "runtime/image.h"
 #include "lib/names.h"
 #include "netsetup/netsetup.h"
 #include "lib/parse.h"
@@ -16,13 +17,18 @@
 static void usage(FILE *f)
 {
 	fputs("Usage: diyc run [OPTIONS] NAME IMAGE [CMD [ARG...]]\n"
-	      "Run CMD (default /bin/sh) in a new container NAME made from IMAGE.\n"
+	      "Run CMD in a new container NAME made from IMAGE (default: the image's\n"
+	      "Entrypoint and Cmd; /bin/sh for an image without them).\n"
 	      "\n"
 	      "  -m, --memory SIZE     memory limit (k, m, g suffixes); swap limited alike\n"
 	      "      --cpus N.N        CPU limit in CPUs (0.5 = half a CPU)\n"
 	      "      --pids-limit N    maximum number of processes\n"
 	      "  -e, --env KEY=VAL     set an environment variable (repeatable)\n"
-	      "  -w, --workdir DIR     working directory inside the container (default /)\n"
+	      "  -w, --workdir DIR     working directory inside the container (default: the\n"
+	      "                        image's WorkingDir, or /)\n"
+	      "  -u, --user U[:G]      run as user U (name or uid; names from the image's\n"
+	      "                        /etc/passwd and /etc/group; default: the image's User)\n"
+	      "      --entrypoint CMD  replace the image's Entrypoint (and drop its Cmd)\n"
 	      "      --hostname NAME   host name (default: the container name); needs a UTS\n"
 	      "                        namespace\n"
 	      "      --rm              remove the container when it exits\n"
@@ -74,6 +80,8 @@ static const struct option opts[] = {
     {"net", required_argument, NULL, 'N'},
     {"ip", required_argument, NULL, 'I'},
     {"publish", required_argument, NULL, 'P' + 256},
+    {"user", required_argument, NULL, 'u'},
+    {"entrypoint", required_argument, NULL, 'E' + 256},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -129,6 +137,8 @@ static int limit_option(int c, const char *arg, struct run_opts *o)
 	return 0;
 }
 
+static const char *entrypoint; /* --entrypoint */
+
 /* An option with a value: 0, -1 (message printed), or 1 when c is not one. */
 static int value_option(int c, const char *arg, struct run_opts *o)
 {
@@ -162,6 +172,16 @@ static int value_option(int c, const char *arg, struct run_opts *o)
 		return publish(arg, o);
 	case 'F':
 		o->profile = arg;
+		return 0;
+	case 'u':
+		if (!user_spec_valid(arg))
+			return bad("invalid --user '%s' (USER[:GROUP], names or numbers)", arg);
+		o->user = arg;
+		return 0;
+	case 'E' + 256:
+		if (!arg[0] || strlen(arg) >= PATH_MAX)
+			return bad("invalid --entrypoint '%s'", arg);
+		entrypoint = arg;
 		return 0;
 	}
 	return 1;
@@ -203,7 +223,7 @@ static int parse(int argc, char **argv, struct run_opts *o)
 	opterr = 0;
 	optind = 1;
 	/* "+": stop at NAME, so the command's own options are left alone */
-	while ((c = getopt_long(argc, argv, "+:m:e:w:p:dtvh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:m:e:w:p:u:dtvh", opts, NULL)) != -1) {
 		r = value_option(c, optarg, o);
 		if (r == 1)
 			r = switch_option(c, argv, o);
@@ -220,6 +240,8 @@ static int parse(int argc, char **argv, struct run_opts *o)
 		return bad("%s", e.msg);
 	if (!image_exists(o->image))
 		return bad("no image '%s' (see diyc images; make image builds busybox)", o->image);
+	if (img_config_apply(o, entrypoint, &e) < 0)
+		return bad("%s", e.msg);
 	return 0;
 }
 

@@ -41,6 +41,8 @@ void container_fail(int errfd, int code, const char *msg)
 }
 #define child_fail container_fail
 
+static char user_home[PATH_MAX]; /* (container process) the home of -u's user */
+
 static char **make_env(const struct launch *l)
 {
 	const struct run_opts *o = l->o;
@@ -52,7 +54,9 @@ static char **make_env(const struct launch *l)
 	if (!env)
 		return NULL;
 	env[n++] = "PATH=" DC_PATH;
-	env[n++] = "HOME=/root";
+	char home[PATH_MAX + 8];
+	snprintf(home, sizeof(home), "HOME=%s", user_home[0] ? user_home : "/root");
+	env[n++] = strdup(home);
 	/* the name the container sees: its own, or the host's when it shares the UTS ns */
 	char host[256] = "localhost";
 	if (!l->f->ns[NS_UTS] && gethostname(host, sizeof(host) - 1) < 0)
@@ -151,6 +155,14 @@ static int c_security(struct launch *l, struct dc_err *e)
 	return security_apply(l->f, l->f->ns[NS_PID], e);
 }
 
+/* -u or the image's User, after "security" (user.c says why) */
+static int c_user(struct launch *l, struct dc_err *e)
+{
+	if (l->o->oci || !l->o->user)
+		return 0;
+	return user_apply(l->o->user, user_home, sizeof(user_home), e);
+}
+
 const struct child_step container_steps[] = {
     {"cgroupns", "its own cgroup namespace (after the supervisor put it in its cgroups)",
      c_cgroupns},
@@ -161,6 +173,7 @@ const struct child_step container_steps[] = {
     {"workdir", "in its working directory", c_workdir},
     {"network", "lo and eth0 up, the default route", c_network},
     {"security", "capabilities dropped, no_new_privs, seccomp; fds closed", c_security},
+    {"user", "its user and groups (-u, the image's User)", c_user},
     {NULL, NULL, NULL},
 };
 

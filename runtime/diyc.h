@@ -16,7 +16,8 @@
  *   supervise.c  the running supervisor: signals, exit status, teardown, detach
  *   tty.c        diyc run -t: the pty and the caller's terminal
  *   execcmd.c    the command's exec through diyc-init (init/) from a sealed memfd
- *   image.c      images: list, import (libarchive), remove
+ *   img_*.c      images: formats, the layer store, import, pull, save (image.h)
+ *   user.c       -u/--user and an image's User, resolved in the container's files
  *   failpoint.c  crash injection for the tests (DIYC_FAILPOINT=STEP)
  *   cmd_*.c      one file per command: ps, stop, kill, rm, gc, exec, logs,
  *                net, profile, debug
@@ -67,6 +68,7 @@ struct run_opts {
 	int nenv;
 	const char *workdir;
 	const char *hostname;
+	const char *user; /* -u or the image's User: USER[:GROUP] (user.c) */
 	bool rm, detach, tty, strict;
 	const char *profile;
 	enum net_mode net; /* netsetup.h */
@@ -207,6 +209,12 @@ struct child_step {
 	int (*run)(struct launch *l, struct dc_err *e);
 };
 extern const struct child_step container_steps[]; /* ends with a NULL name */
+/* The stages of an image import or pull where a crash leaves something (failpoints
+ * for tests/integration/images.sh; img_import.c). */
+struct image_step {
+	const char *name, *what;
+};
+extern const struct image_step image_steps[]; /* ends with a NULL name */
 /* Clone the container process (held until container_release). Returns pid or -1. */
 pid_t container_spawn(struct launch *l, int *sync_fd, int *err_fd);
 /* Let it run; returns 0, or an exit code (126/127/125) with the reason in err. */
@@ -296,9 +304,15 @@ void tty_raw(void);
 void tty_restore(void);
 void tty_resize(int master);
 
-/* ---- images ---- */
+/* ---- images (image.h has the rest) ---- */
 int image_dir(const char *name, char *out, size_t len);
 bool image_exists(const char *name);
+
+/* ---- user.c ---- */
+bool user_spec_valid(const char *s);
+/* (container process) become USER[:GROUP] of the container's /etc/passwd; its home in
+ * home. */
+int user_apply(const char *spec, char *home, size_t len, struct dc_err *e);
 
 /* ---- execcmd.c: the command's exec, through diyc-init in a sealed memfd ---- */
 /* A sealed memfd holding diyc-init, or -errno. */

@@ -5,7 +5,8 @@
  * that moment leaves.  DIYC_FAILPOINT=STEP:error makes the step fail after its work
  * instead, so that the same test proves the unwinding undoes it and every step
  * before it, with no gc at all.  The steps are the tables themselves (start_steps in steps.c,
- * container_steps in container.c): there is no second list.  DIYC_FAILPOINT=list
+ * container_steps in container.c, image_steps in img_import.c for an import or a
+ * pull): there is no second list.  DIYC_FAILPOINT=list
  * prints their names; `diyc debug steps` (cmd_debug.c) prints them with what each
  * one makes.
  * Naming a step that is in neither table is refused (exit 125); asking for one in
@@ -39,6 +40,9 @@ static bool known_step(const char *name)
 			return true;
 	for (int i = 0; container_steps[i].name; i++)
 		if (!strcmp(container_steps[i].name, name))
+			return true;
+	for (int i = 0; image_steps[i].name; i++)
+		if (!strcmp(image_steps[i].name, name))
 			return true;
 	return false;
 }

@@ -23,6 +23,7 @@
  */
 #define _GNU_SOURCE
 #include "runtime/diyc.h"
+#include "runtime/image.h"
 #include "runtime/start.h"
 #include "lib/util.h"
 
@@ -125,6 +126,26 @@ static void undo_lease(struct start *s) { net_teardown(&s->net); }
  * later, by the container process, in a tmpfs of its own mount namespace (rootfs.c):
  * only containers/ must exist here.
  */
+/* The image's lower dirs; mount(2) takes one page of options, upper and work
+ * included, and the kernel at most overlay.max_lowers lower dirs. */
+static int lower_dirs(struct start *s, struct dc_err *e)
+{
+	size_t opts = strlen("lowerdir=,upperdir=/upper,workdir=/work") + 2 * strlen(s->l.rootdir);
+	size_t page = (size_t)sysconf(_SC_PAGESIZE), budget = page > opts + 1 ? page - opts - 1 : 0;
+	bool flat;
+	if (budget > sizeof(s->l.imagedir))
+		budget = sizeof(s->l.imagedir);
+	if (img_lowerdir(s->o->image, s->f.facts.ov_max_lowers, s->l.imagedir, budget, &flat, e) <
+	    0)
+		return -1;
+	if (flat)
+		dc_warn(
+		    "image %s has more layers than one overlay mount takes here (%d lower dirs, "
+		    "%zu bytes of options): using its layers merged into one directory",
+		    s->o->image, s->f.facts.ov_max_lowers, budget);
+	return 0;
+}
+
 static int do_dir(struct start *s, struct dc_err *e)
 {
 	char base[PATH_MAX];
@@ -141,8 +162,7 @@ static int do_dir(struct start *s, struct dc_err *e)
 	int r = s->o->rm ? 0 : layer_dirs(s->l.rootdir);
 	if (r < 0)
 		return dc_fail(e, -r, "cannot create the container directory in %s", G.root);
-	image_dir(s->o->image, s->l.imagedir, sizeof(s->l.imagedir));
-	return 0;
+	return lower_dirs(s, e);
 }
 
 static void undo_dir(struct start *s)

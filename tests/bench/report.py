@@ -22,6 +22,7 @@ def ms(x):
 
 run, net, probe, conc = load("run"), load("net"), load("probe"), load("conc")
 oci, podman = load("oci"), load("podman")
+images, imgrun = load("images"), load("imgrun")
 rss_kb = int(open(f"{B}/rss.txt").read().split()[0]) if os.path.exists(f"{B}/rss.txt") else 0
 crun_note = open(f"{B}/crun.txt").read().strip() if os.path.exists(f"{B}/crun.txt") else "not measured"
 cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
@@ -50,6 +51,9 @@ if probe:
 if oci:
     o = oci["diyc-oci create+start+wait+delete"]["median"] / oci["runc create+start+wait+delete"]["median"]
     goal("diyc-oci ≤ 0.5× runc (create+start+wait+delete)", o <= 0.5, f"{o:.2f}×")
+if imgrun:
+    q = imgrun["diyc run --rm (10 layers)"]["median"] / imgrun["diyc run --rm (1 layer)"]["median"]
+    goal("run on a 10-layer image ≤ 1.2× a 1-layer one", q <= 1.2, f"{q:.2f}×")
 if rss_kb:
     goal("peak RSS of diyc ≤ 3 MB", rss_kb / 1024 <= 3, f"{rss_kb / 1024:.2f} MB")
 
@@ -66,7 +70,8 @@ for pct, secs, calls, name in sorted(sc, reverse=True)[:12]:
 
 # the chart: medians of every row, grouped
 bars = []
-for group, rows in (("start", run), ("net", net), ("probe", probe), ("oci", oci), ("podman", podman)):
+for group, rows in (("start", run), ("net", net), ("probe", probe), ("oci", oci), ("podman", podman),
+                    ("images", images), ("images", imgrun)):
     for name, x in rows.items():
         bars.append((name, x["median"] * 1e3))
 with open(f"{B}/chart.dat", "w") as f:
@@ -164,7 +169,21 @@ so there is no runc row):
 
 {table(podman, next(iter(podman.values()))["median"] if podman else 1, "ratio")}
 
-## 6. Memory
+## 6. Images
+
+Import of a 10-layer image (an OCI layout with gzip layers: the busybox tree and
+nine small layers; `tests/bench/images.sh`) into an empty layer store — every blob
+hashed, every layer unpacked and checked against its diff_id — against `umoci
+unpack` of the same layout (which unpacks and flattens, without a store):
+
+{table(images, images.get("umoci unpack (10 layers)", {"median": 1})["median"] if images else 1, "umoci ÷ this")}
+
+`diyc run --rm /bin/true` on that 10-layer image (ten lower dirs, by their short
+links) against the 1-layer one:
+
+{table(imgrun, imgrun.get("diyc run --rm (1 layer)", {"median": 1})["median"] if imgrun else 1, "1 layer ÷ this")}
+
+## 7. Memory
 
 Peak RSS of `diyc run --rm` (GNU `time -v`, the largest of diyc's processes):
 **{rss_kb / 1024:.2f} MB**.

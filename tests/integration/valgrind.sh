@@ -36,6 +36,18 @@ for args in "run" "run -m abc c1 busybox" "run --cpus x c1 busybox" "run bad/nam
 	"image import bad/name x.tar" "net setup --subnet 10.0.0.0/33"; do
 	vg "diyc $args (bad input)" 125 "$DIYC" $args
 done
+# the image paths: a root filesystem tar imported (libarchive, libcrypto), listed,
+# inspected, saved as an OCI layout, imported back from it, removed
+mkdir -p "$T/rfs/bin" && echo hi >"$T/rfs/bin/x" && tar -C "$T/rfs" -cf "$T/rfs.tar" .
+vg "diyc image import (a root filesystem tar)" 0 "$DIYC" image import vi "$T/rfs.tar"
+vg "diyc image ls" 0 "$DIYC" image ls
+vg "diyc image inspect" 0 "$DIYC" image inspect vi
+vg "diyc image save" 0 "$DIYC" image save vi "$T/lay"
+vg "diyc image import (an OCI layout)" 0 "$DIYC" image import vi2 "$T/lay"
+vg "diyc image import (refused: exists)" 125 "$DIYC" image import vi2 "$T/lay"
+vg "diyc image pull (bad reference)" 125 "$DIYC" image pull 'bad ref!'
+vg "diyc image rm" 0 "$DIYC" image rm vi
+vg "diyc image rm (the last user of the layer)" 0 "$DIYC" image rm vi2
 vg "diyc profile --profile (a fixture)" 0 "$DIYC" profile --profile tests/fuzz/corpus/profile/live.json
 vg "diyc-probe --help" 0 "$PROBE" --help
 vg "diyc-probe --sysroot fixture (files only)" 0 "$PROBE" -q --sysroot tests/fixtures/hybrid -o "$T/p.json"
