@@ -1,9 +1,11 @@
 /*
- * `diyc stop [-t SECS] NAME`: SIGTERM to the main process (pid reuse safe, as kill),
- * then, after SECS, SIGKILL to everything left in the container's cgroup.
+ * `diyc stop [-t SECS] NAME`: the image's StopSignal (default SIGTERM, as docker) to
+ * the main process (pid reuse safe, as kill), then, after SECS, SIGKILL to everything
+ * left in the container's cgroup.
  */
 #define _GNU_SOURCE
 #include "runtime/diyc.h"
+#include "runtime/image.h"
 #include "lib/parse.h"
 
 #include <errno.h>
@@ -18,8 +20,10 @@ int cmd_stop(int argc, char **argv)
 	int i = 1;
 	if (argc >= 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
 		puts(
-		    "Usage: diyc stop [-t SECS] NAME\nSend SIGTERM, wait SECS (default 10) for the "
-		    "container to exit,\nthen kill every process it has left.");
+		    "Usage: diyc stop [-t SECS] NAME\nSend the image's StopSignal (default "
+		    "SIGTERM), "
+		    "wait SECS (default 10)\nfor the container to exit, then kill every process it "
+		    "has left.");
 		return 0;
 	}
 	if (argc >= 3 && !strcmp(argv[1], "-t")) {
@@ -38,7 +42,7 @@ int cmd_stop(int argc, char **argv)
 		dc_err_print(&e);
 		return EXIT_DIYC;
 	}
-	kill(st.pid, SIGTERM);
+	kill(st.pid, img_stop_signal(st.image));
 	if (state_wait_gone(argv[i], secs * 1000))
 		return 0;
 	kill_container(&st);

@@ -3,13 +3,16 @@
  * `diyc run` as docker does: the command is Entrypoint + (the run's arguments, or
  * Cmd); --entrypoint replaces Entrypoint and drops Cmd; the image's Env comes
  * before -e (which wins); -w and -u win over WorkingDir and User.  A directory
- * image has no config: /bin/sh stays the default command.
+ * image has no config: /bin/sh stays the default command.  `diyc stop` sends the
+ * image's StopSignal (img_stop_signal), as docker stop does.
  */
 #define _GNU_SOURCE
 #include "runtime/diyc.h"
 #include "runtime/image.h"
+#include "lib/parse.h"
 #include "lib/util.h"
 
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -107,4 +110,21 @@ int img_config_apply(struct run_opts *o, const char *entrypoint, struct dc_err *
 		o->user = user;
 	}
 	return 0;
+}
+
+int img_stop_signal(const char *image)
+{
+	struct img_rec r;
+	struct dc_err e;
+	json_object *c = NULL;
+	int sig = SIGTERM;
+	if (img_load(image, &r, &e) != 0)
+		return SIGTERM;
+	if (r.config)
+		json_object_object_get_ex(r.config, "config", &c);
+	const char *s = string(c, "StopSignal");
+	if (s && parse_signal(s, &sig) < 0)
+		sig = SIGTERM;
+	img_free(&r);
+	return sig;
 }

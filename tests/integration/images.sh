@@ -132,6 +132,19 @@ d run --rm -u root r7 user 'id -u'
 expect "-u root overrides the image's User" 0 '^0$'
 d run --rm -u 1234:0 r8 user 'id -u; id -g'
 expect "-u UID:GID" 0 '^1234$'
+d run -d --net none s1 m-multi-oci sh -c 'trap "echo got-int; exit 0" INT; trap "echo got-term; exit 0" TERM; echo up; while :; do sleep 0.1; done'
+sleep 0.5
+d stop -t 5 s1
+expect "diyc stop" 0
+d logs s1
+expect "diyc stop sends the image's StopSignal (SIGINT)" 0 '^got-int$'
+"$DIYC" rm s1 >/dev/null 2>&1
+d run -d --net none s2 bb-oci sh -c 'trap "echo got-term; exit 0" TERM; echo up; while :; do sleep 0.1; done'
+sleep 0.5
+"$DIYC" stop -t 5 s2 >/dev/null 2>&1
+d logs s2
+expect "an image without StopSignal: SIGTERM" 0 '^got-term$'
+"$DIYC" rm s2 >/dev/null 2>&1
 d run --rm -u nosuch r9 user 'id -u'
 refused "-u of a name the image does not have"
 d run --rm -u 'a b' r9 user true
@@ -237,6 +250,18 @@ d image pull --insecure 127.0.0.1:5000/t/multi:1
 expect "the next pull works" 0 '^multi$'
 "$DIYC" gc >/dev/null 2>&1
 [ -z "$(ls -A "$I/layers/pulls")" ] && ok "gc leaves no pull directory" || fail "gc pulls" "$(ls -A "$I/layers/pulls")"
+# a pull killed after each stage (into an empty store), then gc
+CP=$T/proot
+for s in $("$DIYC" debug image-steps | awk '{print $1}'); do
+	rc=$(DIYC_ROOT=$CP DIYC_FAILPOINT=$s "$DIYC" image pull --insecure --name pc 127.0.0.1:5000/t/multi:1 >/dev/null 2>&1; echo $?)
+	DIYC_ROOT=$CP "$DIYC" gc >/dev/null 2>&1
+	n_used=$(for r in "$CP"/images/*/diyc-image.json; do [ -f "$r" ] && jget "$r" '"\n".join(l["diff_id"][7:] for l in d["layers"])'; done | sort -u | grep -c .)
+	[ "$rc" = 137 ] && [ -z "$(ls -A "$CP/layers/tmp"; ls -A "$CP/layers/pulls")" ] && [ "$(ls "$CP/layers/sha256" | wc -l)" = "$n_used" ] &&
+		ok "pull killed after '$s', then gc: no download, scratch dir or unused layer" || fail "pull crash at $s" "rc=$rc $(ls -R "$CP/layers" | head)"
+	DIYC_ROOT=$CP "$DIYC" image rm pc >/dev/null 2>&1
+done
+rc=$(DIYC_ROOT=$CP "$DIYC" image pull --insecure --name pc 127.0.0.1:5000/t/multi:1 >/dev/null 2>&1; echo $?)
+same "a pull after the crashes works" "$rc" 0
 "$DIYC" image import bb-oci "$T/bb-oci.tar" >/dev/null
 
 # --- bearer-token authentication
