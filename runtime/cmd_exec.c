@@ -3,11 +3,14 @@
  * container's cgroups first (so it is tracked and killed with it), then its
  * namespaces in lib/kfeat.c's join order (the mount namespace last: it also moves
  * our root into the container), forks so the child lands in the PID namespace, and
- * applies the same security settings as the container's main process.  Signals and
- * the exit status are handled as `diyc run` does (supervise.c).
+ * applies the same security settings as the container's main process, then its user
+ * (-u or the image's User, resolved in the container's /etc/passwd: user.c) with the
+ * image's Env, as docker exec does.  Signals and the exit status are handled as
+ * `diyc run` does (supervise.c).
  */
 #define _GNU_SOURCE
 #include "runtime/diyc.h"
+#include "runtime/image.h"
 #include "lib/util.h"
 
 #include <errno.h>
@@ -77,18 +80,42 @@ static int join(const struct state *st, const int *fds, struct dc_err *e)
 	return 0;
 }
 
-/* The forked child: the main process's security settings, then the command. */
+/* PATH, HOME (the user's), then the image's Env, which replaces an entry of the same
+ * name; read in the host's mount namespace, before joining */
+static char *exec_env[260];
+
+static void make_env(const struct state *st)
+{
+	char *img[256];
+	int n = 2, k = img_env(st->image, img, 256);
+	exec_env[0] = "PATH=" DC_PATH;
+	exec_env[1] = "HOME=/root";
+	for (int i = 0; i < k; i++) {
+		size_t key = strcspn(img[i], "=") + 1;
+		int j = 0;
+		while (j < n && strncmp(exec_env[j], img[i], key))
+			j++;
+		exec_env[j] = img[i];
+		n += j == n;
+	}
+	exec_env[n] = NULL;
+}
+
+/* The forked child: the main process's security settings, its user, the command. */
 static void exec_child_main(const struct state *st, int errfd, char **argv)
 {
-	static char *env[] = {"PATH=" DC_PATH, "HOME=/root", NULL};
+	static char home[PATH_MAX + 8] = "HOME=/root";
 	struct features f = {.nnp = st->nnp, .seccomp = st->seccomp};
 	struct dc_err e = {0};
+	char **env = exec_env;
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	close_fds_from(3, &errfd, 1);
-	if (security_apply(&f, st->nsmask & (1u << NS_PID), &e) < 0) {
+	if (security_apply(&f, st->nsmask & (1u << NS_PID), &e) < 0 ||
+	    (st->user[0] && user_apply(st->user, home + 5, sizeof(home) - 5, &e) < 0)) {
 		dc_err_print(&e);
 		_exit(EXIT_DIYC);
 	}
+	env[1] = home; /* user_apply wrote the user's home after "HOME=" */
 	signals_default();
 	int init_fd = init_memfd();
 	if (init_fd < 0)
@@ -160,7 +187,8 @@ int cmd_exec(int argc, char **argv)
 		return EXIT_DIYC;
 	}
 	prctl(PR_SET_DUMPABLE, 0); /* our child is visible in the container until its exec */
-	if (state_running(argv[1], &st, &e) < 0 || open_namespaces(&st, fds, &e) < 0 ||
+	if (state_running(argv[1], &st, &e) < 0 || (make_env(&st), false) ||
+	    open_namespaces(&st, fds, &e) < 0 ||
 	    (!state_pid_alive(&st) && dc_fail(&e, 0, "container %s is not running", argv[1])) ||
 	    join(&st, fds, &e) < 0) {
 		dc_err_print(&e);

@@ -117,6 +117,7 @@ struct dc_profile *features_profile(const char *path, bool probe_if_stale, struc
 #define DC_STATE_VERSION 2
 struct state {
 	char name[72], image[80];
+	char user[72];		  /* -u or the image's User ("" = root): what exec runs as */
 	pid_t pid;		  /* container main process, host pid */
 	unsigned long long start; /* its start time (clock ticks since boot) */
 	pid_t supervisor;

@@ -136,6 +136,8 @@ int img_cmd_inspect(int argc, char **argv);
 /* ---- img_config.c: the image's config applied to `diyc run` ---- */
 struct run_opts;
 int img_config_apply(struct run_opts *o, const char *entrypoint, struct dc_err *e);
+/* The image's Env entries (strdup'ed, at most max) into out: their count. */
+int img_env(const char *image, char **out, int max);
 /* The signal `diyc stop` sends: the image's StopSignal, else SIGTERM. */
 int img_stop_signal(const char *image);
 

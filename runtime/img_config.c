@@ -4,7 +4,8 @@
  * Cmd); --entrypoint replaces Entrypoint and drops Cmd; the image's Env comes
  * before -e (which wins); -w and -u win over WorkingDir and User.  A directory
  * image has no config: /bin/sh stays the default command.  `diyc stop` sends the
- * image's StopSignal (img_stop_signal), as docker stop does.
+ * image's StopSignal (img_stop_signal), as docker stop does; `diyc exec` runs with the
+ * image's Env (img_env) as the run's user (kept in the state).
  */
 #define _GNU_SOURCE
 #include "runtime/diyc.h"
@@ -127,4 +128,23 @@ int img_stop_signal(const char *image)
 		sig = SIGTERM;
 	img_free(&r);
 	return sig;
+}
+
+int img_env(const char *image, char **out, int max)
+{
+	struct img_rec r;
+	struct dc_err e;
+	json_object *c = NULL;
+	if (img_load(image, &r, &e) != 0)
+		return 0;
+	if (r.config)
+		json_object_object_get_ex(r.config, "config", &c);
+	int n = strings(c, "Env", out, max), k = 0;
+	for (int i = 0; i < n; i++)
+		if (strchr(out[i], '=') && out[i][0] != '=')
+			out[k++] = out[i];
+		else
+			free(out[i]);
+	img_free(&r);
+	return k;
 }

@@ -86,6 +86,7 @@ int state_save(const struct state *st)
 	json_object_object_add(o, "nnp", json_object_new_boolean(st->nnp));
 	json_object_object_add(o, "seccomp", json_object_new_boolean(st->seccomp));
 	put_str(o, "degraded", st->degraded);
+	put_str(o, "user", st->user);
 	put_str(o, "command", st->command);
 	if (st->bundle[0]) {
 		put_str(o, "bundle", st->bundle);
@@ -159,6 +160,7 @@ int state_load(const char *name, struct state *st, bool *running)
 	st->nnp = json_object_object_get_ex(o, "nnp", &v) && json_object_get_boolean(v);
 	st->seccomp = json_object_object_get_ex(o, "seccomp", &v) && json_object_get_boolean(v);
 	get_str(o, "degraded", st->degraded, sizeof(st->degraded));
+	get_str(o, "user", st->user, sizeof(st->user)); /* absent before images: root */
 	get_str(o, "command", st->command, sizeof(st->command));
 	get_str(o, "bundle", st->bundle, sizeof(st->bundle));
 	get_str(o, "annotations", st->annotations, sizeof(st->annotations));

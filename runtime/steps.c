@@ -66,6 +66,7 @@ static int do_state(struct start *s, struct dc_err *e)
 	struct state *st = &s->st;
 	snprintf(st->name, sizeof(st->name), "%s", o->name);
 	snprintf(st->image, sizeof(st->image), "%s", o->image);
+	snprintf(st->user, sizeof(st->user), "%s", o->user ? o->user : "");
 	snprintf(st->status, sizeof(st->status), "creating");
 	st->rm = o->rm;
 	st->nnp = s->f.nnp;

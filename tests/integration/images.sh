@@ -145,6 +145,14 @@ sleep 0.5
 d logs s2
 expect "an image without StopSignal: SIGTERM" 0 '^got-term$'
 "$DIYC" rm s2 >/dev/null 2>&1
+d run -d --net none ue user 'sleep 30'
+d exec ue sh -c 'echo $(id -u) $HOME $FOO'
+expect "diyc exec runs as the image's User, with its home and Env (as docker exec)" 0 '^1234 /home/app bar$'
+"$DIYC" kill ue >/dev/null 2>&1; "$DIYC" rm -f ue >/dev/null 2>&1
+d run -d --net none -u root ur user 'sleep 30'
+d exec ur id -u
+expect "diyc exec runs as the run's -u" 0 '^0$'
+"$DIYC" kill ur >/dev/null 2>&1; "$DIYC" rm -f ur >/dev/null 2>&1
 d run --rm -u nosuch r9 user 'id -u'
 refused "-u of a name the image does not have"
 d run --rm -u 'a b' r9 user true
