@@ -5,6 +5,10 @@ set -u
 {
 	grep -iE 'diyc' /proc/self/mountinfo | awk '{print "mount: " $5}'
 	find /sys/fs/cgroup -mindepth 1 -maxdepth 8 -type d -iname '*diyc*' 2>/dev/null | sed 's/^/cgroup: /'
+	# an engine run without a cgroup parent below ours lands at a hierarchy's root
+	# (podman's default libpod_parent, its conmon cgroup; buildah's)
+	find /sys/fs/cgroup -mindepth 1 -maxdepth 2 -type d \( -name 'libpod_parent' -o -name 'buildah*' \) \
+		2>/dev/null | sed 's/^/cgroup: /'
 	ls -d /run/diyc/*/ /run/diyc-oci /run/diyc-oci/*/ 2>/dev/null | sed 's/^/state: /'
 	# the engines the OCI tests drive (podman, conmon, containerd and its shim) and what
 	# they keep outside a test's own directories
