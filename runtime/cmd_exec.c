@@ -90,14 +90,8 @@ static void make_env(const struct state *st)
 	int n = 2, k = img_env(st->image, img, 256);
 	exec_env[0] = "PATH=" DC_PATH;
 	exec_env[1] = "HOME=/root";
-	for (int i = 0; i < k; i++) {
-		size_t key = strcspn(img[i], "=") + 1;
-		int j = 0;
-		while (j < n && strncmp(exec_env[j], img[i], key))
-			j++;
-		exec_env[j] = img[i];
-		n += j == n;
-	}
+	for (int i = 0; i < k; i++)
+		n = env_put(exec_env, n, img[i]);
 	exec_env[n] = NULL;
 }
 

@@ -70,15 +70,8 @@ static char **make_env(const struct launch *l)
 		env[n++] = strdup(buf);
 	}
 	/* -e wins over the defaults: replace an entry of the same key */
-	for (int i = 0; i < o->nenv; i++) {
-		size_t k = (size_t)(strchr(o->env[i], '=') - o->env[i]) + 1;
-		int j = 0;
-		while (j < n && strncmp(env[j], o->env[i], k))
-			j++;
-		env[j] = o->env[i];
-		if (j == n)
-			n++;
-	}
+	for (int i = 0; i < o->nenv; i++)
+		n = env_put(env, n, o->env[i]);
 	env[n] = NULL;
 	return env;
 }

@@ -316,6 +316,9 @@ bool user_spec_valid(const char *s);
 int user_apply(const char *spec, char *home, size_t len, struct dc_err *e);
 
 /* ---- execcmd.c: the command's exec, through diyc-init in a sealed memfd ---- */
+/* Set KEY=VAL kv in env (n entries, room for one more): an entry of the same KEY is
+ * replaced. The new count. */
+int env_put(char **env, int n, char *kv);
 /* A sealed memfd holding diyc-init, or -errno. */
 int init_memfd(void);
 /* Resolve argv[0] on envp's PATH and exec it through diyc-init (init_fd < 0: directly).

@@ -111,3 +111,13 @@ int exec_command(int init_fd, int errfd, char *const argv[], char **envp)
 	errno = e;
 	return -2;
 }
+
+int env_put(char **env, int n, char *kv)
+{
+	size_t k = strcspn(kv, "=") + 1;
+	int j = 0;
+	while (j < n && strncmp(env[j], kv, k))
+		j++;
+	env[j] = kv;
+	return j == n ? n + 1 : n;
+}

@@ -73,6 +73,8 @@ int store_tmpdir(const char *sub, const char *prefix, char *out, size_t len, int
 		 struct dc_err *e);
 /* Move a verified layer into place (or drop it when another import was first). */
 int store_commit_layer(const char *tmp, const char *diff_id, struct dc_err *e);
+/* A layer and its short link, gone (the caller knows no image names it). 0 or -errno. */
+int store_remove_layer(const char *diff_id);
 /* Remove the layers no image names and the abandoned tmp dirs (and, with pulls, the
  * interrupted pulls); counts in *layers and *tmps. Called with the store lock held. */
 int store_prune(int *layers, int *tmps, bool pulls);

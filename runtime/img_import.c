@@ -34,10 +34,7 @@ const struct image_step image_steps[] = {
 static struct archive *outer_open(const struct archive_api *A, int fd)
 {
 	struct archive *a = A->archive_read_new();
-	A->archive_read_support_filter_gzip(a);
-	A->archive_read_support_filter_zstd(a);
-	A->archive_read_support_filter_xz(a);
-	A->archive_read_support_filter_bzip2(a);
+	archive_read_filters(A, a);
 	A->archive_read_support_format_tar(a);
 	A->archive_read_support_format_gnutar(a);
 	if (A->archive_read_open_fd(a, fd, 65536) != ARCHIVE_OK) {
@@ -101,14 +98,8 @@ static int unpack_archive(const char *file, const char *dir, struct dc_err *e)
 				A->archive_error_string(s < ARCHIVE_WARN ? a : w));
 			goto out;
 		}
-		const void *buf;
-		size_t size;
-		la_int64_t off;
-		while ((s = A->archive_read_data_block(a, &buf, &size, &off)) == ARCHIVE_OK)
-			A->archive_write_data_block(w, buf, size, off);
-		if (s != ARCHIVE_EOF) {
-			dc_fail(e, 0, "%s is truncated or corrupt: %s", file,
-				A->archive_error_string(a));
+		if (archive_copy_entry(A, a, w, A->archive_entry_pathname(en), e) < 0) {
+			dc_context(e, "%s", file);
 			goto out;
 		}
 	}
@@ -267,13 +258,8 @@ int img_install(const char *name, const char *dir, struct img_plan *p, const cha
 		failpoint("recorded");
 out:
 	img_progress_end(&pr);
-	for (int i = 0; r < 0 && i < nadded; i++) {
-		char d[PATH_MAX], l[PATH_MAX];
-		store_layer_dir(added[i], d, sizeof(d));
-		fmt(l, sizeof(l), "%s/layers/l/%.*s", G.root, IMG_SHORT, added[i] + 7);
-		remove_tree(d);
-		unlink(l);
-	}
+	for (int i = 0; r < 0 && i < nadded; i++)
+		store_remove_layer(added[i]);
 	json_object_put(rec);
 	close(lock);
 	return r;

@@ -219,23 +219,6 @@ static void drop_overlay_xattrs(const struct archive_api *A, struct archive_entr
 	}
 }
 
-static int copy_data(struct unpack *u, const char *name, struct dc_err *e)
-{
-	const struct archive_api *A = u->A;
-	const void *buf;
-	size_t size;
-	la_int64_t off;
-	int s;
-	while ((s = A->archive_read_data_block(u->tar, &buf, &size, &off)) == ARCHIVE_OK)
-		if (A->archive_write_data_block(u->disk, buf, size, off) < ARCHIVE_OK)
-			return dc_fail(e, 0, "writing '%s': %s", name,
-				       A->archive_error_string(u->disk));
-	if (s != ARCHIVE_EOF)
-		return dc_fail(e, 0, "the layer is truncated or corrupt at '%s': %s", name,
-			       A->archive_error_string(u->tar));
-	return 0;
-}
-
 /* One tar entry: checked, then a whiteout or libarchive's secure write. */
 static int entry(struct unpack *u, struct archive_entry *en, struct dc_err *e)
 {
@@ -270,8 +253,8 @@ static int entry(struct unpack *u, struct archive_entry *en, struct dc_err *e)
 	if (A->archive_write_header(u->disk, en) < ARCHIVE_WARN)
 		return dc_fail(e, 0, "refused the entry '%s': %s", name,
 			       A->archive_error_string(u->disk));
-	if (A->archive_entry_size(en) > 0 && copy_data(u, name, e) < 0)
-		return -1;
+	if (A->archive_entry_size(en) > 0 && archive_copy_entry(A, u->tar, u->disk, name, e) < 0)
+		return dc_context(e, "the layer");
 	if (A->archive_write_finish_entry(u->disk) < ARCHIVE_WARN)
 		return dc_fail(e, 0, "finishing '%s': %s", name, A->archive_error_string(u->disk));
 	return 0;
@@ -284,11 +267,7 @@ static int open_readers(struct unpack *u, struct dc_err *e)
 	u->raw = A->archive_read_new();
 	u->tar = A->archive_read_new();
 	u->disk = A->archive_write_disk_new();
-	/* the compressors named here only: _all would also run external programs */
-	A->archive_read_support_filter_gzip(u->raw);
-	A->archive_read_support_filter_zstd(u->raw);
-	A->archive_read_support_filter_xz(u->raw);
-	A->archive_read_support_filter_bzip2(u->raw);
+	archive_read_filters(A, u->raw);
 	A->archive_read_support_format_raw(u->raw);
 	if (A->archive_read_open(u->raw, u, NULL, raw_read, NULL) != ARCHIVE_OK ||
 	    A->archive_read_next_header(u->raw, &en) != ARCHIVE_OK)

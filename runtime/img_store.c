@@ -108,6 +108,16 @@ int store_commit_layer(const char *tmp, const char *diff_id, struct dc_err *e)
 	return 0;
 }
 
+int store_remove_layer(const char *diff_id)
+{
+	char dir[PATH_MAX], link[PATH_MAX];
+	if (store_layer_dir(diff_id, dir, sizeof(dir)) < 0 ||
+	    short_link(diff_id, link, sizeof(link)) < 0)
+		return -EINVAL;
+	unlink(link);
+	return remove_tree(dir);
+}
+
 /* Each record's layers, as a set (newline-separated) for store_prune. */
 static char *used_layers(void)
 {
@@ -166,7 +176,7 @@ static int prune_tmp(const char *sub, bool any)
 
 int store_prune(int *layers, int *tmps, bool pulls)
 {
-	char p[PATH_MAX], q[PATH_MAX], key[80];
+	char p[PATH_MAX], key[80];
 	char *used = used_layers();
 	*layers = 0;
 	*tmps = prune_tmp("layers/tmp", false) + prune_tmp("images", false) +
@@ -180,10 +190,8 @@ int store_prune(int *layers, int *tmps, bool pulls)
 		snprintf(key, sizeof(key), "sha256:%.64s\n", de->d_name);
 		if (strstr(used, key))
 			continue;
-		fmt(q, sizeof(q), "%s/layers/l/%.*s", G.root, IMG_SHORT, de->d_name);
-		unlink(q);
-		fmt(q, sizeof(q), "%s/%s", p, de->d_name);
-		if (remove_tree(q) == 0)
+		snprintf(key, sizeof(key), "sha256:%.64s", de->d_name);
+		if (store_remove_layer(key) == 0)
 			(*layers)++;
 	}
 	if (d)

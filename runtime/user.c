@@ -9,6 +9,7 @@
  */
 #define _GNU_SOURCE
 #include "runtime/diyc.h"
+#include "lib/parse.h"
 #include "lib/util.h"
 
 #include <errno.h>
@@ -28,20 +29,17 @@ bool user_spec_valid(const char *s)
 	       s[0] != ':' && s[0] != '-' && strchr(s, ':') == strrchr(s, ':');
 }
 
-static bool numeric(const char *s, unsigned long *out)
+/* a uid or gid: digits only, below (uid_t)-1 */
+static bool numeric(const char *s, long *out)
 {
-	char *end;
-	if (!s[0] || strspn(s, "0123456789") != strlen(s))
-		return false;
-	*out = strtoul(s, &end, 10);
-	return *out < 0xfffffffful;
+	return strspn(s, "0123456789") == strlen(s) && parse_count(s, 0, 0xfffffffeL, out) == 0;
 }
 
 /* name or number in /etc/passwd: uid, its group, home; 0 or -1 when a name is unknown */
 static int find_user(const char *u, uid_t *uid, gid_t *gid, char *home, size_t len, char *name,
 		     size_t nlen)
 {
-	unsigned long n = 0;
+	long n = 0;
 	bool num = numeric(u, &n);
 	FILE *f = fopen("/etc/passwd", "re");
 	struct passwd *pw;
@@ -65,7 +63,7 @@ static int find_user(const char *u, uid_t *uid, gid_t *gid, char *home, size_t l
 
 static int find_group(const char *g, gid_t *gid)
 {
-	unsigned long n = 0;
+	long n = 0;
 	if (numeric(g, &n))
 		return *gid = (gid_t)n, 0;
 	FILE *f = fopen("/etc/group", "re");

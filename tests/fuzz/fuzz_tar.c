@@ -1,4 +1,4 @@
-/* `diyc image import` (runtime/image.c, libarchive) on arbitrary tarballs, into a
+/* `diyc image import` (runtime/img_import.c, img_layer.c; libarchive) on arbitrary tarballs, into a
  * scratch data root; whatever it accepts is removed again. */
 #define _GNU_SOURCE
 #include "fuzz.h"
