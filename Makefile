@@ -54,7 +54,7 @@ DEB_PKGS = build-essential pkg-config libcap-dev libkmod-dev libcmocka-dev libjs
 	libmnl-dev zlib1g-dev libarchive-dev kmod iproute2 iptables busybox-static python3 hyperfine \
 	qemu-system-x86 linux-source-6.1 flex bison libelf-dev bc libssl-dev cpio runc bubblewrap crun time clang valgrind gnuplot-nox \
 	libseccomp-dev podman conmon containerd containernetworking-plugins \
-	libcurl4-openssl-dev skopeo umoci buildah docker-registry zstd debootstrap
+	libcurl4-openssl-dev skopeo umoci buildah docker-registry zstd debootstrap dnsmasq-base
 
 DIYC_ROOT ?= /var/lib/diyc
 
@@ -120,7 +120,8 @@ $(B)/fuzz/fuzz_%: $(B)/tests/fuzz/fuzz_%.o $(RUNTIME_LIB_OBJ) $(B)/libprobe.a $(
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -fsanitize=fuzzer -o $@ $^ $(DEPS_LIBS)
 
-$(B)/tests/%: $(B)/tests/unit/%.o $(B)/libprobe.a $(B)/libdiyc.a
+# unit tests link lib/ and netsetup/ (which needs nothing else)
+$(B)/tests/%: $(B)/tests/unit/%.o $(filter $(B)/netsetup/%,$(RUNTIME_OBJ)) $(B)/libprobe.a $(B)/libdiyc.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(DEPS_LIBS) -lcmocka
 
 # Packages only: a policy-rc.d (exit 101) keeps their services (containerd,

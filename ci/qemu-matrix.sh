@@ -39,7 +39,7 @@ for p in "${profiles[@]}"; do
 		echo "$(( $(date +%s) - t0 ))" >"$B/$p.prep"
 		echo "ci-qemu: booting $p ($DESCRIPTION)" >&2
 		rm -f "$B/$p.retried"
-		qemu/boot.sh "$kernel" "$initrd" "$B/$p" "ci.cgroup=$CGROUP ci.profile=$p"
+		TIMEOUT=${TIMEOUT:-480} qemu/boot.sh "$kernel" "$initrd" "$B/$p" "ci.cgroup=$CGROUP ci.profile=$p"
 		r=$?
 		# Seen once in many guests (2026-12-01): both vCPUs of a TCG guest stuck in the
 		# kernel ("soft lockup") until the timeout, before any test ran.  That is the
@@ -49,7 +49,7 @@ for p in "${profiles[@]}"; do
 			echo "ci-qemu: $p hung in the guest kernel (soft lockup under TCG): booting it once more" >&2
 			mv "$B/$p/console.log" "$B/$p/console.hung.log"
 			: >"$B/$p.retried"
-			qemu/boot.sh "$kernel" "$initrd" "$B/$p" "ci.cgroup=$CGROUP ci.profile=$p"
+			TIMEOUT=${TIMEOUT:-480} qemu/boot.sh "$kernel" "$initrd" "$B/$p" "ci.cgroup=$CGROUP ci.profile=$p"
 			r=$?
 		fi
 		exit $r

@@ -19,6 +19,15 @@
 
 static void child(char *const argv[], int in, int err)
 {
+	/* the caller's blocked signals and ignored ones would outlive exec: a daemon
+	 * started by diyc's supervisor (a network's dnsmasq) must still take SIGTERM and
+	 * SIGHUP */
+	sigset_t none;
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	for (int sig = 1; sig < 32; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP)
+			signal(sig, SIG_DFL);
 	int null = open("/dev/null", O_WRONLY | O_CLOEXEC); /* dup2 clears it on fd 1 */
 	if (null < 0 || dup2(in, 0) < 0 || dup2(null, 1) < 0 || dup2(err, 2) < 0)
 		_exit(127);

@@ -1,10 +1,13 @@
 /*
  * A container's network.  --net none: its own namespace with lo up.  --net host:
- * no namespace.  --net bridge (the default once `diyc net setup` ran): an address
- * leased from netsetup/ipam.c, a veth pair created with one call whose container end
- * (eth0) is born directly inside the container's namespace (IFLA_NET_NS_PID: it is
- * never visible on the host), the host end "dvXXXXXXXX" enslaved to diyc0, and the
- * default route via the bridge.  Published ports are DNAT rules (rules.c).  All of it
+ * no namespace.  --net bridge (the default once `diyc net setup` ran) or --net
+ * NAME (a named network, networks.c): an address of that network's subnet leased
+ * from ipam.c (which also writes the name and its aliases into the network's DNS
+ * hosts file; its dnsmasq is told by SIGHUP), a veth pair created with one call
+ * whose container end (eth0) is born directly inside the container's namespace
+ * (IFLA_NET_NS_PID: it is never visible on the host), the host end "dvXXXXXXXX"
+ * enslaved to the network's bridge, and the default route via the bridge (none on
+ * an internal network).  Published ports are DNAT rules (rules.c).  All of it
  * rtnetlink (libmnl), no `ip` process.  The supervisor calls these as steps of its
  * table (runtime/steps.c): prepare = "lease", attach = "veth", publish = "portrule".
  */
@@ -36,10 +39,10 @@ static int want_bridge(const struct net_request *rq, const struct netconf *c, in
 			c->bridge);
 		bridge = false;
 	}
-	if (!bridge && (rq->ip || rq->ports[0]))
+	if (!bridge && (rq->ip || rq->ports[0] || (rq->aliases && rq->aliases[0])))
 		return dc_fail(e, 0,
-			       "--ip and -p need a bridged network (diyc net setup, then "
-			       "--net bridge)");
+			       "--ip, -p and --network-alias need a bridged network (diyc net "
+			       "setup, then --net bridge)");
 	if (!bridge)
 		return 0; /* none, host, or no bridge set up: a private network with lo only */
 	if (have < 0)
@@ -51,7 +54,17 @@ static int want_bridge(const struct net_request *rq, const struct netconf *c, in
 			       "--net bridge needs a network namespace, which this kernel "
 			       "does not offer (use --net host)");
 	if (!if_nametoindex(c->bridge))
-		return dc_fail(e, 0, "bridge %s is gone: run diyc net setup again", c->bridge);
+		return strcmp(c->name, DC_NET_DEFAULT)
+			   ? dc_fail(
+				 e, 0,
+				 "bridge %s of network %s is gone (reboot?): diyc network rm %s, "
+				 "then create it again",
+				 c->bridge, c->name, c->name)
+			   : dc_fail(e, 0, "bridge %s is gone: run diyc net setup again",
+				     c->bridge);
+	if (c->internal && rq->ports[0])
+		return dc_fail(e, 0, "network %s is internal: no port can be published on it",
+			       c->name);
 	return 1;
 }
 
@@ -59,8 +72,11 @@ int net_prepare(const struct net_request *rq, struct net_plan *p, struct dc_err 
 {
 	struct netconf c;
 	memset(p, 0, sizeof(*p));
-	int have =
-	    rq->mode == NET_NONE || rq->mode == NET_HOST ? -ENOENT : netconf_load(rq->root, &c);
+	const char *net = rq->network ? rq->network : DC_NET_DEFAULT;
+	int have = rq->mode == NET_NONE || rq->mode == NET_HOST ? -ENOENT
+								: netconf_load(rq->root, net, &c);
+	if (have < 0 && rq->network)
+		return dc_fail(e, 0, "no network %s (diyc network ls)", net);
 	int b = want_bridge(rq, &c, have, e);
 	if (b <= 0)
 		return b;
@@ -77,10 +93,19 @@ int net_prepare(const struct net_request *rq, struct net_plan *p, struct dc_err 
 	if (getrandom(&rnd, sizeof(rnd), GRND_NONBLOCK) != sizeof(rnd))
 		rnd = (uint32_t)getpid() * 2654435761u ^ (uint32_t)time(NULL);
 	snprintf(p->host_if, sizeof(p->host_if), "dv%08x", rnd);
-	if (ipam_alloc(rq->root, &c, rq->name, rq->ip, rq->ports[0] ? rq->ports : "-", p->host_if,
-		       &p->ip, e) < 0)
+	struct lease want = {.ip = rq->ip};
+	snprintf(want.name, sizeof(want.name), "%s", rq->name);
+	snprintf(want.ports, sizeof(want.ports), "%s", rq->ports[0] ? rq->ports : "-");
+	snprintf(want.host_if, sizeof(want.host_if), "%s", p->host_if);
+	snprintf(want.aliases, sizeof(want.aliases), "%s",
+		 rq->aliases && rq->aliases[0] ? rq->aliases : "-");
+	if (ipam_alloc(rq->root, &c, &want, &p->ip, e) < 0)
 		return -1;
+	dns_reload(rq->root, c.name);
 	p->bridge = true;
+	p->internal = c.internal;
+	p->dns = c.dns;
+	snprintf(p->network, sizeof(p->network), "%s", c.name);
 	p->veth_two_step = rq->veth_two_step;
 	p->gw = c.gw;
 	p->prefix = c.prefix;
@@ -166,7 +191,7 @@ int net_child(const struct net_plan *p, struct dc_err *e)
 			step = "bring up eth0";
 			r = rtnl_link_up(nl, "eth0");
 		}
-		if (!r) {
+		if (!r && !p->internal) { /* an internal network has no route out */
 			step = "default route";
 			r = rtnl_route_default(nl, "eth0", p->gw);
 		}
@@ -190,7 +215,9 @@ static void net_release(const char *root, const struct lease *l)
 		if (r && r != ENODEV)
 			dc_warn("cannot delete %s: %s", l->host_if, strerror(r));
 	}
-	ipam_release(root, l->name);
+	char net[40];
+	if (ipam_release(root, l->name, net, sizeof(net)) == 0 && net[0])
+		dns_reload(root, net);
 }
 
 /*
@@ -208,7 +235,9 @@ void net_teardown(const struct net_plan *p)
 		return;
 	if (p->ports[0] && rules_ports(p->root, false, p->name, p->ip, p->ports, &e) < 0)
 		dc_warn("published ports of %s: %s (diyc gc retries)", p->name, e.msg);
-	ipam_release(p->root, p->name);
+	char net[40];
+	if (ipam_release(p->root, p->name, net, sizeof(net)) == 0 && net[0])
+		dns_reload(p->root, net);
 }
 
 /* diyc gc: leases, veths and rules of containers whose supervisor is gone */

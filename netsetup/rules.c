@@ -1,9 +1,24 @@
 /*
- * Every iptables rule diyc writes, and the runner.  The host network's chains
- * (DIYC-FORWARD, DIYC-POSTROUTING, DIYC-DNAT) and the jumps to them come from
- * `diyc net setup`; a container's published ports are DNAT rules in DIYC-DNAT tagged
- * "diyc:NAME".  Forwarding accepts replies (conntrack), published ports (ctstate
- * DNAT) and whatever containers send; anything else towards the subnet is dropped.
+ * Every iptables rule diyc writes, and the runner.  The chains (DIYC-FORWARD,
+ * DIYC-INPUT, DIYC-POSTROUTING, DIYC-DNAT) and the jumps to them come from `diyc net
+ * setup` and `diyc network create|rm`: the first three are rewritten whole from the
+ * list of every network at each change; a container's published ports are DNAT rules
+ * in DIYC-DNAT tagged "diyc:NAME".  Forwarding accepts replies (conntrack), published
+ * ports (ctstate DNAT) and whatever containers send out (an --internal network's only
+ * to its own bridge); traffic between two networks and anything else towards a
+ * subnet is dropped.
+ *
+ * Published ports on 127.0.0.1: a locally made packet to 127.0.0.1:PORT is DNATed in
+ * OUTPUT and must then leave through the bridge with its 127.0.0.1 source, which the
+ * kernel drops as martian unless the bridge has route_localnet (host.c sets it on
+ * diyc's bridges only, and it goes with them); the source is masqueraded to the
+ * bridge's address so the container's reply comes back.  route_localnet alone would
+ * also let a container send to 127.0.0.1 through its gateway and reach the host's
+ * loopback services (CVE-2020-8558, kube-proxy's same setting): DIYC-INPUT drops
+ * anything arriving on a diyc bridge for 127.0.0.0/8 that is not the reply of such a
+ * DNATed connection.  Chosen over a forwarder process per port (docker-proxy,
+ * podman's rootlessport): no process per container, no copy of the data, the
+ * container sees the masqueraded gateway address as the client either way.
  *
  * iptables runs as a program without a shell (lib/spawn.c): rule changes go through
  * one batched `iptables-restore --noflush` (atomic per table).  Which binary: the
@@ -16,6 +31,7 @@
 #define _GNU_SOURCE
 #include "netsetup/netconf.h"
 #include "lib/spawn.h"
+#include "lib/util.h"
 
 #include <errno.h>
 
@@ -68,6 +84,7 @@ struct jump {
 };
 static const struct jump jumps[] = {
     {"filter", "FORWARD", "DIYC-FORWARD", false},
+    {"filter", "INPUT", "DIYC-INPUT", false},
     {"nat", "POSTROUTING", "DIYC-POSTROUTING", false},
     {"nat", "PREROUTING", "DIYC-DNAT", true},
     {"nat", "OUTPUT", "DIYC-DNAT", true},
@@ -122,51 +139,94 @@ static void add_jumps(const struct netconf *c, const char *table, char *b, size_
 			    jumps[i].local ? "-m addrtype --dst-type LOCAL " : "", jumps[i].target);
 }
 
-/* One batch: both tables, chains rewritten whole, missing jumps added. */
-int rules_install(const struct netconf *c, struct dc_err *e)
+/* DIYC-FORWARD: replies and published ports in; isolation; what containers send. */
+static void forward_rules(const struct netconf *n, int k, char *b, size_t len)
 {
-	char b[4096] = "", ip[32], sub[40];
-	const char *br = c->bridge;
-	snprintf(sub, sizeof(sub), "%s/%d", ip4_str(c->net, ip, sizeof(ip)), c->prefix);
-	add(b, sizeof(b), "*filter\n:DIYC-FORWARD - [0:0]\n");
-	add(b, sizeof(b),
-	    "-A DIYC-FORWARD -o %s -m conntrack --ctstate RELATED,ESTABLISHED "
-	    "-m comment --comment diyc -j ACCEPT\n",
-	    br);
-	add(b, sizeof(b),
-	    "-A DIYC-FORWARD -o %s -m conntrack --ctstate DNAT "
-	    "-m comment --comment diyc -j ACCEPT\n",
-	    br);
-	add(b, sizeof(b), "-A DIYC-FORWARD -i %s -m comment --comment diyc -j ACCEPT\n", br);
-	add(b, sizeof(b), "-A DIYC-FORWARD -o %s -m comment --comment diyc -j DROP\n", br);
-	add_jumps(c, "filter", b, sizeof(b));
-	add(b, sizeof(b), "COMMIT\n*nat\n:DIYC-POSTROUTING - [0:0]\n%s",
+	const char *cm = "-m comment --comment diyc";
+	for (int i = 0; i < k; i++) {
+		add(b, len,
+		    "-A DIYC-FORWARD -o %s -m conntrack --ctstate RELATED,ESTABLISHED %s -j "
+		    "ACCEPT\n",
+		    n[i].bridge, cm);
+		if (!n[i].internal)
+			add(b, len,
+			    "-A DIYC-FORWARD -o %s -m conntrack --ctstate DNAT %s -j ACCEPT\n",
+			    n[i].bridge, cm);
+	}
+	/* within one bridge (seen here only with br_netfilter), then two networks never
+	 * reach each other: every bridge diyc makes is named diyc* (netsetup.h) */
+	for (int i = 0; i < k; i++)
+		add(b, len, "-A DIYC-FORWARD -i %s -o %s %s -j ACCEPT\n", n[i].bridge, n[i].bridge,
+		    cm);
+	add(b, len, "-A DIYC-FORWARD -i diyc+ -o diyc+ %s -j DROP\n", cm);
+	for (int i = 0; i < k; i++) {
+		add(b, len, "-A DIYC-FORWARD -i %s %s -j %s\n", n[i].bridge, cm,
+		    n[i].internal ? "DROP" : "ACCEPT");
+		add(b, len, "-A DIYC-FORWARD -o %s %s -j DROP\n", n[i].bridge, cm);
+	}
+}
+
+/* DIYC-POSTROUTING: NAT out, hairpin, and the source of localhost's published ports. */
+static void nat_rules(const struct netconf *n, int k, char *b, size_t len)
+{
+	const char *cm = "-m comment --comment diyc";
+	char ip[32];
+	for (int i = 0; i < k; i++) {
+		const char *br = n[i].bridge, *sub = ip4_str(n[i].net, ip, sizeof(ip));
+		if (!n[i].internal)
+			add(b, len, "-A DIYC-POSTROUTING -s %s/%d ! -o %s %s -j MASQUERADE\n", sub,
+			    n[i].prefix, br, cm);
+		/* hairpin: a container reaching a published port through a host address is
+		 * sent back into the bridge; without this the reply would come straight from
+		 * the other container (unless br_netfilter is loaded) */
+		add(b, len,
+		    "-A DIYC-POSTROUTING -s %s/%d -o %s -m conntrack --ctstate DNAT %s -j "
+		    "MASQUERADE\n",
+		    sub, n[i].prefix, br, cm);
+		add(b, len,
+		    "-A DIYC-POSTROUTING -s 127.0.0.0/8 -o %s -m conntrack --ctstate DNAT %s -j "
+		    "MASQUERADE\n",
+		    br, cm);
+	}
+}
+
+/* One batch: both tables, chains rewritten whole, missing jumps added. */
+int rules_install(const struct netconf *n, int k, struct dc_err *e)
+{
+	size_t len = 4096 + (size_t)k * 1400;
+	char *b = calloc(1, len);
+	if (!b)
+		return dc_fail(e, ENOMEM, "iptables batch");
+	const struct netconf *c = &n[0];
+	add(b, len, "*filter\n:DIYC-FORWARD - [0:0]\n:DIYC-INPUT - [0:0]\n");
+	forward_rules(n, k, b, len);
+	for (int i = 0; i < k; i++) /* see the opening comment: route_localnet's trap */
+		add(b, len,
+		    "-A DIYC-INPUT -i %s -d 127.0.0.0/8 -m conntrack ! --ctstate "
+		    "RELATED,ESTABLISHED,DNAT -m comment --comment diyc -j DROP\n",
+		    n[i].bridge);
+	add_jumps(c, "filter", b, len);
+	add(b, len, "COMMIT\n*nat\n:DIYC-POSTROUTING - [0:0]\n%s",
 	    chain_exists(c, "nat", "DIYC-DNAT") ? "" : ":DIYC-DNAT - [0:0]\n");
-	add(b, sizeof(b),
-	    "-A DIYC-POSTROUTING -s %s ! -o %s -m comment --comment diyc "
-	    "-j MASQUERADE\n",
-	    sub, br);
-	/* hairpin: a container reaching a published port through a host address is sent
-	 * back into the bridge; without this the reply would come straight from the other
-	 * container (unless br_netfilter is loaded) */
-	add(b, sizeof(b),
-	    "-A DIYC-POSTROUTING -s %s -o %s -m conntrack --ctstate DNAT "
-	    "-m comment --comment diyc -j MASQUERADE\n",
-	    sub, br);
-	add_jumps(c, "nat", b, sizeof(b));
-	add(b, sizeof(b), "COMMIT\n");
-	return rules_commit(c, b, sizeof(b), e);
+	nat_rules(n, k, b, len);
+	add_jumps(c, "nat", b, len);
+	add(b, len, "COMMIT\n");
+	int r = rules_commit(c, b, len, e);
+	free(b);
+	return r;
 }
 
 int rules_remove(const struct netconf *c, struct dc_err *e)
 {
-	static const char *const chains[][2] = {
-	    {"filter", "DIYC-FORWARD"}, {"nat", "DIYC-POSTROUTING"}, {"nat", "DIYC-DNAT"}};
+	static const char *const chains[][2] = {{"filter", "DIYC-FORWARD"},
+						{"filter", "DIYC-INPUT"},
+						{"nat", "DIYC-POSTROUTING"},
+						{"nat", "DIYC-DNAT"}};
 	for (size_t i = 0; i < NJUMPS; i++)
 		while (jump_cmd(c, &jumps[i], "-C") == 0 && jump_cmd(c, &jumps[i], "-D") == 0)
 			;
 	char b[1024] = "";
-	for (size_t i = 0; i < 3; i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(chains); i++) {
 		if (i == 0 || strcmp(chains[i][0], chains[i - 1][0]))
 			add(b, sizeof(b), "%s*%s\n", i ? "COMMIT\n" : "", chains[i][0]);
 		if (chain_exists(c, chains[i][0], chains[i][1]))
@@ -176,26 +236,50 @@ int rules_remove(const struct netconf *c, struct dc_err *e)
 	return rules_commit(c, b, sizeof(b), e);
 }
 
+/* The DNAT rule(s) of one mapping: one rule when the ports are the same on both
+ * sides (the destination port is kept), else one per port. */
+static void dnat_rules(const struct port_map *m, bool on, const char *name, const char *addr,
+		       char *b, size_t len)
+{
+	char dst[40] = "", ip[32];
+	if (m->hip)
+		snprintf(dst, sizeof(dst), "-d %s/32 ", ip4_str(m->hip, ip, sizeof(ip)));
+	if (m->h1 == m->c1 && m->h2 > m->h1) {
+		add(b, len,
+		    "%s DIYC-DNAT %s-p %s --dport %u:%u -m comment --comment diyc:%s "
+		    "-j DNAT --to-destination %s\n",
+		    on ? "-A" : "-D", dst, m->proto, m->h1, m->h2, name, addr);
+		return;
+	}
+	for (unsigned p = 0; p <= m->h2 - m->h1; p++)
+		add(b, len,
+		    "%s DIYC-DNAT %s-p %s --dport %u -m comment --comment diyc:%s "
+		    "-j DNAT --to-destination %s:%u\n",
+		    on ? "-A" : "-D", dst, m->proto, m->h1 + p, name, addr, m->c1 + p);
+}
+
 /* "-A|-D DIYC-DNAT ..." for every published port, in one nat batch */
 int rules_ports(const char *root, bool on, const char *name, uint32_t ip, const char *ports,
 		struct dc_err *e)
 {
-	char b[4096] = "*nat\n", copy[256], addr[32];
-	snprintf(copy, sizeof(copy), "%s", ports);
+	struct port_map m[64];
+	char addr[32];
+	int k = ports_split(ports, m, 64);
+	size_t len = 256;
+	for (int i = 0; i < k; i++)
+		len += 200 * (m[i].h1 == m[i].c1 ? 1 : m[i].h2 - m[i].h1 + 1);
+	char *b = calloc(1, len);
+	if (!b)
+		return dc_fail(e, ENOMEM, "iptables batch");
 	ip4_str(ip, addr, sizeof(addr));
-	for (char *s, *p = strtok_r(copy, ",", &s); p; p = strtok_r(NULL, ",", &s)) {
-		unsigned hp, cp;
-		char proto[8];
-		if (sscanf(p, "%u:%u/%7s", &hp, &cp, proto) != 3)
-			continue;
-		add(b, sizeof(b),
-		    "%s DIYC-DNAT -p %s --dport %u -m comment --comment diyc:%s "
-		    "-j DNAT --to-destination %s:%u\n",
-		    on ? "-A" : "-D", proto, hp, name, addr, cp);
-	}
-	add(b, sizeof(b), "COMMIT\n");
+	add(b, len, "*nat\n");
+	for (int i = 0; i < k; i++)
+		dnat_rules(&m[i], on, name, addr, b, len);
+	add(b, len, "COMMIT\n");
 	/* the backend net setup chose (the rules must go where its chains are) */
 	struct netconf c;
-	bool have = netconf_load(root, &c) == 0;
-	return rules_commit(have ? &c : NULL, b, sizeof(b), e);
+	bool have = netconf_any(root, &c) == 0;
+	int r = rules_commit(have ? &c : NULL, b, len, e);
+	free(b);
+	return r;
 }

@@ -37,6 +37,8 @@ copy /usr/bin/script
 # names pointing at nf_tables as Debian's default does; the probe picks what works
 copy /usr/bin/ip /usr/bin/ss /usr/sbin/xtables-nft-multi /usr/sbin/xtables-legacy-multi
 for t in ip ss; do ln -sf /usr/bin/$t "$S/ci/bin/$t"; done
+# each network's DNS server (the tests also run one as the "outside" upstream)
+copy /usr/sbin/dnsmasq
 for b in nft legacy; do
 	for t in iptables iptables-save iptables-restore; do
 		ln -sf xtables-$b-multi "$S/usr/sbin/${t/iptables/iptables-$b}"

@@ -13,10 +13,13 @@ static const char usage_text[] =
     "Usage: diyc net setup [--subnet A.B.C.D/N] [--profile FILE]\n"
     "       diyc net clean\n"
     "       diyc net status\n"
-    "setup creates bridge " DC_BRIDGE " (default subnet " DC_SUBNET_DEFAULT "), turns on IPv4\n"
-    "forwarding and installs NAT and forward rules in the chains DIYC-FORWARD,\n"
-    "DIYC-POSTROUTING and DIYC-DNAT; running it again changes nothing. clean\n"
-    "removes exactly that. After setup, diyc run uses --net bridge by default.\n"
+    "setup makes the default network \"bridge\": bridge " DC_BRIDGE
+    " (default subnet\n" DC_SUBNET_DEFAULT
+    "), IPv4 forwarding, NAT and forward rules in the chains\n"
+    "DIYC-FORWARD, DIYC-INPUT, DIYC-POSTROUTING and DIYC-DNAT, and a dnsmasq on the\n"
+    "bridge's address that resolves the containers' names; running it again changes\n"
+    "nothing. clean removes exactly that, and every network of diyc network create.\n"
+    "After setup, diyc run uses --net bridge by default.\n"
     "The rules go through the iptables backend (nft or legacy) that the kernel\n"
     "profile found able to program this kernel (--profile FILE: that profile).\n";
 

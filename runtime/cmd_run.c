@@ -7,6 +7,8 @@
 #include "lib/parse.h"
 #include "lib/util.h"
 
+#include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <getopt.h>
@@ -34,11 +36,18 @@ static void usage(FILE *f)
 	      "      --rm              remove the container when it exits\n"
 	      "  -d, --detach          run in the background; output goes to `diyc logs NAME`\n"
 	      "  -t, --tty             give the container a terminal\n"
-	      "      --net MODE        bridge: an address on diyc0 with NAT (default once\n"
-	      "                        `diyc net setup` ran); none: a private network with\n"
-	      "                        only lo (the default before); host: the host's network\n"
-	      "      --ip ADDR         with bridge: this address instead of the next free one\n"
-	      "  -p, --publish H:C[/tcp|/udp]  publish container port C on host port H\n"
+	      "      --net, --network MODE  bridge: an address on diyc0 with NAT (default\n"
+	      "                        once `diyc net setup` ran); NAME: a network of `diyc\n"
+	      "                        network create`; none: a private network with only lo\n"
+	      "                        (the default before); host: the host's network\n"
+	      "      --ip ADDR         on a bridge: this address instead of the next free one\n"
+	      "  -p, --publish [IP:]H[-H2]:C[-C2][/tcp|/udp]  publish container port(s) C on\n"
+	      "                        host port(s) H (of address IP only; also on 127.0.0.1)\n"
+	      "      --network-alias A another name of the container on its network's DNS\n"
+	      "      --dns IP          the container's resolver (repeatable; replaces the\n"
+	      "                        network's DNS)\n"
+	      "      --dns-search D    a search domain of the container's resolver\n"
+	      "      --add-host NAME:IP  a line of /etc/hosts (IP host-gateway: the gateway)\n"
 	      "      --profile FILE    use this kernel profile (default " DC_DEFAULT_PROFILE ",\n"
 	      "                        probed again when missing or stale)\n"
 	      "      --strict          refuse to run when any feature would be degraded\n"
@@ -80,40 +89,100 @@ static const struct option opts[] = {
     {"net", required_argument, NULL, 'N'},
     {"ip", required_argument, NULL, 'I'},
     {"publish", required_argument, NULL, 'P' + 256},
+    {"network", required_argument, NULL, 'N'},
+    {"network-alias", required_argument, NULL, 'A' + 256},
+    {"dns", required_argument, NULL, 'D' + 256},
+    {"dns-search", required_argument, NULL, 'S' + 256},
+    {"add-host", required_argument, NULL, 'H' + 256},
     {"user", required_argument, NULL, 'u'},
     {"entrypoint", required_argument, NULL, 'E' + 256},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
 
-/* -p HOSTPORT:CONTAINERPORT[/tcp|/udp], normalised into o->ports */
+/* -p [IP:]HOST[-HOST2]:CONTAINER[-CONTAINER2][/tcp|/udp], normalised into o->ports */
 static int publish(const char *arg, struct run_opts *o)
 {
-	unsigned hp, cp;
-	char proto[8] = "tcp", extra, one[32];
-	int k = sscanf(arg, "%u:%u/%7[a-z]%c", &hp, &cp, proto, &extra);
-	if (k < 2 || k > 3 || !hp || hp > 65535 || !cp || cp > 65535 ||
-	    (strcmp(proto, "tcp") && strcmp(proto, "udp")) ||
-	    strspn(arg, "0123456789:/tcpud") != strlen(arg))
-		return bad("invalid -p '%s' (HOSTPORT:CONTAINERPORT[/tcp|/udp])", arg);
-	snprintf(one, sizeof(one), "%u:%u/%s", hp, cp, proto);
+	struct dc_err e = {0};
+	char one[64];
+	if (net_port_parse(arg, one, sizeof(one), &e) < 0)
+		return bad("%s", e.msg);
 	if (strlen(o->ports) + strlen(one) + 2 > sizeof(o->ports))
-		return bad("too many -p options%s", "");
+		return bad("too many -p options");
 	strappend(o->ports, sizeof(o->ports), ",", "%s", one);
+	if (net_ports_rules(o->ports) > DC_PORT_RULES_MAX)
+		return bad("-p: more than %d ports mapped to other numbers", DC_PORT_RULES_MAX);
 	return 0;
 }
 
 static int net_mode(const char *arg, struct run_opts *o)
 {
+	struct dc_err e = {0};
+	o->network = NULL;
 	if (!strcmp(arg, "none"))
 		o->net = NET_NONE;
 	else if (!strcmp(arg, "host"))
 		o->net = NET_HOST;
 	else if (!strcmp(arg, "bridge"))
 		o->net = NET_BRIDGE;
+	else if (net_name_check(arg, &e) == 0)
+		o->net = NET_BRIDGE, o->network = arg;
 	else
-		return bad("invalid --net '%s' (bridge, none or host)", arg);
+		return bad("invalid --net '%s' (bridge, none, host or a network's name)", arg);
 	return 0;
+}
+
+/* a host name of DNS: labels of letters, digits and '-', dots between */
+static bool dns_name(const char *s)
+{
+	size_t n = strlen(s);
+	return n && n <= 253 && isalnum((unsigned char)s[0]) && isalnum((unsigned char)s[n - 1]) &&
+	       strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-") == n &&
+	       !strstr(s, "..");
+}
+
+static bool ip_any(const char *s)
+{
+	unsigned char buf[16];
+	return inet_pton(AF_INET, s, buf) == 1 || inet_pton(AF_INET6, s, buf) == 1;
+}
+
+/* ARG appended to a list option's buffer, or one line saying there are too many */
+static int add_to(char *buf, size_t size, const char *sep, const char *arg, const char *opt)
+{
+	if (strlen(buf) + strlen(arg) + 2 > size)
+		return bad("too many %s options", opt);
+	strappend(buf, size, sep, "%s", arg);
+	return 0;
+}
+
+/* --network-alias, --dns, --dns-search, --add-host */
+static int name_option(int c, const char *arg, struct run_opts *o)
+{
+	const char *colon = strchr(arg, ':');
+	char host[256], line[300];
+	switch (c) {
+	case 'A' + 256:
+		if (!dns_name(arg) || strlen(arg) > 63)
+			return bad("invalid --network-alias '%s' (a host name)", arg);
+		return add_to(o->aliases, sizeof(o->aliases), ",", arg, "--network-alias");
+	case 'D' + 256:
+		if (!ip_any(arg))
+			return bad("invalid --dns '%s' (an IP address)", arg);
+		return add_to(o->dns, sizeof(o->dns), ",", arg, "--dns");
+	case 'S' + 256:
+		if (strcmp(arg, ".") && !dns_name(arg))
+			return bad("invalid --dns-search '%s' (a domain)", arg);
+		return add_to(o->dns_search, sizeof(o->dns_search), " ", arg, "--dns-search");
+	}
+	/* --add-host NAME:IP (an IPv6 address keeps its colons: the first one splits) */
+	if (!colon || (size_t)(colon - arg) >= sizeof(host))
+		return bad("invalid --add-host '%s' (NAME:IP)", arg);
+	snprintf(host, sizeof(host), "%.*s", (int)(colon - arg), arg);
+	if (!dns_name(host) || (!ip_any(colon + 1) && strcmp(colon + 1, "host-gateway")))
+		return bad("invalid --add-host '%s' (NAME:IP, IP an address or host-gateway)", arg);
+	snprintf(line, sizeof(line), "%s\t%s\n", colon + 1, host);
+	return add_to(o->add_hosts, sizeof(o->add_hosts), "", line, "--add-host");
 }
 
 /* The limits: -m, --cpus, --pids-limit. */
@@ -173,6 +242,11 @@ static int value_option(int c, const char *arg, struct run_opts *o)
 	case 'F':
 		o->profile = arg;
 		return 0;
+	case 'A' + 256:
+	case 'D' + 256:
+	case 'S' + 256:
+	case 'H' + 256:
+		return name_option(c, arg, o);
 	case 'u':
 		if (!user_spec_valid(arg))
 			return bad("invalid --user '%s' (USER[:GROUP], names or numbers)", arg);

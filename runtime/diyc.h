@@ -18,9 +18,10 @@
  *   execcmd.c    the command's exec through diyc-init (init/) from a sealed memfd
  *   img_*.c      images: formats, the layer store, import, pull, save (image.h)
  *   user.c       -u/--user and an image's User, resolved in the container's files
+ *   etcfiles.c   the container's /etc/hostname, hosts, resolv.conf
  *   failpoint.c  crash injection for the tests (DIYC_FAILPOINT=STEP)
  *   cmd_*.c      one file per command: ps, stop, kill, rm, gc, exec, logs,
- *                net, profile, debug
+ *                net, network (+ port), profile, debug
  *   oci_*.c      diyc-oci, the OCI runtime over the same steps (runtime/oci.h)
  */
 #ifndef DIYC_RUNTIME_H
@@ -71,9 +72,14 @@ struct run_opts {
 	const char *user; /* -u or the image's User: USER[:GROUP] (user.c) */
 	bool rm, detach, tty, strict;
 	const char *profile;
-	enum net_mode net; /* netsetup.h */
-	uint32_t ip;	   /* --ip, host byte order; 0 = any */
-	char ports[256];   /* -p, normalised: "HOST:CONTAINER/proto,..." */
+	enum net_mode net;    /* netsetup.h */
+	uint32_t ip;	      /* --ip, host byte order; 0 = any */
+	char ports[256];      /* -p, normalised: "[IP:]H1[-H2]:C1[-C2]/proto,..." */
+	const char *network;  /* --net NAME: a named network (NULL: the default) */
+	char aliases[160];    /* --network-alias, "a,b" */
+	char dns[256];	      /* --dns, "IP,IP" */
+	char dns_search[256]; /* --dns-search, "a b" */
+	char add_hosts[1024]; /* --add-host, "IP NAME\n" lines; host-gateway resolved late */
 	/* diyc-oci (oci.h): the bundle's config, and where create hands over */
 	struct oci_spec *oci;
 	const char *console_socket, *pid_file, *cgroup_path;
@@ -249,6 +255,9 @@ int layer_dirs(const char *dir);
 int rootfs_overlay(const struct launch *l, struct dc_err *e);
 /* Container step "pivot": /dev, /proc, /sys, masks, /etc files; pivot_root. */
 int rootfs_pivot(const struct launch *l, struct dc_err *e);
+/* /etc/hostname, hosts, resolv.conf in the new root (etcfiles.c). */
+int rootfs_write_etc(const struct launch *l, int rootfd, const char *host_resolv,
+		     struct dc_err *err);
 /* "/proc/self/fd/N": how a mount reaches an fd opened with O_NOFOLLOW (one of 8
  * rotating buffers: good for the arguments of one call). */
 const char *rootfs_fd_path(int fd);
@@ -352,6 +361,8 @@ int cmd_images(int argc, char **argv);
 int cmd_image(int argc, char **argv);
 int cmd_profile(int argc, char **argv);
 int cmd_net(int argc, char **argv);
+int cmd_network(int argc, char **argv); /* cmd_network.c, with cmd_port */
+int cmd_port(int argc, char **argv);
 int cmd_debug(int argc, char **argv); /* hidden: diyc debug steps */
 
 #endif

@@ -26,6 +26,8 @@ static const struct {
     {"image", cmd_image, "import or remove an image"},
     {"profile", cmd_profile, "show the kernel profile in use and what is degraded"},
     {"net", cmd_net, "set up or remove the host network for bridged containers"},
+    {"network", cmd_network, "create, list, inspect or remove named networks"},
+    {"port", cmd_port, "list a container's published ports"},
     {"debug", cmd_debug, NULL}, /* hidden: `diyc debug steps` for the tests */
 };
 

@@ -2,7 +2,7 @@
  * The container's root filesystem, built inside its private mount namespace:
  * overlay (image below, containers/NAME/upper above), a fresh tmpfs /dev with
  * a handful of nodes (never the host's devtmpfs), proc, read-only sysfs,
- * masked and read-only /proc entries, /etc/{hostname,hosts,resolv.conf},
+ * masked and read-only /proc entries, /etc/{hostname,hosts,resolv.conf} (etcfiles.c),
  * then pivot_root with the old root detached.
  *
  * The image is untrusted.  Every mount point is opened relative to the new
@@ -249,77 +249,6 @@ out:
 	return r;
 }
 
-/*
- * Write a file below dirfd without following a symlink the image may have put there.
- * Anything but a plain, singly linked regular file (symlink, hard link, FIFO, device)
- * is replaced in the container's upper layer first; truncation happens only after
- * the opened file is known to be that plain file.
- */
-static int write_at(int dirfd, const char *name, const char *data)
-{
-	struct stat st;
-	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-	    (!S_ISREG(st.st_mode) || st.st_nlink > 1) && unlinkat(dirfd, name, 0) < 0)
-		return -errno;
-	int fd =
-	    openat(dirfd, name, O_WRONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_nlink > 1 || ftruncate(fd, 0) < 0) {
-		close(fd);
-		return -EPERM;
-	}
-	size_t n = strlen(data);
-	int r = write(fd, data, n) == (ssize_t)n ? 0 : -EIO;
-	if (close(fd) < 0 && !r)
-		r = -errno;
-	return r;
-}
-
-static int write_etc(const struct launch *l, int rootfd, const char *host_resolv,
-		     struct dc_err *err)
-{
-	char host[256], buf[1024];
-	int r = -1, etc = -1;
-	struct stat st;
-
-	if (fstatat(rootfd, "etc", &st, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISDIR(st.st_mode))
-		FAIL("the image's /etc is not a directory");
-	if (mkdirat(rootfd, "etc", 0755) < 0 && errno != EEXIST)
-		FAIL("create /etc: %s", strerror(errno));
-	etc = openat(rootfd, "etc", O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (etc < 0)
-		FAIL("open /etc: %s", strerror(errno));
-	if (l->f->ns[NS_UTS])
-		snprintf(host, sizeof(host), "%s", l->o->hostname ? l->o->hostname : l->o->name);
-	else if (gethostname(host, sizeof(host)) < 0)
-		snprintf(host, sizeof(host), "localhost");
-	snprintf(buf, sizeof(buf), "%s\n", host);
-	int e = write_at(etc, "hostname", buf);
-	if (!e) {
-		char addr[32] = "127.0.1.1";
-		if (l->net->bridge)
-			ip4_str(l->net->ip, addr, sizeof(addr));
-		snprintf(buf, sizeof(buf),
-			 "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
-			 "%s\t%s\n",
-			 addr, host);
-		e = write_at(etc, "hosts", buf);
-	}
-	if (!e)
-		e = write_at(etc, "resolv.conf",
-			     l->f->ns[NS_NET] && !l->net->bridge
-				 ? "# diyc: this container has no network\n"
-				 : host_resolv);
-	if (e < 0)
-		FAIL("write /etc/hostname, hosts, resolv.conf: %s", strerror(-e));
-	r = 0;
-out:
-	if (etc >= 0)
-		close(etc);
-	return r;
-}
-
 int layer_dirs(const char *dir)
 {
 	char p[PATH_MAX];
@@ -395,7 +324,7 @@ static int fill_root(const struct launch *l, int rootfd, const char *resolv, str
 		      NULL);
 	if (rc < 0)
 		FAIL("mount sysfs: %s", strerror(-rc));
-	if (mask_paths(rootfd, err) < 0 || write_etc(l, rootfd, resolv, err) < 0)
+	if (mask_paths(rootfd, err) < 0 || rootfs_write_etc(l, rootfd, resolv, err) < 0)
 		goto out;
 	r = 0;
 out:
@@ -408,7 +337,8 @@ int rootfs_pivot(const struct launch *l, struct dc_err *err)
 	char merged[PATH_MAX], resolv[4096];
 	int rootfd = -1, r = -1;
 	/* read before the host's files disappear from view */
-	if (read_file("/etc/resolv.conf", resolv, sizeof(resolv)) < 0)
+	if (read_file(l->net->bridge ? net_upstream_resolv() : "/etc/resolv.conf", resolv,
+		      sizeof(resolv)) < 0)
 		resolv[0] = '\0';
 	if (fmt(merged, sizeof(merged), "%s/merged", l->rootdir) < 0)
 		FAIL("path too long");

@@ -112,6 +112,8 @@ static int do_lease(struct start *s, struct dc_err *e)
 	struct net_request rq = {.root = G.root,
 				 .name = o->name,
 				 .mode = o->net,
+				 .network = o->network,
+				 .aliases = o->aliases,
 				 .ip = o->ip,
 				 .ports = o->ports,
 				 .netns = s->f.ns[NS_NET],

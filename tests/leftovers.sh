@@ -15,6 +15,8 @@ set -u
 	for p in /proc/[0-9]*; do
 		read -r c 2>/dev/null <"$p/comm" || continue
 		case $c in conmon | containerd | containerd-shim* | podman) echo "process: $c" ;; esac
+		# a network's dnsmasq (its pid file lives in DATA_ROOT/net/dns)
+		[ "$c" = dnsmasq ] && tr '\0' ' ' <"$p/cmdline" 2>/dev/null | grep -q '/net/dns/' && echo "process: dnsmasq of a diyc network"
 	done
 	ls -d /run/libpod /run/containers /run/containerd /var/lib/cni /var/lib/containerd 2>/dev/null |
 		sed 's/^/engine state: /'

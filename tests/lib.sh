@@ -78,6 +78,7 @@ _harness_inside() {
 	NSEXEC=${NSEXEC:-./nsexec} HOSTILE=${HOSTILE:-./tests/tools/hostile}
 	DIYC_OCI=${DIYC_OCI:-./diyc-oci}
 	T=$(mktemp -d /tmp/diyc-test.XXXXXX)
+	chmod 711 "$T" # a network's dnsmasq (not root) reads its hosts file below it
 	trap _harness_exit EXIT
 	export DIYC_ROOT=$T/root
 	runtime/mkimage-busybox.sh "$DIYC_ROOT" >/dev/null

@@ -23,6 +23,7 @@ def ms(x):
 run, net, probe, conc = load("run"), load("net"), load("probe"), load("conc")
 oci, podman = load("oci"), load("podman")
 images, imgrun = load("images"), load("imgrun")
+dns, ports = load("dns"), load("ports")
 rss_kb = int(open(f"{B}/rss.txt").read().split()[0]) if os.path.exists(f"{B}/rss.txt") else 0
 crun_note = open(f"{B}/crun.txt").read().strip() if os.path.exists(f"{B}/crun.txt") else "not measured"
 cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
@@ -44,7 +45,7 @@ if d:
     b = d / run["bwrap --unshare-all"]["median"]; goal("diyc ≤ 1.5× bwrap (start → exit)", b <= 1.5, f"{b:.2f}×")
 if net:
     n = net["diyc run --rm --net bridge"]["median"] / net["diyc run --rm --net none"]["median"]
-    goal("bridged ≤ 1.5× no network", n <= 1.5, f"{n:.2f}×")
+    goal("bridged (DNS registration on) ≤ 1.25× no network", n <= 1.25, f"{n:.2f}×")
 if probe:
     p = probe["diyc-probe (full)"]["median"] * 1e3
     goal("full probe ≤ 50 ms", p <= 50, f"{p:.1f} ms")
@@ -133,10 +134,20 @@ own); `bwrap --unshare-all` the same root read-only with `/proc` and `/dev`;
 
 ## 2. Bridged network
 
-`--net bridge` (veth pair, address, route, lease) against `--net none`, inside a
-throwaway network namespace.
+`--net bridge` (veth pair, address, route, lease, and the DNS registration: the
+network's hosts file rewritten and its dnsmasq sent SIGHUP) against `--net none`,
+inside a throwaway network namespace.
 
 {table(net, net.get("diyc run --rm --net none", {"median": 1})["median"] if net else 1, "none ÷ this")}
+
+Name resolution: 100 DNS queries for a container's alias, one after the other,
+from inside another container's network namespace to the network's dnsmasq (the
+first query, which fills dnsmasq's cache, not counted). Published port: a TCP
+connect + HTTP GET + close to the container's busybox httpd, through 127.0.0.1
+(`route_localnet`, DNAT in OUTPUT, masquerade) and through the host's other
+address (DNAT only), 100 each.
+
+{table({**dns, **ports}, 0.001, "1 ms ÷ this")}
 
 ## 3. The probe
 

@@ -1,4 +1,5 @@
-/* Option parsers: sizes, CPU counts, counts, signals, names, addresses, subnets. */
+/* Option parsers: sizes, CPU counts, counts, signals, names, addresses, subnets,
+ * -p specifications, network names. */
 #include "fuzz.h"
 #include "lib/names.h"
 #include "netsetup/netconf.h"
@@ -22,6 +23,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	name_check("container", s, 12, &e);
 	ip4_parse(s, &a);
 	netconf_parse_subnet(s, &c, &e);
+	char norm[64];
+	struct port_map m[4];
+	net_port_parse(s, norm, sizeof(norm), &e);
+	ports_split(s, m, 4);
+	net_ports_rules(s);
+	net_name_check(s, &e);
 	free(s);
 	return 0;
 }
