@@ -40,7 +40,8 @@ else:
 rules() { ipt_save | grep -E '^(-A |:[^ ]+ - )' | sed 's/\[[0-9:]*\]//'; }
 # leftover NAME: the lease or a port rule of a container, and the host end of its
 # veth (alias diyc:NAME; the kernel removes an exited container's pair while it
-# destroys the namespace, so that is waited for, up to 10 s: TCG guests are slow).
+# destroys the namespace, so that is waited for, up to 30 s: the legacy TCG guest,
+# without a PID namespace, once took over 10 s for lp's).
 # Host ends that no lease owns are named on stderr, not failed here: the kernel may
 # take longer for another container's namespace, and the suite's final leftover
 # check (tests/leftovers.sh: links named or aliased diyc) fails on any that stays.
@@ -48,11 +49,16 @@ leftover() {
 	grep -s " $1 " "$DIYC_ROOT/net/leases"
 	ipt_save | grep -E "diyc:$1\"? "
 	local i
-	for i in $(seq 100); do
+	for i in $(seq 300); do
 		ip -o link | grep -Eq "alias diyc:$1( |$)" || break
 		sleep 0.1
 	done
 	ip -o link | grep -Eo "^[0-9]+: dv[0-9a-f]{8}@.*alias diyc:$1( |$)" | sed 's/@.*//; s/^/veth left: /'
+	# what could still hold its namespace: a process of its cgroup
+	local p
+	for p in /proc/[0-9]*; do
+		grep -qs "diyc-$1\$" "$p/cgroup" && echo "process of $1 left: ${p#/proc/} $(tr '\0' ' ' <"$p/cmdline" 2>/dev/null)"
+	done
 	ip -o link | awk -F': ' '$2 ~ /^dv[0-9a-f]{8}@/ {sub(/@.*/, "", $2); print $2}' |
 		grep -vxF -f <(awk '{print $4}' "$DIYC_ROOT/net/leases" 2>/dev/null; echo none) |
 		sed 's/^/# note: a host veth end no lease owns (yet): /' >&2
