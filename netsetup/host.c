@@ -115,7 +115,7 @@ static int others(struct netconf *all, int n, const char *name)
 }
 
 /* What the networks share, taken from an existing one, or decided now. */
-static int plan_up(const char *root, struct netconf *c, const struct netconf *all, int n,
+static int plan_up(struct netconf *c, const struct netconf *all, int n,
 		   const struct dc_profile *prof, struct dc_err *e)
 {
 	char ip[32];
@@ -130,7 +130,6 @@ static int plan_up(const char *root, struct netconf *c, const struct netconf *al
 	}
 	if (n >= MAX_NETWORKS)
 		return dc_fail(e, 0, "at most %d networks", MAX_NETWORKS);
-	(void)root;
 	if (n == 0) {
 		char fwd[8] = "0";
 		read_line(IP_FORWARD, fwd, sizeof(fwd));
@@ -173,7 +172,7 @@ static int net_up_locked(const char *root, struct netconf *c, const struct dc_pr
 				       "remove it first",
 				       c->name);
 		*c = old;
-	} else if (plan_up(root, c, all, k, prof, e) < 0) {
+	} else if (plan_up(c, all, k, prof, e) < 0) {
 		return -1;
 	}
 	load_modules();

@@ -39,13 +39,19 @@ int net_name_check(const char *name, struct dc_err *e)
 	return 0;
 }
 
+/* NAME's configuration, its name checked before it becomes a path: 0 or -1 */
+static int load_named(const char *root, const char *name, struct netconf *c)
+{
+	struct dc_err e;
+	if (strcmp(name, DC_NET_DEFAULT) && net_name_check(name, &e) < 0)
+		return -1;
+	return netconf_load(root, name, c) == 0 ? 0 : -1;
+}
+
 bool net_exists(const char *root, const char *name)
 {
 	struct netconf c;
-	struct dc_err e;
-	if (strcmp(name, DC_NET_DEFAULT) && net_name_check(name, &e) < 0)
-		return false;
-	return netconf_load(root, name, &c) == 0;
+	return load_named(root, name, &c) == 0;
 }
 
 static void bridge_name(const char *name, char *out, size_t len)
@@ -146,9 +152,8 @@ int net_inspect(const char *root, const char *name, FILE *out, struct dc_err *e)
 	static struct lease l[4096];
 	struct netconf c;
 	char ip[32], gw[32];
-	if (!net_exists(root, name))
+	if (load_named(root, name, &c) < 0)
 		return dc_fail(e, 0, "no network %s", name);
-	netconf_load(root, name, &c);
 	pid_t pid = c.dns ? dns_pid(root, name) : 0;
 	fprintf(out,
 		"{\n  \"name\": \"%s\",\n  \"bridge\": \"%s\",\n  \"subnet\": \"%s/%d\",\n"

@@ -53,28 +53,31 @@ static int write_at(int dirfd, const char *name, const char *data)
 static void resolv_text(const struct launch *l, const char *host_resolv, char *out, size_t len)
 {
 	const struct run_opts *o = l->o;
+	bool gw_dns = l->net->bridge && l->net->dns; /* the network's dnsmasq answers */
+	bool own_ns = o->dns[0] || gw_dns;	     /* diyc writes the nameserver lines */
 	char gw[32], copy[256];
 	out[0] = '\0';
 	if (l->f->ns[NS_NET] && !l->net->bridge && !o->dns[0]) {
 		snprintf(out, len, "# diyc: this container has no network\n");
 		return;
 	}
-	if (!o->dns[0] && !(l->net->bridge && l->net->dns) && !o->dns_search[0]) {
+	if (!own_ns && !o->dns_search[0]) {
 		snprintf(out, len, "%s", host_resolv);
 		return;
 	}
 	snprintf(copy, sizeof(copy), "%s", o->dns);
 	for (char *s, *p = strtok_r(copy, ",", &s); p; p = strtok_r(NULL, ",", &s))
 		strappend(out, len, "", "nameserver %s\n", p);
-	if (!o->dns[0] && l->net->bridge && l->net->dns)
+	if (!o->dns[0] && gw_dns)
 		strappend(out, len, "", "nameserver %s\n", ip4_str(l->net->gw, gw, sizeof(gw)));
-	for (char *s, *p = strtok_r((char *)host_resolv, "\n", &s); p;
-	     p = strtok_r(NULL, "\n", &s)) {
+	/* the host's other lines, without what was just replaced */
+	for (const char *p = host_resolv; *p;) {
+		int n = (int)strcspn(p, "\n");
 		bool ns = !strncmp(p, "nameserver", 10),
 		     search = !strncmp(p, "search", 6) || !strncmp(p, "domain", 6);
-		if ((ns && !o->dns[0] && !(l->net->bridge && l->net->dns)) ||
-		    (!ns && !(search && o->dns_search[0])))
-			strappend(out, len, "", "%s\n", p);
+		if (n && ((ns && !own_ns) || (!ns && !(search && o->dns_search[0]))))
+			strappend(out, len, "", "%.*s\n", n, p);
+		p += n + (p[n] == '\n');
 	}
 	if (o->dns_search[0] && strcmp(o->dns_search, "."))
 		strappend(out, len, "", "search %s\n", o->dns_search);
