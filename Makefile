@@ -12,6 +12,7 @@ DESTDIR ?=
 SBINDIR  = $(PREFIX)/sbin
 BINDIR   = $(PREFIX)/bin
 MANDIR   = $(PREFIX)/share/man
+COMPLETIONDIR = $(PREFIX)/share/bash-completion/completions
 
 CC      ?= cc
 CFLAGS  ?= -O2 -g
@@ -204,12 +205,15 @@ install: all
 	install -m 0644 docs/man/diyc-oci.8 $(DESTDIR)$(MANDIR)/man8/diyc-oci.8
 	install -m 0644 docs/man/diyc-probe.8 $(DESTDIR)$(MANDIR)/man8/diyc-probe.8
 	install -m 0644 docs/man/diyc.1 docs/man/nsexec.1 $(DESTDIR)$(MANDIR)/man1/
+	install -d $(DESTDIR)$(COMPLETIONDIR)
+	install -m 0644 runtime/completion/diyc.bash $(DESTDIR)$(COMPLETIONDIR)/diyc
 
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/diyc-probe $(DESTDIR)$(MANDIR)/man8/diyc-probe.8 \
 		$(DESTDIR)$(SBINDIR)/diyc-oci $(DESTDIR)$(MANDIR)/man8/diyc-oci.8 \
 		$(DESTDIR)$(BINDIR)/diyc $(DESTDIR)$(BINDIR)/nsexec \
-		$(DESTDIR)$(MANDIR)/man1/diyc.1 $(DESTDIR)$(MANDIR)/man1/nsexec.1
+		$(DESTDIR)$(MANDIR)/man1/diyc.1 $(DESTDIR)$(MANDIR)/man1/nsexec.1 \
+		$(DESTDIR)$(COMPLETIONDIR)/diyc
 
 format:
 	clang-format -i lib/*.[ch] probe/*.[ch] runtime/*.[ch] runtime/nsexec/*.c netsetup/*.[ch] tests/unit/*.c tests/tools/*.c

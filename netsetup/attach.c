@@ -273,3 +273,14 @@ int net_gc(const char *root, bool (*alive)(const char *name))
 		if_freenameindex(ifs);
 	return removed;
 }
+
+void net_detach(const struct net_plan *p)
+{
+	if (!p->bridge || !if_nametoindex(p->host_if))
+		return;
+	struct mnl_socket *nl = rtnl_open();
+	int r = nl ? rtnl_link_del(nl, p->host_if) : errno;
+	rtnl_close(nl);
+	if (r && r != ENODEV)
+		dc_warn("cannot delete %s: %s", p->host_if, strerror(r));
+}

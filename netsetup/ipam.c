@@ -51,9 +51,9 @@ static int read_leases(int fd, struct lease *l, int max)
 	buf[n] = '\0';
 	int k = 0;
 	for (char *line = strtok(buf, "\n"); line && k < max; line = strtok(NULL, "\n")) {
-		char ip[32], name[64], ports[256], hif[20] = "-", net[40] = DC_NET_DEFAULT,
+		char ip[32], name[72], ports[256], hif[20] = "-", net[40] = DC_NET_DEFAULT,
 						   alias[160] = "-";
-		if (sscanf(line, "%31s %63s %255s %19s %39s %159s", ip, name, ports, hif, net,
+		if (sscanf(line, "%31s %71s %255s %19s %39s %159s", ip, name, ports, hif, net,
 			   alias) < 3 ||
 		    !ip4_parse(ip, &l[k].ip))
 			continue;
@@ -217,4 +217,28 @@ int ipam_count(const char *root, const char *net)
 	for (int i = 0; i < n; i++)
 		k += !net || !strcmp(l[i].net, net);
 	return k;
+}
+
+int net_info(const char *root, const char *name, struct net_info *out)
+{
+	static struct lease l[MAX_LEASES];
+	char p[PATH_MAX];
+	memset(out, 0, sizeof(*out));
+	snprintf(p, sizeof(p), "%s/net/leases", root);
+	if (access(p, F_OK) < 0)
+		return 0;
+	int n = ipam_list(root, l, MAX_LEASES);
+	for (int i = 0; i < n; i++) {
+		if (strcmp(l[i].name, name))
+			continue;
+		ip4_str(l[i].ip, out->ip, sizeof(out->ip));
+		snprintf(out->network, sizeof(out->network), "%s", l[i].net);
+		snprintf(out->host_if, sizeof(out->host_if), "%s", l[i].host_if);
+		snprintf(out->ports, sizeof(out->ports), "%s",
+			 strcmp(l[i].ports, "-") ? l[i].ports : "");
+		snprintf(out->aliases, sizeof(out->aliases), "%s",
+			 strcmp(l[i].aliases, "-") ? l[i].aliases : "");
+		return 1;
+	}
+	return 0;
 }

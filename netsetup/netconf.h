@@ -88,7 +88,7 @@ bool port_clash(const struct port_map *a, const struct port_map *b);
 /* ---- ipam.c: leases ---- */
 struct lease {
 	uint32_t ip;
-	char name[64], ports[256], host_if[20], net[40], aliases[160];
+	char name[72], ports[256], host_if[20], net[40], aliases[160];
 };
 /* Lease an address of c's network to NAME (WANT, or the lowest free one), with its
  * PORTS ("-" for none) and ALIASES ("-" or "a,b"); the network's hosts file follows. */

@@ -67,6 +67,12 @@ int net_ports_rules(const char *list);
 /* `diyc port NAME`: "80/tcp -> 0.0.0.0:8080" lines; 0 when NAME has no lease. */
 int net_ports_print(const char *root, const char *name, FILE *out);
 
+/* A container's lease (ipam.c), for `diyc inspect`: 1 when NAME has one, else 0. */
+struct net_info {
+	char ip[32], network[40], host_if[20], ports[256], aliases[160];
+};
+int net_info(const char *root, const char *name, struct net_info *out);
+
 /* ---- names (dns.c) ---- */
 /* The resolv.conf that names the host's upstream resolvers: systemd-resolved's list
  * when /etc/resolv.conf points at its stub (127.0.0.53), else /etc/resolv.conf. */
@@ -91,7 +97,7 @@ struct net_plan {
 	bool bridge;
 	uint32_t ip, gw; /* host byte order */
 	int prefix;
-	char root[256], name[32], host_if[20], bridge_if[16], ports[256], network[40];
+	char root[256], name[72], host_if[20], bridge_if[16], ports[256], network[40];
 	bool veth_two_step;
 	bool internal; /* no default route */
 	bool dns;      /* the network's dnsmasq answers on gw */
@@ -107,6 +113,9 @@ int net_publish(const struct net_plan *p, struct dc_err *e);
 int net_child(const struct net_plan *p, struct dc_err *e);
 /* After a container: its port rules and its lease. */
 void net_teardown(const struct net_plan *p);
+/* The host end of the container's veth deleted if still there (before --restart
+ * attaches a new pair under the same name). */
+void net_detach(const struct net_plan *p);
 /* diyc gc: leases, veths and rules of containers alive() says are gone; how many. */
 int net_gc(const char *root, bool (*alive)(const char *name));
 

@@ -104,8 +104,10 @@ static void exec_child_main(const struct state *st, int errfd, char **argv)
 	char **env = exec_env;
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	close_fds_from(3, &errfd, 1);
-	if (security_apply(&f, st->nsmask & (1u << NS_PID), &e) < 0 ||
-	    (st->user[0] && user_apply(st->user, home + 5, sizeof(home) - 5, &e) < 0)) {
+	if (security_apply(&f, st->nsmask & (1u << NS_PID), st->caps, &e) < 0 ||
+	    ((st->user[0] || st->group_add[0]) &&
+	     user_apply(st->user[0] ? st->user : "0", st->group_add, home + 5, sizeof(home) - 5,
+			&e) < 0)) {
 		dc_err_print(&e);
 		_exit(EXIT_DIYC);
 	}

@@ -44,6 +44,7 @@ int cmd_kill(int argc, char **argv)
 /* SIGKILL every process of the container through its cgroup, and the main pid. */
 void kill_container(const struct state *st)
 {
+	restart_forbid(st->name); /* (stop's second phase and rm -f: for good) */
 	struct cg_plan cg;
 	cg_plan_from_state(st, &cg);
 	cg_kill_all(&cg);

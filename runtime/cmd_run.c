@@ -15,12 +15,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
+#include <unistd.h>
 
 static void usage(FILE *f)
 {
-	fputs("Usage: diyc run [OPTIONS] NAME IMAGE [CMD [ARG...]]\n"
+	fputs("Usage: diyc run [OPTIONS] [NAME] IMAGE [CMD [ARG...]]\n"
 	      "Run CMD in a new container NAME made from IMAGE (default: the image's\n"
-	      "Entrypoint and Cmd; /bin/sh for an image without them).\n"
+	      "Entrypoint and Cmd; /bin/sh for an image without them). Without NAME (or\n"
+	      "--name) the container is named IMAGE-XXXXXX.\n"
 	      "\n"
 	      "  -m, --memory SIZE     memory limit (k, m, g suffixes); swap limited alike\n"
 	      "      --cpus N.N        CPU limit in CPUs (0.5 = half a CPU)\n"
@@ -28,11 +31,27 @@ static void usage(FILE *f)
 	      "  -e, --env KEY=VAL     set an environment variable (repeatable)\n"
 	      "  -w, --workdir DIR     working directory inside the container (default: the\n"
 	      "                        image's WorkingDir, or /)\n"
+	      "      --env-file FILE   KEY=VAL lines (a bare KEY: its value here; # comments)\n"
 	      "  -u, --user U[:G]      run as user U (name or uid; names from the image's\n"
 	      "                        /etc/passwd and /etc/group; default: the image's User)\n"
+	      "      --group-add G     another group (name in the image, or number)\n"
+	      "      --cap-add CAP, --cap-drop CAP  change the capability set (NET_ADMIN,\n"
+	      "                        CAP_SYS_TIME, ALL); default: docker's without MKNOD\n"
+	      "      --ulimit NAME=SOFT[:HARD]  a resource limit (nofile, nproc, core, ...)\n"
+	      "      --security-opt no-new-privileges  (always set; no other is supported)\n"
+	      "      --name NAME       the container's name (then IMAGE comes first)\n"
+	      "      --restart P       no, on-failure[:N], always, unless-stopped: started\n"
+	      "                        again by its supervisor; diyc stop ends it\n"
+	      "      --init            accepted: diyc-init is always the first process\n"
 	      "      --entrypoint CMD  replace the image's Entrypoint (and drop its Cmd)\n"
 	      "      --hostname NAME   host name (default: the container name); needs a UTS\n"
 	      "                        namespace\n"
+	      "  -v, --volume SRC:DST[:OPTS]  bind host path SRC (absolute) or named volume\n"
+	      "                        SRC (made when missing) on DST; OPTS: ro, rw, suid,\n"
+	      "                        dev, exec, noexec (default rw,nosuid,nodev)\n"
+	      "      --mount type=bind|volume|tmpfs,src=S,dst=D[,ro]  the same, long form\n"
+	      "      --tmpfs DST[:OPTS]  a tmpfs on DST (size=64m, mode=1777, exec, ...)\n"
+	      "      --read-only       the root file system read-only (/tmp, /run: tmpfs)\n"
 	      "      --rm              remove the container when it exits\n"
 	      "  -d, --detach          run in the background; output goes to `diyc logs NAME`\n"
 	      "  -t, --tty             give the container a terminal\n"
@@ -51,10 +70,11 @@ static void usage(FILE *f)
 	      "      --profile FILE    use this kernel profile (default " DC_DEFAULT_PROFILE ",\n"
 	      "                        probed again when missing or stale)\n"
 	      "      --strict          refuse to run when any feature would be degraded\n"
-	      "  -v, --verbose         say what diyc does\n"
+	      "      --verbose         say what diyc does\n"
 	      "  -h, --help            this help\n"
 	      "\n"
-	      "NAME: letters, digits, '_', '.', '-', starting with a letter or digit, at most 12.\n"
+	      "NAME: letters, digits, '_', '.', '-', starting with a letter or digit, at most 64.\n"
+	      "--privileged is refused (see diyc(1)).\n"
 	      "Exit status: the command's; 128+N if killed by signal N; 125 diyc failed;\n"
 	      "126 command not executable; 127 command not found.\n",
 	      f);
@@ -85,7 +105,7 @@ static const struct option opts[] = {
     {"tty", no_argument, NULL, 't'},
     {"profile", required_argument, NULL, 'F'},
     {"strict", no_argument, NULL, 's'},
-    {"verbose", no_argument, NULL, 'v'},
+    {"verbose", no_argument, NULL, 'V' + 256},
     {"net", required_argument, NULL, 'N'},
     {"ip", required_argument, NULL, 'I'},
     {"publish", required_argument, NULL, 'P' + 256},
@@ -96,6 +116,20 @@ static const struct option opts[] = {
     {"add-host", required_argument, NULL, 'H' + 256},
     {"user", required_argument, NULL, 'u'},
     {"entrypoint", required_argument, NULL, 'E' + 256},
+    {"volume", required_argument, NULL, 'v'},
+    {"mount", required_argument, NULL, 'M' + 256},
+    {"tmpfs", required_argument, NULL, 'T' + 256},
+    {"read-only", no_argument, NULL, 'R' + 256},
+    {"cap-add", required_argument, NULL, OPT_CAP_ADD},
+    {"cap-drop", required_argument, NULL, OPT_CAP_DROP},
+    {"ulimit", required_argument, NULL, OPT_ULIMIT},
+    {"env-file", required_argument, NULL, OPT_ENV_FILE},
+    {"group-add", required_argument, NULL, OPT_GROUP_ADD},
+    {"security-opt", required_argument, NULL, OPT_SECURITY_OPT},
+    {"privileged", no_argument, NULL, OPT_PRIVILEGED},
+    {"init", no_argument, NULL, OPT_INIT},
+    {"name", required_argument, NULL, OPT_NAME},
+    {"restart", required_argument, NULL, OPT_RESTART},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -208,6 +242,22 @@ static int limit_option(int c, const char *arg, struct run_opts *o)
 
 static const char *entrypoint; /* --entrypoint */
 
+/* -v, --mount, --tmpfs */
+static int mount_option(int c, const char *arg, struct run_opts *o)
+{
+	struct dc_err e = {0};
+	if (o->nmounts >= DC_MOUNTS_MAX)
+		return bad("more than %d mounts", DC_MOUNTS_MAX);
+	struct run_mount *m = &o->mounts[o->nmounts];
+	int r = c == 'v'	 ? mount_parse_volume(arg, m, &e)
+		: c == 'M' + 256 ? mount_parse_mount(arg, m, &e)
+				 : mount_parse_tmpfs(arg, m, &e);
+	if (r < 0)
+		return bad("%s", e.msg);
+	o->nmounts++;
+	return 0;
+}
+
 /* An option with a value: 0, -1 (message printed), or 1 when c is not one. */
 static int value_option(int c, const char *arg, struct run_opts *o)
 {
@@ -220,7 +270,16 @@ static int value_option(int c, const char *arg, struct run_opts *o)
 	case 'e':
 		if (!strchr(arg, '=') || arg[0] == '=')
 			return bad("invalid environment variable '%s' (use KEY=VAL)", arg);
+		if (o->nenv >= DC_ENV_MAX)
+			return bad("more than %d environment variables", DC_ENV_MAX);
 		o->env[o->nenv++] = (char *)arg;
+		return 0;
+	case OPT_RESTART:
+		return restart_parse(arg, o, &e) < 0 ? bad("%s", e.msg) : 0;
+	case OPT_NAME:
+		if (name_check("container", arg, DC_NAME_MAX, &e) < 0)
+			return bad("%s", e.msg);
+		o->name = arg;
 		return 0;
 	case 'w':
 		if (arg[0] != '/')
@@ -252,6 +311,17 @@ static int value_option(int c, const char *arg, struct run_opts *o)
 			return bad("invalid --user '%s' (USER[:GROUP], names or numbers)", arg);
 		o->user = arg;
 		return 0;
+	case 'v':
+	case 'M' + 256:
+	case 'T' + 256:
+		return mount_option(c, arg, o);
+	case OPT_CAP_ADD:
+	case OPT_CAP_DROP:
+	case OPT_ULIMIT:
+	case OPT_ENV_FILE:
+	case OPT_GROUP_ADD:
+	case OPT_SECURITY_OPT:
+		return run_priv_option(c, arg, o, &e) < 0 ? bad("%s", e.msg) : 0;
 	case 'E' + 256:
 		if (!arg[0] || strlen(arg) >= PATH_MAX)
 			return bad("invalid --entrypoint '%s'", arg);
@@ -277,7 +347,15 @@ static int switch_option(int c, char **argv, struct run_opts *o)
 	case 's':
 		o->strict = true;
 		return 0;
-	case 'v':
+	case 'R' + 256:
+		o->read_only = true;
+		return 0;
+	case OPT_PRIVILEGED:
+	case OPT_INIT: {
+		struct dc_err e = {0};
+		return run_priv_option(c, NULL, o, &e) < 0 ? bad("%s", e.msg) : 0;
+	}
+	case 'V' + 256:
 		dc_verbose++;
 		return 0;
 	case 'h':
@@ -289,6 +367,49 @@ static int switch_option(int c, char **argv, struct run_opts *o)
 	return bad("unknown option %s (see diyc run --help)", argv[optind - 1]);
 }
 
+/* a name for a container run without one: IMAGE-XXXXXX (6 random hex digits) */
+static const char *generated_name(const char *image)
+{
+	static char name[DC_NAME_MAX + 1];
+	unsigned rnd = 0;
+	for (int i = 0; i < 8; i++) {
+		if (getrandom(&rnd, sizeof(rnd), 0) != sizeof(rnd))
+			rnd = (unsigned)getpid() * 2654435761u + (unsigned)i;
+		snprintf(name, sizeof(name), "%.40s-%06x", image, rnd & 0xffffff);
+		struct state st;
+		bool running;
+		if (state_load(name, &st, &running) == -ENOENT)
+			break;
+	}
+	return name;
+}
+
+/* a valid image name (checked before it touches a path) of an existing image */
+static bool is_image(const char *s)
+{
+	struct dc_err e;
+	return name_check("image", s, DC_IMAGE_MAX, &e) == 0 && image_exists(s);
+}
+
+/* NAME IMAGE [CMD...], --name NAME IMAGE [CMD...], or IMAGE [CMD...] (a generated
+ * name) when the first word is an image and the second is not */
+static int positionals(int argc, char **argv, struct run_opts *o)
+{
+	int n = argc - optind;
+	bool named = o->name != NULL;
+	if (n < 1 || (n < 2 && !named && !is_image(argv[optind])))
+		return bad("run needs [NAME] IMAGE (see diyc run --help)");
+	if (!named && n >= 2 && is_image(argv[optind + 1]))
+		o->name = argv[optind++];
+	else if (!named && is_image(argv[optind]))
+		o->name = generated_name(argv[optind]);
+	else if (!named)
+		o->name = argv[optind++]; /* NAME IMAGE, the image unknown: said below */
+	o->image = argv[optind];
+	o->argv = argc - optind > 1 ? argv + optind + 1 : NULL;
+	return 0;
+}
+
 /* Fill o from the command line: 0 to run, 1 after --help, -1 on bad input. */
 static int parse(int argc, char **argv, struct run_opts *o)
 {
@@ -297,24 +418,25 @@ static int parse(int argc, char **argv, struct run_opts *o)
 	opterr = 0;
 	optind = 1;
 	/* "+": stop at NAME, so the command's own options are left alone */
-	while ((c = getopt_long(argc, argv, "+:m:e:w:p:u:dtvh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:m:e:w:p:u:v:dth", opts, NULL)) != -1) {
 		r = value_option(c, optarg, o);
 		if (r == 1)
 			r = switch_option(c, argv, o);
 		if (r != 0)
 			return r;
 	}
-	if (argc - optind < 2)
-		return bad("run needs NAME and IMAGE (see diyc run --help)");
-	o->name = argv[optind];
-	o->image = argv[optind + 1];
-	o->argv = argc - optind > 2 ? argv + optind + 2 : NULL;
+	if (positionals(argc, argv, o) < 0)
+		return -1;
 	if (name_check("container", o->name, DC_NAME_MAX, &e) < 0 ||
 	    name_check("image", o->image, DC_IMAGE_MAX, &e) < 0)
 		return bad("%s", e.msg);
+	if (mounts_check(o, &e) < 0)
+		return bad("%s", e.msg);
+	if (o->restart != RESTART_NO && o->rm)
+		return bad("--restart and --rm conflict (a restarted container is kept)");
 	if (!image_exists(o->image))
 		return bad("no image '%s' (see diyc images; make image builds busybox)", o->image);
-	if (img_config_apply(o, entrypoint, &e) < 0)
+	if (img_config_apply(o, entrypoint, &e) < 0 || run_priv_check(o, &e) < 0)
 		return bad("%s", e.msg);
 	return 0;
 }
@@ -329,11 +451,13 @@ bool run_limit_asked(const struct run_opts *o, int ctrl)
 int cmd_run(int argc, char **argv)
 {
 	struct run_opts o = {0};
-	o.env = calloc((size_t)argc, sizeof(char *));
-	if (!o.env)
-		return EXIT_DIYC;
-	int r = parse(argc, argv, &o);
+	static struct run_rlimit ulimits[DC_ULIMITS_MAX];
+	o.ulimits = ulimits;
+	o.env = calloc((size_t)DC_ENV_MAX + 1, sizeof(char *));
+	o.mounts = calloc(DC_MOUNTS_MAX, sizeof(struct run_mount));
+	int r = o.env && o.mounts ? parse(argc, argv, &o) : -1;
 	r = r == 0 ? run_container(&o) : r > 0 ? 0 : EXIT_DIYC;
 	free(o.env);
+	free(o.mounts);
 	return r;
 }

@@ -19,6 +19,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -145,15 +146,25 @@ static int c_security(struct launch *l, struct dc_err *e)
 		return oci_security(l, e);
 	const int keep[] = {l->err_fd, l->init_fd};
 	close_fds_from(3, keep, 2);
-	return security_apply(l->f, l->f->ns[NS_PID], e);
+	/* --ulimit, while CAP_SYS_RESOURCE is still there (features.c clamped what this
+	 * root may not raise) */
+	for (int i = 0; i < l->o->nulimits; i++) {
+		const struct run_rlimit *u = &l->o->ulimits[i];
+		struct rlimit rl = {.rlim_cur = u->soft, .rlim_max = u->hard};
+		if (setrlimit(u->resource, &rl) < 0)
+			return dc_fail(e, errno, "--ulimit %s", rlimit_name(u->resource));
+	}
+	return security_apply(l->f, l->f->ns[NS_PID], l->o->caps_set ? l->o->caps | DC_CAPS_SET : 0,
+			      e);
 }
 
 /* -u or the image's User, after "security" (user.c says why) */
 static int c_user(struct launch *l, struct dc_err *e)
 {
-	if (l->o->oci || !l->o->user)
+	if (l->o->oci || (!l->o->user && !l->o->group_add[0]))
 		return 0;
-	return user_apply(l->o->user, user_home, sizeof(user_home), e);
+	return user_apply(l->o->user ? l->o->user : "0", l->o->group_add, user_home,
+			  sizeof(user_home), e);
 }
 
 const struct child_step container_steps[] = {

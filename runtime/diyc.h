@@ -6,6 +6,12 @@
  * concern:
  *   main.c       command dispatch, global options, usage
  *   cmd_run.c    `diyc run` options -> struct run_opts
+ *   run_priv.c   its identity and privilege options (--cap-add, --ulimit, ...)
+ *   mounts.c     -v, --mount, --tmpfs, --read-only: parsed, and mounted in the root
+ *   mounttree.c  flags on a mount and every mount below it (-v ...:ro)
+ *   copytree.c   a tree copied between directory fds (cp, a volume's copy-up)
+ *   volume.c     named volumes: the store, who uses one, its lock
+ *   restart.c    --restart, kept by the supervisor
  *   features.c   profile facts -> what this kernel lets us use, what is degraded
  *   steps.c      a start as a table of steps {name, do, undo}; run_container
  *   state.c      /run/diyc/NAME: lock, state.json (version 2), liveness
@@ -21,7 +27,9 @@
  *   etcfiles.c   the container's /etc/hostname, hosts, resolv.conf
  *   failpoint.c  crash injection for the tests (DIYC_FAILPOINT=STEP)
  *   cmd_*.c      one file per command: ps, stop, kill, rm, gc, exec, logs,
- *                net, network (+ port), profile, debug
+ *                net, network (+ port), profile, debug, volume, inspect (+ wait,
+ *                rename), stats (+ top), cp
+ *   completion/  bash completion (read from the --help texts)
  *   oci_*.c      diyc-oci, the OCI runtime over the same steps (runtime/oci.h)
  */
 #ifndef DIYC_RUNTIME_H
@@ -38,6 +46,7 @@
 #include "lib/pfacts.h"
 #include "lib/profile.h"
 #include "netsetup/netsetup.h"
+#include "runtime/rlimit.h"
 
 /* Exit codes of diyc itself (a container's own status passes through). */
 #define EXIT_DIYC 125	  /* diyc failed: bad input, setup error */
@@ -58,6 +67,33 @@ extern struct globals G;
 
 struct oci_spec; /* runtime/oci.h */
 
+/* ---- storage: -v, --mount, --tmpfs (mounts.c), named volumes (volume.c) ---- */
+enum run_mount_kind { RM_BIND, RM_VOLUME, RM_TMPFS };
+struct run_mount {
+	enum run_mount_kind kind;
+	char src[PATH_MAX];  /* bind: an absolute host path; volume: its name; tmpfs: "" */
+	char dst[PATH_MAX];  /* absolute in the container, normalised ("/a/b") */
+	unsigned long flags; /* MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC */
+	char data[96];	     /* tmpfs: size=, mode=, uid=, gid=, nr_inodes= */
+	bool nocopy;	     /* a volume: no copy of the image's files into it when empty */
+};
+#define DC_MOUNTS_MAX 32
+#define DC_ULIMITS_MAX 16
+#define DC_ENV_MAX 1024 /* -e and --env-file variables of one run */
+/* diyc run's long options without a short form, shared by cmd_run.c and run_priv.c */
+enum {
+	OPT_CAP_ADD = 1000,
+	OPT_CAP_DROP,
+	OPT_ULIMIT,
+	OPT_ENV_FILE,
+	OPT_GROUP_ADD,
+	OPT_SECURITY_OPT,
+	OPT_PRIVILEGED,
+	OPT_INIT,
+	OPT_NAME,
+	OPT_RESTART,
+};
+
 /* ---- run options ---- */
 struct run_opts {
 	const char *name, *image;
@@ -71,6 +107,16 @@ struct run_opts {
 	const char *hostname;
 	const char *user; /* -u or the image's User: USER[:GROUP] (user.c) */
 	bool rm, detach, tty, strict;
+	struct run_mount *mounts; /* -v, --mount, --tmpfs (mounts.c), sorted by depth */
+	int nmounts;
+	bool read_only;		    /* --read-only: the root read-only, tmpfs on /tmp and /run */
+	uint64_t caps;		    /* the capabilities kept (bit N = capability N) when caps_set */
+	bool caps_set;		    /* --cap-add/--cap-drop given; else security.c's default set */
+	char group_add[256];	    /* --group-add, "a,b" (user.c) */
+	struct run_rlimit *ulimits; /* --ulimit (DC_ULIMITS_MAX; features.c may clamp them) */
+	enum { RESTART_NO, RESTART_ON_FAILURE, RESTART_ALWAYS } restart; /* restart.c */
+	int restart_max; /* on-failure:N (0: no limit) */
+	int nulimits;
 	const char *profile;
 	enum net_mode net;    /* netsetup.h */
 	uint32_t ip;	      /* --ip, host byte order; 0 = any */
@@ -116,6 +162,9 @@ void features_degrade(struct features *f, const char *fmt, ...)
 /* diyc-oci (oci_features.c): the namespaces the config asks for against the profile,
  * the host name, rlimits and resources; called by features_decide. */
 int oci_decide(const struct run_opts *o, struct features *f, struct dc_err *e);
+/* Hard limits above what this process may raise (no CAP_SYS_RESOURCE) clamped, each
+ * a degradation named for who ("diyc", "diyc-oci"). */
+void features_clamp_rlimits(struct run_rlimit *r, int n, struct features *f, const char *who);
 /* Load the profile in use (for `diyc profile`); NULL and a message on failure. */
 struct dc_profile *features_profile(const char *path, bool probe_if_stale, struct dc_err *e);
 
@@ -138,6 +187,12 @@ struct state {
 	bool nnp, seccomp;	 /* security settings exec must repeat */
 	char degraded[512];
 	char command[256];
+	char volumes[1024];    /* the named volumes it uses, "a,b" (volume rm refuses them) */
+	char mounts[2048];     /* its -v/--mount/--tmpfs: "TYPE\tSOURCE\tDEST\tro|rw" lines */
+	bool read_only;	       /* --read-only */
+	int restarts;	       /* how often --restart started it again */
+	uint64_t caps;	       /* its capabilities for exec: security_apply's mask (0: default) */
+	char group_add[256];   /* --group-add, repeated by exec */
 	char bundle[PATH_MAX]; /* diyc-oci: the bundle; its state JSON */
 	char annotations[4096];
 };
@@ -261,6 +316,11 @@ int rootfs_write_etc(const struct launch *l, int rootfd, const char *host_resolv
 /* "/proc/self/fd/N": how a mount reaches an fd opened with O_NOFOLLOW (one of 8
  * rotating buffers: good for the arguments of one call). */
 const char *rootfs_fd_path(int fd);
+/* dest (absolute, inside the root) opened O_PATH, creating missing directories and,
+ * with file, the last component as an empty file; no component may be a symlink
+ * (-ELOOP), ".." is refused (-EINVAL).  The fd or -errno (shared by diyc run's
+ * volumes, mounts.c, and a bundle's mounts, oci_rootfs.c). */
+int rootfs_open_dest(int rootfd, const char *dest, bool file);
 /* pivot_root into dir, the old root detached; cwd "/". */
 int rootfs_pivot_into(const char *dir, struct dc_err *e);
 /* The default device nodes and /dev links in devfd. */
@@ -269,8 +329,71 @@ int rootfs_dev_nodes(int devfd, struct dc_err *e);
 int rootfs_mask(int rootfd, const char *const *masked, size_t nmasked, const char *const *readonly,
 		size_t nreadonly, struct dc_err *e);
 
+/* ---- storage (mounts.c, volume.c) ---- */
+/* Parse -v SRC:DST[:OPTS], --mount KEY=VAL,..., --tmpfs DST[:OPTS] into m: 0, or -1 and
+ * one line in e. */
+int mount_parse_volume(const char *arg, struct run_mount *m, struct dc_err *e);
+int mount_parse_mount(const char *arg, struct run_mount *m, struct dc_err *e);
+int mount_parse_tmpfs(const char *arg, struct run_mount *m, struct dc_err *e);
+/* After parsing: no two mounts on one path, bind sources exist; sorted parents first. */
+int mounts_check(struct run_opts *o, struct dc_err *e);
+/* (container process, before pivot_root) o's mounts in the new root; with --read-only
+ * the tmpfs on /tmp and /run. */
+int mounts_apply(const struct launch *l, int rootfd, struct dc_err *e);
+/* (container process) add flags (MS_RDONLY, MS_NOSUID, ...) to the mount at fd and
+ * every mount below it (mounttree.c). 0 or -1. */
+int mount_tree_flags(int fd, unsigned long add, struct dc_err *e);
+/* (container process, after pivot_root) --read-only: "/" remounted read-only. */
+int mounts_root_readonly(const struct launch *l, struct dc_err *e);
+/* A volume's name: [A-Za-z0-9][A-Za-z0-9_.-]{0,63}; 0 or -1 with one line in e. */
+int volume_name_check(const char *name, struct dc_err *e);
+/* DATA_ROOT/volumes/NAME/_data. 0 or -ENAMETOOLONG. */
+int volume_data_dir(const char *name, char *out, size_t len);
+/* Step "volumes": the named volumes of o made when missing (their names appended to
+ * created, "a,b"), under the volumes' lock. 0 or -1. */
+int volumes_prepare(const struct run_opts *o, char *created, size_t len, struct dc_err *e);
+/* Remove the volumes of a comma list that no container but self uses (the undo of a
+ * failed start). */
+void volumes_remove_unused(const char *names, const char *self);
+/* The store (volume.c) for `diyc volume` (cmd_volume.c): volumes/ made and its lock
+ * held (the fd, or -1); whether NAME exists; make it (lock held: 1 made, 0 existed,
+ * -1); the containers using it but except ("a, b" in out, the count); remove it when
+ * unused (lock held). */
+int volume_lock(struct dc_err *e);
+bool volume_exists(const char *name);
+int volume_make(const char *name, struct dc_err *e);
+int volume_users(const char *name, const char *except, char *out, size_t len);
+int volume_remove(const char *name, const char *except, struct dc_err *e);
+
+/* ---- copytree.c: a tree copied between directory fds, never following a link ---- */
+struct copy_opts {
+	bool keep_owner; /* copy uid/gid (a volume's copy-up); else the copier's own */
+	bool drop_setid; /* no setuid/setgid bits (out of a container) */
+	int warned;	 /* special files skipped: warned once */
+};
+/* sname in sdir copied as dname in ddir (a directory: merged into an existing one). */
+int copy_tree(struct copy_opts *c, int sdir, const char *sname, int ddir, const char *dname,
+	      struct dc_err *e);
+
+/* ---- restart.c: --restart (the loop itself is in start.h) ---- */
+int restart_parse(const char *arg, struct run_opts *o, struct dc_err *e);
+/* `diyc stop`, `rm -f`: the container NAME is not to be started again. */
+void restart_forbid(const char *name);
+
+/* ---- run_priv.c: --cap-add/--cap-drop, --group-add, --ulimit, --env-file, ... ---- */
+/* One of those options (OPT_*): 0, -1 with one line in e, or 1 when c is not one. */
+int run_priv_option(int c, const char *arg, struct run_opts *o, struct dc_err *e);
+/* After parsing (the image's User known): 0 or -1. */
+int run_priv_check(const struct run_opts *o, struct dc_err *e);
+
 /* ---- security (inside the container process, last step before exec) ---- */
-int security_apply(const struct features *f, bool pidns, struct dc_err *e);
+/* Docker's default capability set without MKNOD, as a mask (bit N = capability N). */
+uint64_t security_default_caps(void);
+/* no_new_privs, the seccomp guard without a PID namespace, the capabilities down to
+ * caps: a mask with DC_CAPS_SET (--cap-add/--cap-drop: it may be empty), or 0 for the
+ * default set. */
+#define DC_CAPS_SET (1ULL << 63)
+int security_apply(const struct features *f, bool pidns, uint64_t caps, struct dc_err *e);
 /* The seccomp filter refusing kill(-1) and kill(-PGID): for a container without a PID
  * namespace. */
 int security_kill_guard(struct dc_err *e);
@@ -280,7 +403,8 @@ void close_fds_from(int lowfd, const int *keep, int nkeep);
 struct start;
 struct step {
 	const char *name;  /* also its failpoint (DIYC_FAILPOINT=NAME) */
-	const char *needs; /* "-", "bridge" (--net bridge) or "ports" (-p): when it does work */
+	const char *needs; /* "-", "bridge" (--net bridge), "ports" (-p), "volumes" (-v NAME:..),
+			    * "cli" or "oci": when it does work */
 	const char *what;  /* what exists once it is done */
 	int (*run)(struct start *s, struct dc_err *e);
 	void (*undo)(struct start *s); /* NULL: a later step's undo covers it */
@@ -322,7 +446,7 @@ bool image_exists(const char *name);
 bool user_spec_valid(const char *s);
 /* (container process) become USER[:GROUP] of the container's /etc/passwd; its home in
  * home. */
-int user_apply(const char *spec, char *home, size_t len, struct dc_err *e);
+int user_apply(const char *spec, const char *group_add, char *home, size_t len, struct dc_err *e);
 
 /* ---- execcmd.c: the command's exec, through diyc-init in a sealed memfd ---- */
 /* Set KEY=VAL kv in env (n entries, room for one more): an entry of the same KEY is
@@ -363,6 +487,13 @@ int cmd_profile(int argc, char **argv);
 int cmd_net(int argc, char **argv);
 int cmd_network(int argc, char **argv); /* cmd_network.c, with cmd_port */
 int cmd_port(int argc, char **argv);
+int cmd_volume(int argc, char **argv);	/* cmd_volume.c */
+int cmd_inspect(int argc, char **argv); /* cmd_inspect.c, with wait and rename */
+int cmd_wait(int argc, char **argv);
+int cmd_rename(int argc, char **argv);
+int cmd_stats(int argc, char **argv); /* cmd_stats.c, with top */
+int cmd_top(int argc, char **argv);
+int cmd_cp(int argc, char **argv);    /* cmd_cp.c */
 int cmd_debug(int argc, char **argv); /* hidden: diyc debug steps */
 
 #endif

@@ -6,6 +6,7 @@
  */
 #define _GNU_SOURCE
 #include "runtime/diyc.h"
+#include "runtime/oci.h"
 #include "lib/kmodapi.h"
 #include "probe/probe.h"
 #include "lib/util.h"
@@ -15,6 +16,8 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/capability.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 /* Whether a profile belongs to this boot of this kernel. */
@@ -182,6 +185,38 @@ static int check_options(const struct run_opts *o, const struct features *f, str
 	return 0;
 }
 
+static bool may_raise_limits(void)
+{
+	cap_t c = cap_get_proc();
+	cap_flag_value_t v = CAP_CLEAR;
+	if (c)
+		cap_get_flag(c, CAP_SYS_RESOURCE, CAP_EFFECTIVE, &v);
+	cap_free(c);
+	return v == CAP_SET;
+}
+
+/* A hard limit above our own, without CAP_SYS_RESOURCE (a root whose bounding set
+ * lacks it: a hybrid-cgroup CI host, a container): clamped, and said (podman asks
+ * RLIMIT_NOFILE 1048576 by default; --ulimit may ask more than we have). */
+void features_clamp_rlimits(struct run_rlimit *r, int n, struct features *f, const char *who)
+{
+	if (may_raise_limits())
+		return;
+	for (int i = 0; i < n; i++) {
+		struct rlimit cur;
+		if (getrlimit(r[i].resource, &cur) < 0 || cur.rlim_max == RLIM_INFINITY ||
+		    r[i].hard <= cur.rlim_max)
+			continue;
+		features_degrade(
+		    f, "%s hard limit %llu clamped to %llu: %s lacks CAP_SYS_RESOURCE to raise it",
+		    rlimit_name(r[i].resource), (unsigned long long)r[i].hard,
+		    (unsigned long long)cur.rlim_max, who);
+		r[i].hard = cur.rlim_max;
+		if (r[i].soft > r[i].hard)
+			r[i].soft = r[i].hard;
+	}
+}
+
 int features_decide(const struct run_opts *o, struct features *f, struct dc_err *e)
 {
 	const char *path = o->profile ? o->profile : dc_default_profile();
@@ -200,6 +235,8 @@ int features_decide(const struct run_opts *o, struct features *f, struct dc_err 
 	if (r < 0)
 		return -1;
 	decide_rest(f);
+	if (!o->oci)
+		features_clamp_rlimits(o->ulimits, o->nulimits, f, "diyc");
 	if (check_options(o, f, e) < 0)
 		return -1;
 	for (int i = 0; i < f->ndegraded; i++)

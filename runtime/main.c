@@ -28,6 +28,13 @@ static const struct {
     {"net", cmd_net, "set up or remove the host network for bridged containers"},
     {"network", cmd_network, "create, list, inspect or remove named networks"},
     {"port", cmd_port, "list a container's published ports"},
+    {"volume", cmd_volume, "create, list, inspect or remove named volumes"},
+    {"inspect", cmd_inspect, "a container's configuration and state as JSON"},
+    {"wait", cmd_wait, "wait until a container stops, print its exit code"},
+    {"rename", cmd_rename, "rename a stopped container"},
+    {"stats", cmd_stats, "what running containers use: CPU, memory, I/O, pids"},
+    {"top", cmd_top, "the processes of a container"},
+    {"cp", cmd_cp, "copy files between the host and a running container"},
     {"debug", cmd_debug, NULL}, /* hidden: `diyc debug steps` for the tests */
 };
 

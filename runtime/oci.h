@@ -28,6 +28,8 @@
 #include "lib/error.h"
 #include "lib/kfeat.h"
 
+#include "runtime/rlimit.h"
+
 #define OCI_VERSION "1.0.2"
 #define OCI_ID_MAX 64
 #define OCI_DEFAULT_ROOT "/run/diyc-oci"
@@ -37,11 +39,6 @@ struct oci_mount {
 	unsigned long flags, clear;	   /* MS_* to set, and to clear on the remount */
 	unsigned long propagation;	   /* MS_PRIVATE, MS_SLAVE, MS_SHARED (| MS_REC) */
 	bool bind;
-};
-
-struct oci_rlimit {
-	int resource;
-	uint64_t soft, hard;
 };
 
 struct oci_ns {
@@ -76,7 +73,7 @@ struct oci_process {
 	int ngroups;
 	int umask;	  /* -1: unset */
 	uint64_t caps[5]; /* bounding, effective, inheritable, permitted, ambient (bit c) */
-	struct oci_rlimit *rlimits;
+	struct run_rlimit *rlimits;
 	int nrlimits;
 	bool has_oom;
 	int oom_score_adj;
@@ -124,7 +121,7 @@ size_t oci_json_len(const void *j);
 /* The mount options diyc-oci knows, by index; NULL past the end. */
 const char *oci_mount_option_name(int i);
 /* "RLIMIT_NOFILE" for RLIMIT_NOFILE (the names config.json uses). */
-const char *oci_rlimit_name(int res);
+
 /* Capability name ("CAP_SYS_ADMIN" or "SYS_ADMIN") -> number, or -1. */
 int oci_cap_number(const char *name);
 

@@ -20,39 +20,6 @@
 #include <sys/capability.h>
 #include <sys/resource.h>
 
-static bool may_raise_limits(void)
-{
-	cap_t c = cap_get_proc();
-	cap_flag_value_t v = CAP_CLEAR;
-	if (c)
-		cap_get_flag(c, CAP_SYS_RESOURCE, CAP_EFFECTIVE, &v);
-	cap_free(c);
-	return v == CAP_SET;
-}
-
-/* An rlimit above our own hard limit, without CAP_SYS_RESOURCE: clamped (podman asks
- * RLIMIT_NOFILE 1048576 by default; root in a container here cannot raise it). */
-static void clamp_rlimits(struct oci_spec *s, struct features *f)
-{
-	if (may_raise_limits())
-		return;
-	for (int i = 0; i < s->proc.nrlimits; i++) {
-		struct oci_rlimit *r = &s->proc.rlimits[i];
-		struct rlimit cur;
-		if (getrlimit(r->resource, &cur) < 0 || cur.rlim_max == RLIM_INFINITY ||
-		    r->hard <= cur.rlim_max)
-			continue;
-		features_degrade(f,
-				 "%s hard limit %llu clamped to %llu: diyc-oci lacks "
-				 "CAP_SYS_RESOURCE to raise it",
-				 oci_rlimit_name(r->resource), (unsigned long long)r->hard,
-				 (unsigned long long)cur.rlim_max);
-		r->hard = cur.rlim_max;
-		if (r->soft > r->hard)
-			r->soft = r->hard;
-	}
-}
-
 static int namespaces(const struct oci_spec *s, struct features *f, struct dc_err *e)
 {
 	for (int i = 0; i < NS_COUNT; i++) {
@@ -101,7 +68,7 @@ int oci_decide(const struct run_opts *co, struct features *f, struct dc_err *e)
 	if (namespaces(s, f, e) < 0)
 		return -1;
 	controllers(o, f);
-	clamp_rlimits(s, f);
+	features_clamp_rlimits(s->proc.rlimits, s->proc.nrlimits, f, "diyc-oci");
 	if (s->has_shares || s->has_cpuset)
 		features_degrade(f, "cpu shares and cpusets are not applied by diyc-oci");
 	if (s->unsupported[0])

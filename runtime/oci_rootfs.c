@@ -30,59 +30,15 @@
 #include <sys/statfs.h>
 #include <unistd.h>
 
-/*
- * Open dest (absolute, inside the root) as an O_PATH fd, creating what is missing:
- * directories on the way, and the last component as a directory or, for the bind of
- * a file, an empty file.  No component may be a symlink.  -errno on failure.
- */
-static int open_dest(int rootfd, const char *dest, bool file)
-{
-	char buf[PATH_MAX], *parts[128], *save = NULL;
-	int n = 0;
-	snprintf(buf, sizeof(buf), "%s", dest);
-	for (char *c = strtok_r(buf, "/", &save); c && n < 128; c = strtok_r(NULL, "/", &save))
-		if (strcmp(c, "."))
-			parts[n++] = c;
-	int dir = fcntl(rootfd, F_DUPFD_CLOEXEC, 3);
-	for (int i = 0; i < n && dir >= 0; i++) {
-		if (!strcmp(parts[i], "..")) { /* config.c refused these; never climb */
-			close(dir);
-			return -EINVAL;
-		}
-		if (i == n - 1 && file) {
-			int f = openat(dir, parts[i], O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC,
-				       0644);
-			if (f >= 0)
-				close(f);
-		} else if (mkdirat(dir, parts[i], 0755) < 0 && errno != EEXIST) {
-			int r = -errno;
-			close(dir);
-			return r;
-		}
-		int next = openat(dir, parts[i], O_PATH | O_NOFOLLOW | O_CLOEXEC);
-		int r = -errno;
-		close(dir);
-		if (next < 0)
-			return r;
-		struct stat st;
-		if (fstat(next, &st) < 0 || S_ISLNK(st.st_mode)) {
-			close(next);
-			return -ELOOP;
-		}
-		dir = next;
-	}
-	return dir < 0 ? -errno : dir;
-}
-
 /* the flags of a bind take a remount of the new mount (reopened: it is on top now) */
 static int bind_flags(int rootfd, const struct oci_mount *m)
 {
 	unsigned long extra = m->flags & ~(unsigned long)(MS_BIND | MS_REC | MS_REMOUNT);
 	if (!extra)
 		return 0;
-	int fd = open_dest(rootfd, m->dest, false);
+	int fd = rootfs_open_dest(rootfd, m->dest, false);
 	if (fd == -ENOTDIR || fd == -EEXIST)
-		fd = open_dest(rootfd, m->dest, true);
+		fd = rootfs_open_dest(rootfd, m->dest, true);
 	if (fd < 0)
 		return fd;
 	int r = mount(NULL, rootfs_fd_path(fd), NULL, MS_BIND | MS_REMOUNT | extra, NULL);
@@ -96,13 +52,13 @@ static int bind_flags(int rootfd, const struct oci_mount *m)
 static int mount_cgroup(int rootfd, const char *dest, const struct launch *l)
 {
 	char d[PATH_MAX];
-	int fd = open_dest(rootfd, dest, false);
+	int fd = rootfs_open_dest(rootfd, dest, false);
 	if (fd < 0)
 		return fd;
 	int r = mount("tmpfs", rootfs_fd_path(fd), "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
 		      "mode=755");
 	close(fd);
-	if (r < 0 || (fd = open_dest(rootfd, dest, false)) < 0) /* the tmpfs, now on top */
+	if (r < 0 || (fd = rootfs_open_dest(rootfd, dest, false)) < 0) /* the tmpfs, now on top */
 		return r < 0 ? -errno : fd;
 	for (int i = 0; !r && l->cg && i < l->cg->n; i++) {
 		const char *name = !strcmp(l->cg->ctrls[i], "v2") ? "unified" : l->cg->ctrls[i];
@@ -137,7 +93,7 @@ static int mount_one(int rootfd, const struct oci_mount *m, const struct launch 
 	}
 	if (!strcmp(m->type, "cgroup") || !strcmp(m->type, "cgroup2"))
 		return mount_cgroup(rootfd, m->dest, l);
-	int fd = open_dest(rootfd, m->dest, file);
+	int fd = rootfs_open_dest(rootfd, m->dest, file);
 	if (fd < 0)
 		return fd;
 	int r;
@@ -151,7 +107,7 @@ static int mount_one(int rootfd, const struct oci_mount *m, const struct launch 
 	if (!r && m->bind)
 		r = bind_flags(rootfd, m);
 	if (!r && m->propagation) {
-		fd = open_dest(rootfd, m->dest, file);
+		fd = rootfs_open_dest(rootfd, m->dest, file);
 		r = fd < 0 ? fd : mount(NULL, rootfs_fd_path(fd), NULL, m->propagation, NULL);
 		r = r < 0 && fd >= 0 ? -errno : r;
 		if (fd >= 0)

@@ -99,36 +99,6 @@ static int caps(json_object *c, struct oci_process *p, struct dc_err *e)
 	return 0;
 }
 
-static const struct {
-	const char *name;
-	int res;
-} rlimit_names[] = {
-    {"RLIMIT_AS", RLIMIT_AS},
-    {"RLIMIT_CORE", RLIMIT_CORE},
-    {"RLIMIT_CPU", RLIMIT_CPU},
-    {"RLIMIT_DATA", RLIMIT_DATA},
-    {"RLIMIT_FSIZE", RLIMIT_FSIZE},
-    {"RLIMIT_LOCKS", RLIMIT_LOCKS},
-    {"RLIMIT_MEMLOCK", RLIMIT_MEMLOCK},
-    {"RLIMIT_MSGQUEUE", RLIMIT_MSGQUEUE},
-    {"RLIMIT_NICE", RLIMIT_NICE},
-    {"RLIMIT_NOFILE", RLIMIT_NOFILE},
-    {"RLIMIT_NPROC", RLIMIT_NPROC},
-    {"RLIMIT_RSS", RLIMIT_RSS},
-    {"RLIMIT_RTPRIO", RLIMIT_RTPRIO},
-    {"RLIMIT_RTTIME", RLIMIT_RTTIME},
-    {"RLIMIT_SIGPENDING", RLIMIT_SIGPENDING},
-    {"RLIMIT_STACK", RLIMIT_STACK},
-};
-
-const char *oci_rlimit_name(int res)
-{
-	for (size_t i = 0; i < ARRAY_SIZE(rlimit_names); i++)
-		if (rlimit_names[i].res == res)
-			return rlimit_names[i].name;
-	return "RLIMIT_?";
-}
-
 static int rlimits(json_object *a, struct oci_process *p, struct dc_err *e)
 {
 	size_t n = a ? oci_json_len(a) : 0;
@@ -136,14 +106,12 @@ static int rlimits(json_object *a, struct oci_process *p, struct dc_err *e)
 	for (size_t i = 0; i < n; i++) {
 		json_object *r = json_object_array_get_idx(a, i);
 		const char *t = str(r, "type");
-		size_t k = 0;
-		while (k < ARRAY_SIZE(rlimit_names) && (!t || strcmp(t, rlimit_names[k].name)))
-			k++;
-		if (k == ARRAY_SIZE(rlimit_names) || !get(r, "soft") || !get(r, "hard"))
+		int res = t ? rlimit_number(t) : -1;
+		if (res < 0 || !get(r, "soft") || !get(r, "hard"))
 			return dc_fail(e, 0, "bad rlimit %s in process.rlimits",
 				       t ? t : "(no type)");
 		p->rlimits[p->nrlimits++] =
-		    (struct oci_rlimit){.resource = rlimit_names[k].res,
+		    (struct run_rlimit){.resource = res,
 					.soft = (uint64_t)json_object_get_uint64(get(r, "soft")),
 					.hard = (uint64_t)json_object_get_uint64(get(r, "hard"))};
 	}

@@ -19,6 +19,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -57,6 +58,50 @@ static int real_dir(int rootfd, const char *name)
 		return -errno;
 	int fd = openat(rootfd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	return fd < 0 ? -errno : fd;
+}
+
+/*
+ * Open dest (absolute, inside the root) as an O_PATH fd, creating what is missing:
+ * directories on the way, and the last component as a directory or, for the bind of
+ * a file, an empty file.  No component may be a symlink.  -errno on failure.
+ */
+int rootfs_open_dest(int rootfd, const char *dest, bool file)
+{
+	char buf[PATH_MAX], *parts[128], *save = NULL;
+	int n = 0;
+	snprintf(buf, sizeof(buf), "%s", dest);
+	for (char *c = strtok_r(buf, "/", &save); c && n < 128; c = strtok_r(NULL, "/", &save))
+		if (strcmp(c, "."))
+			parts[n++] = c;
+	int dir = fcntl(rootfd, F_DUPFD_CLOEXEC, 3);
+	for (int i = 0; i < n && dir >= 0; i++) {
+		if (!strcmp(parts[i], "..")) { /* refused by the parsers; never climb */
+			close(dir);
+			return -EINVAL;
+		}
+		if (i == n - 1 && file) {
+			int f = openat(dir, parts[i], O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC,
+				       0644);
+			if (f >= 0)
+				close(f);
+		} else if (mkdirat(dir, parts[i], 0755) < 0 && errno != EEXIST) {
+			int r = -errno;
+			close(dir);
+			return r;
+		}
+		int next = openat(dir, parts[i], O_PATH | O_NOFOLLOW | O_CLOEXEC);
+		int r = -errno;
+		close(dir);
+		if (next < 0)
+			return r;
+		struct stat st;
+		if (fstat(next, &st) < 0 || S_ISLNK(st.st_mode)) {
+			close(next);
+			return -ELOOP;
+		}
+		dir = next;
+	}
+	return dir < 0 ? -errno : dir;
 }
 
 static int mount_on(int rootfd, const char *name, const char *src, const char *type,
@@ -324,7 +369,8 @@ static int fill_root(const struct launch *l, int rootfd, const char *resolv, str
 		      NULL);
 	if (rc < 0)
 		FAIL("mount sysfs: %s", strerror(-rc));
-	if (mask_paths(rootfd, err) < 0 || rootfs_write_etc(l, rootfd, resolv, err) < 0)
+	if (mask_paths(rootfd, err) < 0 || rootfs_write_etc(l, rootfd, resolv, err) < 0 ||
+	    mounts_apply(l, rootfd, err) < 0)
 		goto out;
 	r = 0;
 out:
@@ -347,7 +393,7 @@ int rootfs_pivot(const struct launch *l, struct dc_err *err)
 		FAIL("open %s: %s", merged, strerror(errno));
 	if (fill_root(l, rootfd, resolv, err) < 0)
 		goto out;
-	r = rootfs_pivot_into(merged, err);
+	r = rootfs_pivot_into(merged, err) < 0 ? -1 : mounts_root_readonly(l, err);
 out:
 	if (rootfd >= 0)
 		close(rootfd);

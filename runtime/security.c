@@ -33,27 +33,34 @@ static const cap_value_t keep[] = {
     CAP_SYS_CHROOT, CAP_KILL,	      CAP_AUDIT_WRITE,
 };
 
-static bool kept(long c)
+uint64_t security_default_caps(void)
 {
+	uint64_t m = 0;
 	for (size_t i = 0; i < ARRAY_SIZE(keep); i++)
-		if (keep[i] == c)
-			return true;
-	return false;
+		m |= 1ULL << keep[i];
+	return m;
 }
 
-static int drop_caps(struct dc_err *err)
+/* every capability not in mask gone from every set, the bounding set included
+ * (--cap-add/--cap-drop change mask: run_priv.c) */
+static int drop_caps(uint64_t mask, struct dc_err *err)
 {
 	long last = CAP_LAST_CAP;
+	cap_value_t kept[64];
+	int n = 0;
 	read_long("/proc/sys/kernel/cap_last_cap", &last);
-	for (long c = 0; c <= last; c++)
-		if (!kept(c) && cap_drop_bound((cap_value_t)c) < 0 && errno != EINVAL) {
+	for (long c = 0; c <= last && c < 64; c++) {
+		if (mask & (1ULL << c))
+			kept[n++] = (cap_value_t)c;
+		else if (cap_drop_bound((cap_value_t)c) < 0 && errno != EINVAL) {
 			dc_fail(err, 0, "drop capability %ld from the bounding set: %s", c,
 				strerror(errno));
 			return -1;
 		}
+	}
 	cap_t caps = cap_init(); /* all clear: inheritable stays empty */
-	if (!caps || cap_set_flag(caps, CAP_EFFECTIVE, ARRAY_SIZE(keep), keep, CAP_SET) < 0 ||
-	    cap_set_flag(caps, CAP_PERMITTED, ARRAY_SIZE(keep), keep, CAP_SET) < 0 ||
+	if (!caps || (n && cap_set_flag(caps, CAP_EFFECTIVE, n, kept, CAP_SET) < 0) ||
+	    (n && cap_set_flag(caps, CAP_PERMITTED, n, kept, CAP_SET) < 0) ||
 	    cap_set_proc(caps) < 0) {
 		dc_fail(err, 0, "set capabilities: %s", strerror(errno));
 		if (caps)
@@ -154,7 +161,7 @@ void close_fds_from(int lowfd, const int *kept, int nkept)
 		close(fds[i]);
 }
 
-int security_apply(const struct features *f, bool pidns, struct dc_err *err)
+int security_apply(const struct features *f, bool pidns, uint64_t caps, struct dc_err *err)
 {
 	if (f->nnp && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
 		dc_fail(err, 0, "set no_new_privs: %s", strerror(errno));
@@ -163,5 +170,5 @@ int security_apply(const struct features *f, bool pidns, struct dc_err *err)
 	/* before the capabilities go: without no_new_privs a filter needs CAP_SYS_ADMIN */
 	if (!pidns && f->seccomp && security_kill_guard(err) < 0)
 		return -1;
-	return drop_caps(err);
+	return drop_caps(caps & DC_CAPS_SET ? caps & ~DC_CAPS_SET : security_default_caps(), err);
 }

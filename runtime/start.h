@@ -19,10 +19,19 @@ struct start {
 	int lockfd, master, notify, sfd, syncfd, errfd;
 	sigset_t oldmask;
 	pid_t pid;
-	int code;   /* the exit code diyc run ends with */
-	bool keep;  /* unwinding after a run: keep state and directory (no --rm) */
-	bool tried; /* a container process was attempted: its result is kept */
+	int code;		 /* the exit code diyc run ends with */
+	bool keep;		 /* unwinding after a run: keep state and directory (no --rm) */
+	bool tried;		 /* a container process was attempted: its result is kept */
+	bool started;		 /* the container's command was released and began */
+	double run_started;	 /* when (now_s), for the back-off of --restart */
+	char volumes_made[1024]; /* the named volumes step "volumes" made, "a,b" */
 };
+
+/* ---- restart.c: --restart, kept by the supervisor ---- */
+/* After the command exited (s->code): clone..running again while the policy says so. */
+void restart_loop(struct start *s);
+/* Monotonic seconds. */
+double now_s(void);
 
 /* Now in RFC 3339 (UTC). */
 void now_iso(char *out, size_t len);

@@ -88,6 +88,12 @@ int state_save(const struct state *st)
 	put_str(o, "degraded", st->degraded);
 	put_str(o, "user", st->user);
 	put_str(o, "command", st->command);
+	put_str(o, "volumes", st->volumes);
+	put_str(o, "mounts", st->mounts);
+	json_object_object_add(o, "restarts", json_object_new_int(st->restarts));
+	json_object_object_add(o, "read_only", json_object_new_boolean(st->read_only));
+	json_object_object_add(o, "caps", json_object_new_int64((int64_t)st->caps));
+	put_str(o, "group_add", st->group_add);
 	if (st->bundle[0]) {
 		put_str(o, "bundle", st->bundle);
 		put_str(o, "annotations", st->annotations);
@@ -162,6 +168,12 @@ int state_load(const char *name, struct state *st, bool *running)
 	get_str(o, "degraded", st->degraded, sizeof(st->degraded));
 	get_str(o, "user", st->user, sizeof(st->user)); /* absent before images: root */
 	get_str(o, "command", st->command, sizeof(st->command));
+	get_str(o, "volumes", st->volumes, sizeof(st->volumes));
+	get_str(o, "mounts", st->mounts, sizeof(st->mounts));
+	st->restarts = (int)get_int(o, "restarts");
+	st->read_only = json_object_object_get_ex(o, "read_only", &v) && json_object_get_boolean(v);
+	st->caps = (uint64_t)get_int(o, "caps");
+	get_str(o, "group_add", st->group_add, sizeof(st->group_add));
 	get_str(o, "bundle", st->bundle, sizeof(st->bundle));
 	get_str(o, "annotations", st->annotations, sizeof(st->annotations));
 	json_object_put(o);

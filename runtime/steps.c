@@ -33,6 +33,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
@@ -69,6 +70,8 @@ static int do_state(struct start *s, struct dc_err *e)
 	snprintf(st->user, sizeof(st->user), "%s", o->user ? o->user : "");
 	snprintf(st->status, sizeof(st->status), "creating");
 	st->rm = o->rm;
+	st->caps = o->caps_set ? o->caps | DC_CAPS_SET : 0;
+	snprintf(st->group_add, sizeof(st->group_add), "%s", o->group_add);
 	st->nnp = s->f.nnp;
 	st->seccomp = s->f.seccomp;
 	st->supervisor = getpid();
@@ -78,6 +81,15 @@ static int do_state(struct start *s, struct dc_err *e)
 			st->nsmask |= 1u << i;
 	for (int i = 0; i < s->f.ndegraded; i++)
 		strappend(st->degraded, sizeof(st->degraded), "; ", "%s", s->f.degraded[i]);
+	static const char *const kinds[] = {"bind", "volume", "tmpfs"};
+	for (int i = 0; i < o->nmounts; i++) {
+		const struct run_mount *m = &o->mounts[i];
+		if (m->kind == RM_VOLUME)
+			strappend(st->volumes, sizeof(st->volumes), ",", "%s", m->src);
+		strappend(st->mounts, sizeof(st->mounts), "", "%s\t%s\t%s\t%s\n", kinds[m->kind],
+			  m->src[0] ? m->src : "-", m->dst, m->flags & MS_RDONLY ? "ro" : "rw");
+	}
+	st->read_only = o->read_only;
 	const char *const *cmd = (const char *const *)o->argv;
 	if (!cmd)
 		snprintf(st->command, sizeof(st->command), "/bin/sh");
@@ -172,6 +184,20 @@ static void undo_dir(struct start *s)
 {
 	if (!s->keep && !s->o->oci)
 		remove_tree(s->l.rootdir);
+}
+
+/* ---- volumes: the named volumes of -v and --mount made when missing ---- */
+static int do_volumes(struct start *s, struct dc_err *e)
+{
+	return volumes_prepare(s->o, s->volumes_made, sizeof(s->volumes_made), e);
+}
+
+/* a volume this start made goes again when the command never began and no stopped
+ * container keeps it (kept after a run, as docker keeps it) */
+static void undo_volumes(struct start *s)
+{
+	if (!s->started && !s->keep)
+		volumes_remove_unused(s->volumes_made, s->o->name);
 }
 
 /* ---- cgroup: created below our own, limits written ---- */
@@ -321,6 +347,8 @@ static int do_running(struct start *s, struct dc_err *e)
 		waitpid(s->pid, NULL, 0);
 		return -1;
 	}
+	s->started = true;
+	s->run_started = now_s();
 	notify_parent(&s->notify, 0);
 	return 0;
 }
@@ -332,6 +360,8 @@ const struct step start_steps[] = {
     {"lease", "bridge", "the network planned; for a bridge the IPAM lease written", do_lease,
      undo_lease},
     {"dir", "-", "containers/NAME/{upper,work,merged} made", do_dir, undo_dir},
+    {"volumes", "volumes", "the named volumes of -v/--mount exist (made when missing)", do_volumes,
+     undo_volumes},
     {"cgroup", "-", "the cgroups created, limits written", do_cgroup, undo_cgroup},
     {"clone", "-", "the container process exists, held on its pipe", do_clone, undo_clone},
     {"attach", "-", "it is in its cgroups", do_attach, NULL},
@@ -412,6 +442,8 @@ int run_container(const struct run_opts *o)
 		kill(s.pid, SIGKILL);
 	}
 	s.code = exit_status(wait_main(s.pid, s.sfd, s.master));
+	if (!o->oci)
+		restart_loop(&s);
 	s.keep = !o->rm;
 	unwind(&s, i);
 	return s.code;

@@ -94,7 +94,22 @@ static int supplementary(const char *name, gid_t *out, int max)
 	return n;
 }
 
-int user_apply(const char *spec, char *home, size_t len, struct dc_err *e)
+/* --group-add: the groups of a comma list (names of the image's /etc/group or
+ * numbers) appended to groups; -1 and the unknown name in e */
+static int added_groups(const char *list, gid_t *groups, int *n, int max, struct dc_err *e)
+{
+	char buf[256], *save = NULL;
+	snprintf(buf, sizeof(buf), "%s", list ? list : "");
+	for (char *g = strtok_r(buf, ",", &save); g && *n < max; g = strtok_r(NULL, ",", &save))
+		if (find_group(g, &groups[(*n)++]) < 0)
+			return dc_fail(e, 0,
+				       "--group-add: unable to find group %s: no matching entries "
+				       "in the image's /etc/group",
+				       g);
+	return 0;
+}
+
+int user_apply(const char *spec, const char *group_add, char *home, size_t len, struct dc_err *e)
 {
 	char u[72], name[256];
 	gid_t gid, groups[64];
@@ -114,6 +129,8 @@ int user_apply(const char *spec, char *home, size_t len, struct dc_err *e)
 			       "/etc/group",
 			       g);
 	int n = g ? 0 : supplementary(name, groups, 64);
+	if (added_groups(group_add, groups, &n, 64, e) < 0)
+		return -1;
 	if (setgroups((size_t)n, groups) < 0 || setgid(gid) < 0 || setuid(uid) < 0)
 		return dc_fail(e, errno, "cannot become user %s", spec);
 	return 0;

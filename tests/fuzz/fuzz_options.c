@@ -1,9 +1,10 @@
 /* Option parsers: sizes, CPU counts, counts, signals, names, addresses, subnets,
- * -p specifications, network names. */
+ * -p specifications, network names, -v / --mount / --tmpfs specifications. */
 #include "fuzz.h"
 #include "lib/names.h"
 #include "netsetup/netconf.h"
 #include "lib/parse.h"
+#include "runtime/diyc.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -20,7 +21,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	parse_cpus(s, &u);
 	parse_count(s, 1, 4194304, &l);
 	parse_signal(s, &sig);
-	name_check("container", s, 12, &e);
+	name_check("container", s, DC_NAME_MAX, &e);
 	ip4_parse(s, &a);
 	netconf_parse_subnet(s, &c, &e);
 	char norm[64];
@@ -29,6 +30,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ports_split(s, m, 4);
 	net_ports_rules(s);
 	net_name_check(s, &e);
+	static struct run_mount rm;
+	mount_parse_volume(s, &rm, &e);
+	mount_parse_mount(s, &rm, &e);
+	mount_parse_tmpfs(s, &rm, &e);
 	free(s);
 	return 0;
 }

@@ -68,12 +68,13 @@ $left"
 }
 
 # step_net NEEDS: net_args for a step that does its work with NEEDS (the NEEDS column
-# of diyc debug steps: bridge, ports or -); false when that needs a bridge and there
+# of diyc debug steps: bridge, ports, volumes or -); false when that needs a bridge and there
 # is none here
 step_net() {
 	case $1 in
 	bridge) net_args=(--net bridge) ;;
 	ports) net_args=(--net bridge -p 18080:80) ;;
+	volumes) net_args=(--net none -v crvol:/data) && return 0 ;;
 	*) net_args=(--net none) && return 0 ;;
 	esac
 	[ $net = yes ]
@@ -96,6 +97,7 @@ crash() { # crash PROFILE-TAG PROFILE
 		rc=$?
 		[ "$rc" = 137 ] || { fail "$tag crash after $who step '$st'" "diyc exited $rc, not killed: $(cat "$T/err")"; continue; }
 		after cr "$tag crash after $who step '$st'"
+		"$DIYC" volume rm crvol >/dev/null 2>&1 # a volume is kept after a crash (user data)
 	done 3<"$T/steps"
 	# kill -9 of the supervisor while the container runs (networked when possible)
 	net_args=(--net none)
@@ -119,7 +121,7 @@ unwind() {
 		DIYC_FAILPOINT=$st:error "$DIYC" run --rm --profile "$prof" "${net_args[@]}" -m 64m cr busybox \
 			sh -c 'sleep 317 & exec sleep 307' >/dev/null 2>"$T/err"
 		rc=$?
-		left=$(leftovers cr)
+		left=$(leftovers cr; ls -d "$DIYC_ROOT/volumes/crvol" 2>/dev/null)
 		if [ "$rc" = 125 ] && [ "$(tail -n 1 "$T/err")" = "diyc: injected failure after $st" ] && [ -z "$left" ]; then
 			ok "$tag error after $who step '$st': 125, and the unwinding leaves nothing"
 		else

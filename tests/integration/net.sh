@@ -179,6 +179,15 @@ expect "--ip outside the subnet is refused" 125
 # --- stop: everything of the container goes
 d stop -t 1 n4; d rm n4
 [ -z "$(leftover n4)" ] && ok "after stop: no veth, lease or port rule" || fail "n4 leftovers" "$(leftover n4)"
+# --- --restart on the bridge: a new veth pair each time, the same address and port
+d run -d --restart on-failure:2 -p 8083:8080 nr busybox sh -c 'ip -4 -o addr show eth0 | grep -o "inet [0-9.]*"; httpd -p 8080 -h /etc; sleep 0.5; exit 1'
+expect "run -d --restart on-failure:2 on the bridge" 0
+d wait nr
+d logs nr
+[ "$(printf '%s\n' "$out" | grep -c inet)" = 3 ] && [ "$(printf '%s\n' "$out" | sort -u | wc -l)" = 1 ] &&
+	ok "restarted twice on the bridge, with the same address each time" || fail "bridged restart" "$out"
+d rm nr
+[ -z "$(leftover nr)" ] && ok "after a restarted container: no veth, lease or port rule" || fail "nr leftovers" "$(leftover nr)"
 # --- kill -9 of diyc, then gc
 d run -d -p 8082:8080 n6 busybox httpd -f -p 8080
 sup=$(python3 -c 'import json; print(json.load(open("/run/diyc/n6/state.json"))["supervisor"])')

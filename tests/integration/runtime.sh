@@ -63,7 +63,7 @@ printf '%s\n' "$errout" | grep -q 'cgroup homes are out of date' && ok "  ... an
 # a container recorded by diyc 0.2.0 (state without a version: namespaces by name)
 mkdir -p /run/diyc/old1
 printf '{"name":"old1","image":"busybox","status":"exited","exit_code":0,"namespaces":"mnt,uts,pid"}' >/run/diyc/old1/state.json
-d ps
+d ps -a
 expect "a state file of the old format is read" 0 'old1 .*mnt,uts,pid'
 d rm old1
 expect "  ... and removed" 0
@@ -258,7 +258,7 @@ expect "no overlayfs: a clear refusal" 125
 
 # --- bad input: one line, exit 125, nothing created
 for args in "run" "run onlyname" "run .. busybox true" "run a/b busybox true" "run -x busybox true" \
-	"run abcdefghijklm busybox true" "run a;b busybox true" "run t5 nosuchimage true" \
+	"run a2345678901234567890123456789012345678901234567890123456789012345 busybox true" "run a;b busybox true" "run t5 nosuchimage true" \
 	"run --cpus x t5 busybox true" "run --pids-limit 0 t5 busybox true" "run -m 1k t5 busybox true" \
 	"run --bogus t5 busybox true" "run -e novalue t5 busybox true" "run -w rel t5 busybox true" \
 	"bogus" "kill t5" "stop t5" "exec t5 true" "rm t5" "logs t5" "kill t5 NOSIG" "stop -t x t5" \
@@ -286,7 +286,7 @@ d exec t6 /nope
 expect "exec of a missing command: 127" 127
 d stop -t 1 t6
 expect "stop" 0
-d ps
+d ps -a
 expect "a stopped container is listed as exited" 0 '^t6 +0 +exited\(1(37|43)\)'
 d run t6 busybox true
 expect "the name stays taken until rm" 125
@@ -300,7 +300,7 @@ sleep 0.3
 sup=$(python3 -c "import json; print(json.load(open('/run/diyc/t7/state.json'))['supervisor'])")
 kill -9 "$sup"
 sleep 0.3
-d ps
+d ps -a
 expect "a crashed supervisor shows as crashed" 0 '^t7 .*crashed'
 d gc
 expect "gc removes it" 0 'removed container t7'

@@ -32,13 +32,23 @@ vg "diyc gc (nothing to do)" 0 "$DIYC" gc
 vg "diyc net status (not set up: 1)" 1 "$DIYC" net status
 vg "diyc network ls (none)" 0 "$DIYC" network ls
 vg "diyc network --help" 0 "$DIYC" network --help
+vg "diyc ps -a --format json" 0 "$DIYC" ps -a --format json
+vg "diyc volume create" 0 "$DIYC" volume create vgv
+vg "diyc volume ls" 0 "$DIYC" volume ls
+vg "diyc volume inspect" 0 "$DIYC" volume inspect vgv
+vg "diyc volume rm" 0 "$DIYC" volume rm vgv
+vg "diyc stats --no-stream (none running)" 0 "$DIYC" stats --no-stream
 for args in "run" "run -m abc c1 busybox" "run --cpus x c1 busybox" "run bad/name busybox" \
 	"run c1 nosuchimage" "run -p 99999:1 c1 busybox" "run --net bogus c1 busybox" "kill c1" \
 	"stop -t x c1" "exec c1 true" "rm c1" "logs c1" "bogus" "--root relative ps" \
 	"image import bad/name x.tar" "net setup --subnet 10.0.0.0/33" "network create bad.name" \
 	"network inspect nosuch" "network rm bridge" "network create x --subnet 1.2.3.4" "port c1" \
 	"run -p 1-200:1001-1200 c1 busybox" "run -p 127.0.0.1:80:80/sctp c1 busybox" "run --dns x c1 busybox" \
-	"run --add-host a:b c1 busybox" "run --network-alias a! c1 busybox"; do
+	"run --add-host a:b c1 busybox" "run --network-alias a! c1 busybox" \
+	"run -v /nonexistent:/x c1 busybox" "run -v /tmp:/x:z c1 busybox" "run --mount type=x c1 busybox" \
+	"run --tmpfs /x:size=q c1 busybox" "run --cap-add NOPE c1 busybox" "run --ulimit nofile=x c1 busybox" \
+	"run --env-file /nonexistent c1 busybox" "run --restart x c1 busybox" "volume rm nosuch" \
+	"volume create .x" "inspect nosuch" "wait nosuch" "top nosuch" "cp a b" "logs --tail x c1" "ps -x"; do
 	vg "diyc $args (bad input)" 125 "$DIYC" $args
 done
 # the image paths: a root filesystem tar imported (libarchive, libcrypto), listed,

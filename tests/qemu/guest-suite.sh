@@ -82,7 +82,7 @@ if [ -d /lib/modules ]; then
 	done
 fi
 before=$(tests/leftovers.sh)
-suites="probe runtime net legacy44 oci"
+suites="probe runtime net volumes everyday legacy44 oci"
 # the hostile-image and crash-injection suites where the degraded mode must hold
 [ "$prof" = legacy-4.4.74 ] && suites="$suites hostile crash"
 for t in $suites; do
