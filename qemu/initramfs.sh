@@ -71,6 +71,7 @@ mkdir -p "$S/ci/runtime" "$S/ci/qemu"
 cp -r tests/integration tests/qemu tests/fixtures tests/lib.sh tests/leftovers.sh "$S/ci/tests/"
 cp tests/tools/console-recv.py "$S/ci/tests/tools/"
 cp runtime/mkimage-busybox.sh "$S/ci/runtime/"
+cp -r runtime/completion "$S/ci/runtime/" # (everyday.sh tests it)
 cp qemu/*.profile "$S/ci/qemu/"
 printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' >"$S/etc/passwd"
 printf 'root:x:0:\nnogroup:x:65534:\n' >"$S/etc/group"

@@ -6,5 +6,5 @@ FRAGMENT=legacy-4.4.74.config
 CGROUP=v1
 # what the probe must report inside (profile key=status; see docs/profile.md)
 # the longest guest (the hostile and crash suites run here too): its own time limit
-TIMEOUT=900
+TIMEOUT=1200
 EXPECT="namespaces.pid=no namespaces.uts=no namespaces.mnt=yes namespaces.net=yes namespaces.ipc=yes cgroups.mode=legacy overlay.mount=yes"

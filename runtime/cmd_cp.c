@@ -22,6 +22,7 @@
  */
 #define _GNU_SOURCE
 #include "runtime/diyc.h"
+#include "runtime/storage.h"
 #include "lib/names.h"
 #include "lib/util.h"
 

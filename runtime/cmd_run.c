@@ -1,6 +1,7 @@
 /* `diyc run`: parse and validate every option before anything is created. */
 #define _GNU_SOURCE
 #include "runtime/diyc.h"
+#include "runtime/storage.h"
 #include "runtime/image.h"
 #include "lib/names.h"
 #include "netsetup/netsetup.h"

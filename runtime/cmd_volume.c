@@ -8,6 +8,7 @@
  */
 #define _GNU_SOURCE
 #include "runtime/diyc.h"
+#include "runtime/storage.h"
 #include "lib/util.h"
 
 #include <dirent.h>

@@ -8,10 +8,12 @@
  *   cmd_run.c    `diyc run` options -> struct run_opts
  *   run_priv.c   its identity and privilege options (--cap-add, --ulimit, ...)
  *   mounts.c     -v, --mount, --tmpfs, --read-only: parsed, and mounted in the root
+ *                (storage.h declares it, mounttree.c, copytree.c and volume.c)
  *   mounttree.c  flags on a mount and every mount below it (-v ...:ro)
  *   copytree.c   a tree copied between directory fds (cp, a volume's copy-up)
  *   volume.c     named volumes: the store, who uses one, its lock
  *   restart.c    --restart, kept by the supervisor
+ *   logfile.c    a detached container's log: a time per line
  *   features.c   profile facts -> what this kernel lets us use, what is degraded
  *   steps.c      a start as a table of steps {name, do, undo}; run_container
  *   state.c      /run/diyc/NAME: lock, state.json (version 2), liveness
@@ -67,17 +69,7 @@ extern struct globals G;
 
 struct oci_spec; /* runtime/oci.h */
 
-/* ---- storage: -v, --mount, --tmpfs (mounts.c), named volumes (volume.c) ---- */
-enum run_mount_kind { RM_BIND, RM_VOLUME, RM_TMPFS };
-struct run_mount {
-	enum run_mount_kind kind;
-	char src[PATH_MAX];  /* bind: an absolute host path; volume: its name; tmpfs: "" */
-	char dst[PATH_MAX];  /* absolute in the container, normalised ("/a/b") */
-	unsigned long flags; /* MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC */
-	char data[96];	     /* tmpfs: size=, mode=, uid=, gid=, nr_inodes= */
-	bool nocopy;	     /* a volume: no copy of the image's files into it when empty */
-};
-#define DC_MOUNTS_MAX 32
+struct run_mount; /* runtime/storage.h */
 #define DC_ULIMITS_MAX 16
 #define DC_ENV_MAX 1024 /* -e and --env-file variables of one run */
 /* diyc run's long options without a short form, shared by cmd_run.c and run_priv.c */
@@ -329,52 +321,6 @@ int rootfs_dev_nodes(int devfd, struct dc_err *e);
 int rootfs_mask(int rootfd, const char *const *masked, size_t nmasked, const char *const *readonly,
 		size_t nreadonly, struct dc_err *e);
 
-/* ---- storage (mounts.c, volume.c) ---- */
-/* Parse -v SRC:DST[:OPTS], --mount KEY=VAL,..., --tmpfs DST[:OPTS] into m: 0, or -1 and
- * one line in e. */
-int mount_parse_volume(const char *arg, struct run_mount *m, struct dc_err *e);
-int mount_parse_mount(const char *arg, struct run_mount *m, struct dc_err *e);
-int mount_parse_tmpfs(const char *arg, struct run_mount *m, struct dc_err *e);
-/* After parsing: no two mounts on one path, bind sources exist; sorted parents first. */
-int mounts_check(struct run_opts *o, struct dc_err *e);
-/* (container process, before pivot_root) o's mounts in the new root; with --read-only
- * the tmpfs on /tmp and /run. */
-int mounts_apply(const struct launch *l, int rootfd, struct dc_err *e);
-/* (container process) add flags (MS_RDONLY, MS_NOSUID, ...) to the mount at fd and
- * every mount below it (mounttree.c). 0 or -1. */
-int mount_tree_flags(int fd, unsigned long add, struct dc_err *e);
-/* (container process, after pivot_root) --read-only: "/" remounted read-only. */
-int mounts_root_readonly(const struct launch *l, struct dc_err *e);
-/* A volume's name: [A-Za-z0-9][A-Za-z0-9_.-]{0,63}; 0 or -1 with one line in e. */
-int volume_name_check(const char *name, struct dc_err *e);
-/* DATA_ROOT/volumes/NAME/_data. 0 or -ENAMETOOLONG. */
-int volume_data_dir(const char *name, char *out, size_t len);
-/* Step "volumes": the named volumes of o made when missing (their names appended to
- * created, "a,b"), under the volumes' lock. 0 or -1. */
-int volumes_prepare(const struct run_opts *o, char *created, size_t len, struct dc_err *e);
-/* Remove the volumes of a comma list that no container but self uses (the undo of a
- * failed start). */
-void volumes_remove_unused(const char *names, const char *self);
-/* The store (volume.c) for `diyc volume` (cmd_volume.c): volumes/ made and its lock
- * held (the fd, or -1); whether NAME exists; make it (lock held: 1 made, 0 existed,
- * -1); the containers using it but except ("a, b" in out, the count); remove it when
- * unused (lock held). */
-int volume_lock(struct dc_err *e);
-bool volume_exists(const char *name);
-int volume_make(const char *name, struct dc_err *e);
-int volume_users(const char *name, const char *except, char *out, size_t len);
-int volume_remove(const char *name, const char *except, struct dc_err *e);
-
-/* ---- copytree.c: a tree copied between directory fds, never following a link ---- */
-struct copy_opts {
-	bool keep_owner; /* copy uid/gid (a volume's copy-up); else the copier's own */
-	bool drop_setid; /* no setuid/setgid bits (out of a container) */
-	int warned;	 /* special files skipped: warned once */
-};
-/* sname in sdir copied as dname in ddir (a directory: merged into an existing one). */
-int copy_tree(struct copy_opts *c, int sdir, const char *sname, int ddir, const char *dname,
-	      struct dc_err *e);
-
 /* ---- restart.c: --restart (the loop itself is in start.h) ---- */
 int restart_parse(const char *arg, struct run_opts *o, struct dc_err *e);
 /* `diyc stop`, `rm -f`: the container NAME is not to be started again. */
@@ -414,6 +360,28 @@ int run_container(const struct run_opts *o);
 /* diyc-oci start (oci_cmds.c): open the exec fifo of a created container. */
 int oci_start(const char *id, struct dc_err *e);
 
+/* ---- logfile.c: a detached container's log, a time per line ---- */
+struct log_pipe {
+	int r;	  /* the read end (non-blocking), -1 when there is none */
+	int file; /* the log file (O_APPEND) */
+	bool bol; /* the next byte starts a line */
+};
+/* A pipe for the output: 0 (its write end in *write_end) or -1. */
+int log_pipe_open(struct log_pipe *lp, int file, int *write_end);
+/* Drain the pipe into the file, each line behind its time (lp may be NULL). */
+void log_pump(struct log_pipe *lp);
+struct log_reader {
+	bool keep;	/* -t: the times stay */
+	bool bol;	/* at the start of a line (true at the start) */
+	char stamp[32]; /* the start of a line held until it is known to be a time */
+	size_t held;
+};
+/* n bytes of a log copied to fd to, without the times unless keep: false when to
+ * is gone. */
+bool log_copy(struct log_reader *lr, const char *buf, size_t n, int to);
+/* At the end: what log_copy still holds (a short last line without its newline). */
+void log_flush(struct log_reader *lr, int to);
+
 /* ---- supervise.c: the running container's supervisor (shared with exec) ---- */
 extern const int dc_forwarded_signals[]; /* ends with 0 */
 /* Default dispositions and an empty mask: how a container's command starts. */
@@ -421,7 +389,7 @@ void signals_default(void);
 /* The exit code for a wait status: N, or 128+S for signal S. */
 int exit_status(int wstatus);
 /* Forward signals from sfd to main_pid, copy the terminal, reap orphans; its wait status. */
-int wait_main(pid_t main_pid, int sfd, int master);
+int wait_main(pid_t main_pid, int sfd, int master, struct log_pipe *log);
 /* Kill what the container left, reap it, remove the cgroups. */
 void cg_teardown(struct cg_plan *cg);
 /* -d: fork; the caller waits for the started code on *notify, prints NAME, leaves. */

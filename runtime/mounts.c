@@ -22,6 +22,7 @@
  */
 #define _GNU_SOURCE
 #include "runtime/diyc.h"
+#include "runtime/storage.h"
 #include "lib/parse.h"
 #include "lib/util.h"
 
@@ -242,18 +243,17 @@ int mount_parse_mount(const char *arg, struct run_mount *m, struct dc_err *e)
 	if (strlen(arg) >= sizeof(buf))
 		return dc_fail(e, 0, "--mount: too long");
 	snprintf(buf, sizeof(buf), "%s", arg);
-	/* type= first: it decides what the other keys mean */
-	const char *type = strstr(arg, "type=") == arg ? arg + 5 : NULL;
+	/* type= (anywhere, as docker takes it) decides what the other keys mean */
+	const char *type = strstr(arg, "type=") == arg ? arg + 5 : strstr(arg, ",type=");
+	type = type && type != arg + 5 ? type + 6 : type;
 	size_t tl = type ? strcspn(type, ",") : 0;
 	if (type && tl == 6 && !strncmp(type, "volume", 6))
 		m->kind = RM_VOLUME;
 	else if (type && tl == 5 && !strncmp(type, "tmpfs", 5))
 		m->kind = RM_TMPFS, m->flags |= MS_NOEXEC;
 	else if (!type || tl != 4 || strncmp(type, "bind", 4))
-		return dc_fail(e, 0,
-			       "invalid --mount '%s' (type=bind|volume|tmpfs first, then "
-			       "src=..,dst=..[,ro])",
-			       arg);
+		return dc_fail(
+		    e, 0, "invalid --mount '%s' (type=bind|volume|tmpfs, src=..,dst=..[,ro])", arg);
 	enum run_mount_kind kind = m->kind;
 	for (char *kv = strtok_r(buf, ",", &save); kv; kv = strtok_r(NULL, ",", &save)) {
 		char *eq = strchr(kv, '=');

@@ -10,6 +10,7 @@
  */
 #define _GNU_SOURCE
 #include "runtime/diyc.h"
+#include "runtime/storage.h"
 #include "lib/mountinfo.h"
 #include "lib/util.h"
 

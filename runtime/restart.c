@@ -153,6 +153,7 @@ void restart_loop(struct start *s)
 			s->code = EXIT_DIYC;
 			break;
 		}
-		s->code = exit_status(wait_main(s->pid, s->sfd, s->master));
+		s->code = exit_status(
+		    wait_main(s->pid, s->sfd, s->master, s->log.r >= 0 ? &s->log : NULL));
 	}
 }

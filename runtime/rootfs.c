@@ -13,6 +13,7 @@
  */
 #define _GNU_SOURCE
 #include "runtime/diyc.h"
+#include "runtime/storage.h"
 #include "netsetup/netsetup.h"
 #include "lib/util.h"
 

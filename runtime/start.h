@@ -16,6 +16,7 @@ struct start {
 	struct cg_plan cg;
 	struct net_plan net;
 	struct launch l;
+	struct log_pipe log; /* a detached run's output, stamped into its log (r -1: none) */
 	int lockfd, master, notify, sfd, syncfd, errfd;
 	sigset_t oldmask;
 	pid_t pid;

@@ -23,6 +23,7 @@
  */
 #define _GNU_SOURCE
 #include "runtime/diyc.h"
+#include "runtime/storage.h"
 #include "runtime/image.h"
 #include "runtime/start.h"
 #include "lib/util.h"
@@ -227,8 +228,9 @@ static int io_detach(struct start *s, struct dc_err *e)
 {
 	char logp[PATH_MAX];
 	fmt(logp, sizeof(logp), "%s/%s/log", G.state_dir, s->o->name);
-	s->l.log_fd = open(logp, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (s->l.log_fd < 0 || detach(s->o->name, &s->notify) < 0)
+	int file = open(logp, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (file < 0 || detach(s->o->name, &s->notify) < 0 ||
+	    log_pipe_open(&s->log, file, &s->l.log_fd) < 0)
 		return dc_fail(e, errno, "cannot detach");
 	s->st.supervisor = getpid();
 	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
@@ -266,6 +268,8 @@ static int do_io(struct start *s, struct dc_err *e)
 
 static void undo_io(struct start *s)
 {
+	fflush(NULL);
+	log_pump(s->log.r >= 0 ? &s->log : NULL); /* (a failed start: the caller shows it) */
 	tty_restore();
 	if (s->sfd >= 0)
 		close(s->sfd);
@@ -398,6 +402,7 @@ int run_container(const struct run_opts *o)
 	memset(&s, 0, sizeof(s));
 	s.o = o;
 	s.lockfd = s.master = s.notify = s.sfd = s.syncfd = s.errfd = -1;
+	s.log.r = -1;
 	s.cg.kill_idx = s.cg.v1_freezer_idx = -1;
 	s.l = (struct launch){.o = o,
 			      .f = &s.f,
@@ -441,7 +446,7 @@ int run_container(const struct run_opts *o)
 		dc_err_print(&e);
 		kill(s.pid, SIGKILL);
 	}
-	s.code = exit_status(wait_main(s.pid, s.sfd, s.master));
+	s.code = exit_status(wait_main(s.pid, s.sfd, s.master, s.log.r >= 0 ? &s.log : NULL));
 	if (!o->oci)
 		restart_loop(&s);
 	s.keep = !o->rm;

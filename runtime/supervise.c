@@ -66,18 +66,23 @@ static void copy(int from, int to, bool *open_)
  * Wait for the main process, forwarding signals and (with a terminal) copying
  * bytes both ways; reap every orphan handed to us on the way.
  */
-int wait_main(pid_t main_pid, int sfd, int master)
+int wait_main(pid_t main_pid, int sfd, int master, struct log_pipe *log)
 {
 	int status = 0;
 	bool done = false, in_open = master >= 0, out_open = master >= 0;
 	while (!done || out_open) {
-		struct pollfd p[3] = {{sfd, POLLIN, 0}, {-1, POLLIN, 0}, {-1, POLLIN, 0}};
+		struct pollfd p[4] = {{sfd, POLLIN, 0},
+				      {-1, POLLIN, 0},
+				      {-1, POLLIN, 0},
+				      {log ? log->r : -1, POLLIN, 0}};
 		if (master >= 0) {
 			p[1].fd = in_open ? STDIN_FILENO : -1;
 			p[2].fd = out_open ? master : -1;
 		}
-		if (poll(p, 3, done ? 50 : -1) < 0 && errno != EINTR)
+		if (poll(p, 4, done ? 50 : -1) < 0 && errno != EINTR)
 			break;
+		if (p[3].revents & POLLIN)
+			log_pump(log);
 		if (done && !(p[2].revents & (POLLIN | POLLHUP)))
 			break; /* drained */
 		if (p[1].revents & (POLLIN | POLLHUP))
@@ -103,6 +108,7 @@ int wait_main(pid_t main_pid, int sfd, int master)
 				}
 		}
 	}
+	log_pump(log); /* what it wrote last */
 	return status;
 }
 
@@ -146,10 +152,11 @@ int detach(const char *name, int *notify)
 		} else {
 			/* the supervisor's messages went to the log: show the caller e.msg */
 			char logp[PATH_MAX], buf[4096];
+			struct log_reader lr = {.bol = true};
 			fmt(logp, sizeof(logp), "%s/%s/log", G.state_dir, name);
 			ssize_t n = read_file(logp, buf, sizeof(buf));
-			if (n > 0 && write(STDERR_FILENO, buf, (size_t)n) < 0)
-				_exit(code);
+			if (n > 0)
+				log_copy(&lr, buf, (size_t)n, STDERR_FILENO);
 		}
 		_exit(code);
 	}

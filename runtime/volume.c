@@ -14,6 +14,7 @@
  */
 #define _GNU_SOURCE
 #include "runtime/diyc.h"
+#include "runtime/storage.h"
 #include "runtime/start.h"
 #include "lib/names.h"
 #include "lib/util.h"

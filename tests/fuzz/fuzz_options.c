@@ -5,6 +5,7 @@
 #include "netsetup/netconf.h"
 #include "lib/parse.h"
 #include "runtime/diyc.h"
+#include "runtime/storage.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

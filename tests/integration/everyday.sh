@@ -40,8 +40,9 @@ expect "--group-add names (image's /etc/group) and numbers" 0 'uid=1000 gid=0\(r
 dv run --rm "${P[@]}" --ulimit nofile=256:512 --ulimit nproc=100 e1 busybox sh -c 'ulimit -n; ulimit -Hn; ulimit -u'
 same "--ulimit nofile=256:512, nproc=100" "$(echo $out)" "256 512 100"
 hard=$(ulimit -Hn)
-if [ "$hard" != unlimited ]; then
-	big=$((hard * 4))
+nr_open=$(cat /proc/sys/fs/nr_open 2>/dev/null || echo 1048576)
+if [ "$hard" != unlimited ] && [ "$hard" -lt "$nr_open" ]; then
+	big=$((hard * 2 < nr_open ? hard * 2 : nr_open))
 	d run --rm "${P[@]}" --ulimit nofile=$big e1 busybox sh -c 'ulimit -Hn'
 	eff=$(awk '/^CapEff/ {print $2}' /proc/self/status)
 	if (( (16#$eff >> 24) & 1 )); then # CAP_SYS_RESOURCE
@@ -51,7 +52,7 @@ if [ "$hard" != unlimited ]; then
 			fail "--ulimit clamp" "out=$out err=$errout"
 	fi
 else
-	skip "--ulimit clamp" "this shell's hard nofile limit is unlimited"
+	skip "--ulimit above our own hard limit" "this shell's hard nofile limit ($hard) is already the kernel's most (fs.nr_open)"
 fi
 printf 'A=1\n# a comment\n\nB=two words\nFROMHOST\nUNSET_HERE_%s\n' $$ >"$T/env"
 FROMHOST=host-value dv run --rm "${P[@]}" --env-file "$T/env" -e C=3 e1 busybox env
@@ -102,6 +103,8 @@ assert "NetworkSettings" in c and "Degraded" in c and "RestartCount" in c' "$out
 	ok "inspect: config, state, mounts, cgroups, network, degraded" || fail "inspect" "$(cat "$T/py") $out"
 d logs --tail 2 i1
 same "logs --tail 2" "$(echo $out)" "line4 line5"
+d logs -t --tail 1 i1
+expect "logs -t: each line behind its time (RFC 3339, UTC)" 0 '^20[0-9]{2}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{9}Z line5$'
 d logs --tail 0 i1
 same "logs --tail 0: nothing" "$out" ""
 timeout 20 "$DIYC" logs -f i1 >"$T/follow" 2>&1
@@ -144,7 +147,7 @@ for tag in full nopid; do
 	d stats --no-stream c1
 	printf '%s\n' "$out" | grep -qE '^c1 +[0-9.]+% +[0-9.]+[kMG]?B / 67.1MB +[0-9.]+% .* 4$|^c1 +[0-9.]+% +[0-9.]+[kMG]?B / 67.1MB +[0-9.]+% .* [0-9]+$' &&
 		ok "[$tag] stats --no-stream: CPU, memory against the limit, pids" || fail "[$tag] stats" "$out $errout"
-	timeout 2.6 "$DIYC" stats c1 >"$T/stream" 2>&1
+	timeout 6 "$DIYC" stats c1 >"$T/stream" 2>&1 # (a table a second; TCG guests are slow)
 	[ "$(grep -c '^NAME' "$T/stream")" -ge 2 ] && ok "[$tag] stats streams (a table a second)" || fail "[$tag] stats stream" "$(cat "$T/stream")"
 	echo host-file >"$T/hf"
 	d cp "$T/hf" c1:/data/
@@ -160,8 +163,8 @@ for tag in full nopid; do
 	expect "[$tag]   ... it landed in the container's /tmp" 0 '^host-file$'
 	d cp "$T/hf" c1:/data/etc/added-$tag
 	[ ! -e /etc/added-$tag ] && ok "[$tag] cp through a symlinked directory (/data/etc -> /etc) writes the container's /etc" || { fail "[$tag] host /etc written"; rm -f /etc/added-$tag; }
-	d cp c1:/data/hostroot/etc/hostname "$T/hn-$tag"
-	[ "$(cat "$T/hn-$tag" 2>/dev/null)" != "$(hostname)" ] || [ "$tag" = nopid ] && ok "[$tag] cp out through /proc/1/root reads the container's file" || fail "[$tag] cp read the host" "$(cat "$T/hn-$tag")"
+	d cp c1:/data/hostroot/data/sub/f "$T/hn-$tag" # (no /data/sub/f on the host)
+	same "[$tag] cp out through /proc/1/root reads the container's file" "$(cat "$T/hn-$tag" 2>&1)" inside
 	d rm -f c1
 	nothing_of "[$tag] top, stats, cp" c1
 done
@@ -196,7 +199,7 @@ dv run "${P[@]}" -u 1000 --group-add nosuchgroup bad1 busybox true
 [ "$rc" = 125 ] && printf '%s\n' "$errout" | grep -q 'nosuchgroup' && ok "refused: an unknown --group-add name (found in the image)" || fail "group-add unknown" "rc=$rc $errout"
 d rm -f bad1 >/dev/null 2>&1
 for args in "inspect" "inspect nosuch" "inspect ../x" "wait" "wait nosuch" "rename a" "rename nosuch b" "top" "top nosuch" \
-	"stats nosuch" "stats --bogus" "cp a b" "cp nosuch:/x $T/y" "cp $T/hf nosuch:/x" "logs --tail x a" "logs --timestamps a" "logs -f" "ps --format table" "ps -x" "ps extra"; do
+	"stats nosuch" "stats --bogus" "cp a b" "cp nosuch:/x $T/y" "cp $T/hf nosuch:/x" "logs --tail x a" "logs --timestamps ../a" "logs -f" "ps --format table" "ps -x" "ps extra"; do
 	# shellcheck disable=SC2086
 	d $args
 	refused "$args: one line, 125"

@@ -48,8 +48,8 @@ for tag in full nopid; do
 	dv run --rm "${P[@]}" --tmpfs /scratch:size=1m,mode=700 v1 busybox sh -c 'grep " /scratch " /proc/mounts; stat -c %a /scratch'
 	expect "[$tag] --tmpfs with size and mode (noexec by default)" 0 'tmpfs /scratch tmpfs rw,nosuid,nodev,noexec,.*size=1024k'
 	printf '%s\n' "$out" | grep -qx 700 && ok "[$tag] --tmpfs mode=700" || fail "[$tag] tmpfs mode" "$out"
-	dv run --rm "${P[@]}" --mount type=tmpfs,dst=/t,tmpfs-size=2m --mount "type=bind,src=$T/src,dst=/b,readonly=true" v1 busybox sh -c 'grep -E " /t | /b " /proc/mounts'
-	expect "[$tag] --mount type=tmpfs and type=bind" 0 ' /b [^ ]+ ro,'
+	dv run --rm "${P[@]}" --mount type=tmpfs,dst=/t,tmpfs-size=2m --mount "src=$T/src,dst=/b,readonly=true,type=bind" v1 busybox sh -c 'grep -E " /t | /b " /proc/mounts'
+	expect "[$tag] --mount type=tmpfs, and type=bind given last" 0 ' /b [^ ]+ ro,'
 	dv run --rm "${P[@]}" --read-only v1 busybox sh -c 'touch /x 2>/dev/null && echo root-writable; touch /tmp/x /run/x && echo tmp-run-ok; grep " / " /proc/mounts'
 	expect "[$tag] --read-only: / read-only, /tmp and /run writable" 0 '^tmp-run-ok$'
 	printf '%s\n' "$out" | grep -q 'root-writable' && fail "[$tag] --read-only root writable" "$out" || ok "[$tag] --read-only: a write to / fails"
