@@ -137,21 +137,17 @@ bool port_clash(const struct port_map *a, const struct port_map *b)
 
 int net_ports_print(const char *root, const char *name, FILE *out)
 {
-	static struct lease l[4096];
+	struct net_info ni;
 	struct port_map m[64];
 	char ip[32];
-	int n = ipam_list(root, l, 4096);
-	for (int i = 0; i < n; i++) {
-		if (strcmp(l[i].name, name))
-			continue;
-		int k = ports_split(l[i].ports, m, 64);
-		for (int j = 0; j < k; j++)
-			for (unsigned p = 0; p <= m[j].h2 - m[j].h1; p++)
-				fprintf(out, "%u/%s -> %s:%u\n", m[j].c1 + p, m[j].proto,
-					ip4_str(m[j].hip, ip, sizeof(ip)), m[j].h1 + p);
-		return 1;
-	}
-	return 0;
+	if (!net_info(root, name, &ni))
+		return 0;
+	int k = ports_split(ni.ports, m, 64);
+	for (int j = 0; j < k; j++)
+		for (unsigned p = 0; p <= m[j].h2 - m[j].h1; p++)
+			fprintf(out, "%u/%s -> %s:%u\n", m[j].c1 + p, m[j].proto,
+				ip4_str(m[j].hip, ip, sizeof(ip)), m[j].h1 + p);
+	return 1;
 }
 
 int net_ports_rules(const char *list)

@@ -82,6 +82,8 @@ static void by_processes(const struct state *st, struct sample *s)
 	static pid_t pids[MAXP];
 	struct cg_plan plan;
 	char p[64], buf[1024];
+	if (s->cpu_s >= 0 && s->mem >= 0 && s->pids >= 0)
+		return; /* the cgroup gave all three: no walk over /proc */
 	cg_plan_from_state(st, &plan);
 	int n = cg_procs(&plan, pids, MAXP);
 	long tick = sysconf(_SC_CLK_TCK);
