@@ -24,9 +24,20 @@ OUT     ?= .
 # libkmod, libarchive, libcrypto and libcurl are opened with dlopen() on first use
 # (lib/kmodapi.c, runtime/archiveapi.c, runtime/imgapi.c): only their headers are
 # used at build time.
+# libcap, json-c, zlib and libseccomp are linked in from their static archives (in
+# the same -dev packages): each shared library costs every `diyc run` its mappings,
+# relocations and symbol lookups (docs/bench.md: about 1 ms and 250 KB of RSS for
+# the four).  libc and libmnl (Debian ships no libmnl.a) stay shared, so dlopen()
+# keeps working.  LINK=shared links all of them shared, as a distribution may prefer.
 PKGS     = libcap json-c libmnl zlib libseccomp
+STATIC_PKGS = libcap json-c zlib libseccomp
 DEPS_CFLAGS := $(shell pkg-config --cflags $(PKGS) libkmod libarchive libcurl libcrypto 2>/dev/null)
+ifeq ($(LINK),shared)
 DEPS_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lcap -ljson-c -lmnl -lz -lseccomp) -ldl
+else
+DEPS_LIBS   := -Wl,-Bstatic $(shell pkg-config --libs $(STATIC_PKGS) 2>/dev/null || echo -lcap -ljson-c -lz -lseccomp) \
+	-Wl,-Bdynamic $(shell pkg-config --libs libmnl 2>/dev/null || echo -lmnl) -ldl
+endif
 
 # -Wformat-truncation guesses differ with -O level; evidence strings are cut on purpose,
 # and paths go through fmt(), which reports truncation as an error.

@@ -18,28 +18,43 @@ done
 for b in diyc diyc-probe nsexec tests/tools/nons; do
 	[ -x "$b" ] || { echo "ci-qemu: build first (make)" >&2; exit 2; }
 done
-rows=() fails=0
-for p in "${profiles[@]}"; do
+# Guests boot JOBS at a time (default: the host's CPUs): a guest's suites run one
+# after the other and leave vCPUs idle (tests/qemu/guest-suite.sh prints how busy),
+# so two guests side by side finish the matrix sooner; each guest's time grows, and
+# the profiles' TIMEOUTs allow for that.  Each distinct initramfs is packed once.
+JOBS=${JOBS:-$(nproc)}
+rm -f "$B"/initrd-*.cpio.gz
+initrd_for() { # initrd_for NAME [MODROOT KVER]: packed once per matrix run
+	local f=$B/initrd-$1.cpio.gz
+	[ -s "$f" ] || qemu/initramfs.sh "$f" "${@:2}" >/dev/null || return 1
+	echo "$f"
+}
+prepare() ( # prepare PROFILE: the kernel and initramfs, as "KERNEL INITRD" in $B/PROFILE.boot
+	p=$1
+	. "qemu/$p.profile"
+	t0=$(date +%s)
+	case $KERNEL in
+	build)
+		# a profile may name its own source tarball and patches (docs/qemu.md)
+		kernel=$(KTAR=${KTAR:-} KPATCHES=${KPATCHES:-} qemu/build-kernel.sh "$FRAGMENT") || exit 3
+		initrd=$(initrd_for built) || exit 3 ;;
+	debian-cloud)
+		read -r kernel modroot kver < <(qemu/debian-kernel.sh) || exit 3
+		[ -n "${kver:-}" ] || exit 3
+		initrd=$(initrd_for "$kver" "$modroot" "$kver") || exit 3 ;;
+	*) echo "ci-qemu: $p: unknown KERNEL=$KERNEL" >&2; exit 3 ;;
+	esac
+	echo "$(( $(date +%s) - t0 ))" >"$B/$p.prep"
+	echo "$kernel $initrd" >"$B/$p.boot"
+)
+guest() { # guest PROFILE: boot it (once more after a TCG soft lockup); exit status in $B/PROFILE.rc
+	local p=$1 kernel initrd r
 	(
 		. "qemu/$p.profile"
-		t0=$(date +%s)
-		case $KERNEL in
-		build)
-			# a profile may name its own source tarball and patches (docs/qemu.md)
-			kernel=$(KTAR=${KTAR:-} KPATCHES=${KPATCHES:-} qemu/build-kernel.sh "$FRAGMENT") || exit 3
-			qemu/initramfs.sh "$B/initrd-built.cpio.gz" >/dev/null || exit 3
-			initrd=$B/initrd-built.cpio.gz ;;
-		debian-cloud)
-			read -r kernel modroot kver < <(qemu/debian-kernel.sh) || exit 3
-			[ -n "${kver:-}" ] || exit 3
-			qemu/initramfs.sh "$B/initrd-$kver.cpio.gz" "$modroot" "$kver" >/dev/null || exit 3
-			initrd=$B/initrd-$kver.cpio.gz ;;
-		*) echo "ci-qemu: $p: unknown KERNEL=$KERNEL" >&2; exit 3 ;;
-		esac
-		echo "$(( $(date +%s) - t0 ))" >"$B/$p.prep"
+		read -r kernel initrd <"$B/$p.boot"
 		echo "ci-qemu: booting $p ($DESCRIPTION)" >&2
 		rm -f "$B/$p.retried"
-		TIMEOUT=${TIMEOUT:-480} qemu/boot.sh "$kernel" "$initrd" "$B/$p" "ci.cgroup=$CGROUP ci.profile=$p"
+		TIMEOUT=${TIMEOUT:-900} qemu/boot.sh "$kernel" "$initrd" "$B/$p" "ci.cgroup=$CGROUP ci.profile=$p"
 		r=$?
 		# Seen once in many guests (2026-12-01): both vCPUs of a TCG guest stuck in the
 		# kernel ("soft lockup") until the timeout, before any test ran.  That is the
@@ -49,12 +64,30 @@ for p in "${profiles[@]}"; do
 			echo "ci-qemu: $p hung in the guest kernel (soft lockup under TCG): booting it once more" >&2
 			mv "$B/$p/console.log" "$B/$p/console.hung.log"
 			: >"$B/$p.retried"
-			TIMEOUT=${TIMEOUT:-480} qemu/boot.sh "$kernel" "$initrd" "$B/$p" "ci.cgroup=$CGROUP ci.profile=$p"
+			TIMEOUT=${TIMEOUT:-900} qemu/boot.sh "$kernel" "$initrd" "$B/$p" "ci.cgroup=$CGROUP ci.profile=$p"
 			r=$?
 		fi
-		exit $r
+		echo $r >"$B/$p.rc"
 	)
-	rc=$?
+}
+m0=$(date +%s)
+# every kernel first (a build uses every CPU; a guest beside it would only be slowed
+# into its timeouts), then the guests, JOBS at a time
+for p in "${profiles[@]}"; do
+	rm -f "$B/$p.rc" "$B/$p.boot" "$B/$p.prep"
+	prepare "$p" || echo $? >"$B/$p.rc"
+done
+running=0
+for p in "${profiles[@]}"; do
+	[ -e "$B/$p.rc" ] && continue # its kernel or initramfs failed
+	if [ "$running" -ge "$JOBS" ]; then wait -n; running=$((running - 1)); fi
+	guest "$p" &
+	running=$((running + 1))
+done
+wait
+rows=() fails=0
+for p in "${profiles[@]}"; do
+	rc=$(cat "$B/$p.rc" 2>/dev/null || echo 125)
 	r=$B/$p/results.tap
 	pass=$(grep -cE '^ok ' "$r" 2>/dev/null); failn=$(grep -cE '^not ok ' "$r" 2>/dev/null)
 	verdicts=$(python3 - "$r" <<'PY' 2>/dev/null
@@ -77,4 +110,11 @@ done
 echo
 printf '%-15s %-54s %5s %5s %8s %8s  %s\n' profile "probe verdicts" pass fail "prep s" "guest s" result
 printf '%s\n' "${rows[@]}"
+# where each guest's time went (tests/qemu/guest-suite.sh's "# guest-time" lines)
+echo
+for p in "${profiles[@]}"; do
+	sed -n 's/^# guest-time suite=\([a-z0-9]*\)\.sh seconds=\([0-9]*\) busy=\([0-9]*\) idle=\([0-9]*\).*/\1 \2s (busy \3, idle \4)/p' \
+		"$B/$p/results.tap" 2>/dev/null | paste -sd, | sed "s/^/$p: /; s/,/, /g"
+done
+echo "matrix: $(( $(date +%s) - m0 )) s wall, $JOBS guests at a time"
 [ $fails = 0 ]

@@ -123,6 +123,12 @@ int dc_facts_read(const struct dc_profile *p, struct dc_facts *f)
 	const char *ml = dc_fact_str(p, F_OV_LOWERS);
 	f->ov_max_lowers = ml && atoi(ml) >= 1 ? atoi(ml) : 500;
 	read_homes(p, f);
+	copy(f->generator, sizeof(f->generator), dc_fact_str(p, F_GENERATOR));
+	copy(f->release, sizeof(f->release), dc_fact_str(p, F_RELEASE));
+	copy(f->boot_id, sizeof(f->boot_id), dc_fact_str(p, F_BOOT_ID));
+	snprintf(path, sizeof(path), DC_FACT_NS, "mnt");
+	copy(f->ev_mnt, sizeof(f->ev_mnt), dc_profile_str(p, path, "evidence"));
+	copy(f->ev_overlay, sizeof(f->ev_overlay), dc_fact_evidence(p, F_OVERLAY));
 	if (!f->have_homes) {
 		strappend(f->missing, sizeof(f->missing), ", ", "cgroups.homes");
 		n++;

@@ -74,6 +74,10 @@ struct dc_facts {
 	struct cg_home homes[DC_CG_HOMES];
 	bool have_homes;
 	char missing[512]; /* the facts the profile lacks, "a.b, c.d" */
+	/* who made the profile, for which kernel and boot (a stale profile is probed
+	 * again), and the evidence the refusals quote */
+	char generator[48], release[128], boot_id[48];
+	char ev_mnt[256], ev_overlay[256];
 };
 
 /* Fill f from p. Returns how many facts p lacks (named in f->missing). */
@@ -84,5 +88,21 @@ void dc_facts_write_homes(struct dc_profile *p, const struct mountinfo *mi);
 /* The runtime's: the homes as a mountinfo (so the cgroup code reads one shape).
  * 0, or -1 when there are none or one is no longer a cgroup mount (then measure). */
 int dc_facts_homes_mountinfo(const struct dc_facts *f, struct mountinfo *mi);
+
+/* ---- factcache.c: the facts of a profile, kept beside it in binary ----
+ * PATH.facts holds the struct dc_facts read from PATH, keyed by PATH's identity
+ * (device, inode, size, times, owner) and by this build.  0 and f filled when the
+ * cache matches PATH as it is now; -1 otherwise (then read the JSON). */
+int dc_facts_cache_load(const char *path, struct dc_facts *f);
+/* The profile's identity before it is parsed, for dc_facts_cache_save. */
+struct dc_facts_key {
+	unsigned long long dev, ino, size, uid;
+	long long mtime_s, mtime_ns, ctime_s, ctime_ns;
+	char build[64];
+};
+int dc_facts_cache_key(const char *path, struct dc_facts_key *k);
+/* Write PATH.facts when PATH still has identity k (it was not replaced while it was
+ * parsed); quietly nothing when it cannot. */
+void dc_facts_cache_save(const char *path, const struct dc_facts_key *k, const struct dc_facts *f);
 
 #endif

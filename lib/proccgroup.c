@@ -37,7 +37,10 @@ static int parse_member(const char *line, size_t len, struct cg_member *e)
 
 int cg_membership_parse(const char *text, struct cg_membership *m)
 {
-	memset(m, 0, sizeof(*m));
+	/* not a memset of the 135 KB of lines: each counted line is written whole by
+	 * parse_member, and nothing past m->n is read (it was a third of diyc run's
+	 * instructions, and 33 pages touched) */
+	m->n = m->bad_lines = 0;
 	for (const char *s = text; s && *s;) {
 		const char *nl = strchr(s, '\n');
 		size_t len = nl ? (size_t)(nl - s) : strlen(s);

@@ -3,6 +3,7 @@
 #include "runtime/diyc.h"
 #include "runtime/storage.h"
 #include "runtime/image.h"
+#include "runtime/timing.h"
 #include "lib/names.h"
 #include "netsetup/netsetup.h"
 #include "lib/parse.h"
@@ -457,7 +458,9 @@ int cmd_run(int argc, char **argv)
 	o.env = calloc((size_t)DC_ENV_MAX + 1, sizeof(char *));
 	o.mounts = calloc(DC_MOUNTS_MAX, sizeof(struct run_mount));
 	int r = o.env && o.mounts ? parse(argc, argv, &o) : -1;
+	timing_mark("options");
 	r = r == 0 ? run_container(&o) : r > 0 ? 0 : EXIT_DIYC;
+	timing_report();
 	free(o.env);
 	free(o.mounts);
 	return r;

@@ -8,6 +8,7 @@
 #define _GNU_SOURCE
 #include "runtime/diyc.h"
 #include "runtime/oci.h"
+#include "runtime/timing.h"
 #include "lib/util.h"
 
 #include <errno.h>
@@ -195,6 +196,7 @@ static void child_exec(struct launch *l, int errfd)
 	char *const *argv = l->o->argv ? l->o->argv : sh;
 	if (l->o->oci)
 		oci_exec_when_started(l, errfd); /* returns once `start` opened the fifo */
+	timing_mark("exec");
 	int r = exec_command(l->init_fd, errfd, argv, env);
 	int errnum = errno;
 	if (r == -2) {
@@ -217,6 +219,7 @@ static void child_main(struct launch *l, int syncfd, int errfd)
 	for (int i = 0; container_steps[i].name; i++) {
 		if (container_steps[i].run(l, &e) < 0)
 			child_fail(errfd, EXIT_DIYC, e.msg);
+		timing_mark(container_steps[i].name);
 		if (failpoint_error(container_steps[i].name, &e) < 0)
 			child_fail(errfd, EXIT_DIYC, e.msg);
 		if (failpoint_armed(container_steps[i].name)) {

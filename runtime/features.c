@@ -20,36 +20,41 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-/* Whether a profile belongs to this boot of this kernel. */
-static bool stale(const struct dc_profile *p, struct dc_err *e)
+/* Whether a profile belongs to this boot of this kernel (from its facts). */
+static bool stale(const struct dc_facts *k, struct dc_err *e)
 {
 	char rel[128] = "", boot[64] = "";
 	read_line("/proc/sys/kernel/osrelease", rel, sizeof(rel));
 	read_line("/proc/sys/kernel/random/boot_id", boot, sizeof(boot));
-	const char *pr = dc_fact_str(p, F_RELEASE);
-	const char *pb = dc_fact_str(p, F_BOOT_ID);
-	const char *pg = dc_fact_str(p, F_GENERATOR);
 	/* another diyc measured other things, or named them otherwise */
-	if (!pg || strcmp(pg, "diyc-probe " DIYC_VERSION)) {
-		dc_fail(e, 0, "made by %s, this is diyc %s", pg ? pg : "an unknown probe",
-			DIYC_VERSION);
+	if (strcmp(k->generator, "diyc-probe " DIYC_VERSION)) {
+		dc_fail(e, 0, "made by %s, this is diyc %s",
+			k->generator[0] ? k->generator : "an unknown probe", DIYC_VERSION);
 		return true;
 	}
-	if (!pr || strcmp(pr, rel)) {
-		dc_fail(e, 0, "made for kernel %s, running %s", pr ? pr : "?", rel);
+	if (!k->release[0] || strcmp(k->release, rel)) {
+		dc_fail(e, 0, "made for kernel %s, running %s", k->release[0] ? k->release : "?",
+			rel);
 		return true;
 	}
-	if (!pb || strcmp(pb, boot)) {
+	if (!k->boot_id[0] || strcmp(k->boot_id, boot)) {
 		dc_fail(e, 0, "made before the last boot");
 		return true;
 	}
 	return false;
 }
 
+static bool stale_profile(const struct dc_profile *p, struct dc_err *e)
+{
+	static struct dc_facts k; /* 6 KB */
+	dc_facts_read(p, &k);
+	return stale(&k, e);
+}
+
 struct dc_profile *features_profile(const char *path, bool probe_if_stale, struct dc_err *e)
 {
 	struct dc_profile *p = dc_profile_load(path, e);
-	if (p && (!probe_if_stale || !stale(p, e)))
+	if (p && (!probe_if_stale || !stale_profile(p, e)))
 		return p;
 	if (!probe_if_stale)
 		return NULL;
@@ -85,8 +90,7 @@ void features_degrade(struct features *f, const char *fmt_, ...)
 }
 
 /* The namespaces: each missing one a degradation; none for mounts is a refusal. */
-static int decide_namespaces(const struct run_opts *o, const struct dc_profile *p,
-			     struct features *f, struct dc_err *e)
+static int decide_namespaces(const struct run_opts *o, struct features *f, struct dc_err *e)
 {
 	for (int i = 0; i < NS_COUNT; i++) {
 		if (i == NS_USER)
@@ -103,19 +107,16 @@ static int decide_namespaces(const struct run_opts *o, const struct dc_profile *
 			       "not offer (use --net host)");
 	if (o->net == NET_HOST)
 		f->ns[NS_NET] = false;
-	if (!f->ns[NS_MNT]) {
-		char key[64];
-		snprintf(key, sizeof(key), DC_FACT_NS, "mnt");
+	if (!f->ns[NS_MNT])
 		return dc_fail(e, 0,
 			       "this kernel gives diyc no mount namespace (%s): a container "
 			       "cannot have its own root filesystem",
-			       dc_profile_str(p, key, "evidence") ?: "no evidence");
-	}
+			       f->facts.ev_mnt[0] ? f->facts.ev_mnt : "no evidence");
 	return 0;
 }
 
 /* overlayfs: required; a module not loaded yet (partial) is loaded now (libkmod). */
-static int decide_overlay(const struct dc_profile *p, struct features *f, struct dc_err *e)
+static int decide_overlay(struct features *f, struct dc_err *e)
 {
 	enum dc_status ov = f->facts.overlay;
 	f->overlay = ov == DC_YES || ov == DC_PARTIAL;
@@ -129,7 +130,7 @@ static int decide_overlay(const struct dc_profile *p, struct features *f, struct
 		return dc_fail(e, 0,
 			       "overlayfs is not usable here (%s); diyc needs it for the "
 			       "container's root filesystem and does not copy images instead",
-			       dc_fact_evidence(p, F_OVERLAY) ?: "no evidence");
+			       f->facts.ev_overlay[0] ? f->facts.ev_overlay : "no evidence");
 	return 0;
 }
 
@@ -217,21 +218,40 @@ void features_clamp_rlimits(struct run_rlimit *r, int n, struct features *f, con
 	}
 }
 
+/*
+ * The facts of the profile at path: from its cache (lib/factcache.c) when it matches
+ * the profile and the profile is this boot's, else from the JSON (probing again when
+ * it is stale, unless the profile was named explicitly), then cached.  An explicit
+ * --profile (tests forcing degraded modes) is read as it is and never cached.
+ */
+static int facts_of(const char *path, bool explicit_, struct dc_facts *k, struct dc_err *e)
+{
+	struct dc_err ignore = {0};
+	if (!explicit_ && dc_facts_cache_load(path, k) == 0 && !stale(k, &ignore))
+		return 0;
+	struct dc_facts_key key;
+	bool keyed = !explicit_ && geteuid() == 0 && dc_facts_cache_key(path, &key) == 0;
+	struct dc_profile *p = features_profile(path, !explicit_, e);
+	if (!p)
+		return dc_context(e, "cannot use the kernel profile %s", path);
+	dc_facts_read(p, k);
+	dc_profile_free(p);
+	if (keyed)
+		dc_facts_cache_save(path, &key, k);
+	return 0;
+}
+
 int features_decide(const struct run_opts *o, struct features *f, struct dc_err *e)
 {
 	const char *path = o->profile ? o->profile : dc_default_profile();
 	memset(f, 0, sizeof(*f));
 	snprintf(f->profile_path, sizeof(f->profile_path), "%s", path);
-	/* An explicit --profile is used as it is (tests force degraded modes with it). */
-	struct dc_profile *p = features_profile(path, !o->profile, e);
-	if (!p)
-		return dc_context(e, "cannot use the kernel profile %s", path);
-	if (dc_facts_read(p, &f->facts) > 0)
+	if (facts_of(path, o->profile != NULL, &f->facts, e) < 0)
+		return -1;
+	if (f->facts.missing[0])
 		dc_info("the profile lacks %s (treated as unknown)", f->facts.missing);
-	int r = o->oci
-		    ? oci_decide(o, f, e)
-		    : (decide_namespaces(o, p, f, e) < 0 || decide_overlay(p, f, e) < 0 ? -1 : 0);
-	dc_profile_free(p);
+	int r = o->oci ? oci_decide(o, f, e)
+		       : (decide_namespaces(o, f, e) < 0 || decide_overlay(f, e) < 0 ? -1 : 0);
 	if (r < 0)
 		return -1;
 	decide_rest(f);

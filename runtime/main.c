@@ -1,6 +1,7 @@
 /* diyc: command dispatch and global options. */
 #define _GNU_SOURCE
 #include "runtime/diyc.h"
+#include "runtime/timing.h"
 #include "lib/util.h"
 #include "lib/version.h"
 
@@ -59,6 +60,7 @@ static void usage(FILE *f)
 int main(int argc, char **argv)
 {
 	int i = 1;
+	timing_init();
 	const char *env = getenv("DIYC_ROOT");
 	if (env && *env)
 		G.root = env;

@@ -26,6 +26,7 @@
 #include "runtime/storage.h"
 #include "runtime/image.h"
 #include "runtime/start.h"
+#include "runtime/timing.h"
 #include "lib/util.h"
 
 #include <errno.h>
@@ -391,8 +392,10 @@ static bool step_applies(const struct step *st, const struct run_opts *o)
 static void unwind(struct start *s, int done)
 {
 	while (done-- > 0)
-		if (start_steps[done].undo)
+		if (start_steps[done].undo) {
 			start_steps[done].undo(s);
+			timing_mark2("undo ", start_steps[done].name);
+		}
 }
 
 int run_container(const struct run_opts *o)
@@ -418,6 +421,7 @@ int run_container(const struct run_opts *o)
 		dc_err_print(&e);
 		return EXIT_DIYC;
 	}
+	timing_mark("features");
 	/* not dumpable: no container process may open our /proc files (selfexe.c); the
 	 * container process inherits this until its exec */
 	prctl(PR_SET_DUMPABLE, 0);
@@ -428,6 +432,7 @@ int run_container(const struct run_opts *o)
 			continue;
 		if ((failed = start_steps[i].run(&s, &e) < 0))
 			break; /* a step that fails undoes its own half */
+		timing_mark(start_steps[i].name);
 		failpoint(start_steps[i].name);
 		failed = failpoint_error(start_steps[i].name, &e) < 0; /* done, then failed */
 	}
@@ -447,6 +452,7 @@ int run_container(const struct run_opts *o)
 		kill(s.pid, SIGKILL);
 	}
 	s.code = exit_status(wait_main(s.pid, s.sfd, s.master, s.log.r >= 0 ? &s.log : NULL));
+	timing_mark("exited");
 	if (!o->oci)
 		restart_loop(&s);
 	s.keep = !o->rm;

@@ -69,6 +69,37 @@ d rm old1
 expect "  ... and removed" 0
 [ ! -e /run/diyc/old1 ] && ok "  ... completely" || fail "old1 left behind"
 
+# --- the facts cache beside a profile (lib/factcache.c): used only while the profile
+# is the one it was read from; an explicit --profile is read as it is, never cached
+python3 - "$T" <<'PY'
+import json, sys
+t = sys.argv[1]
+for v in ("no", "yes"):
+    p = json.load(open(t + "/full.json"))
+    p["hardening"]["no_new_privs"]["status"] = v
+    json.dump(p, open(t + "/fc-" + v + ".json", "w"))
+PY
+cp "$T/fc-no.json" "$T/fc.json"
+DIYC_PROFILE=$T/fc.json d run --rm fc busybox true
+case $errout in *"degraded: no no_new_privs"*) ok "a profile without no_new_privs: the run is degraded" ;;
+*) fail "no_new_privs degradation" "rc=$rc $errout" ;; esac
+[ -f "$T/fc.json.facts" ] && ok "its facts are cached beside it" || fail "no cache" "$(ls "$T")"
+DIYC_PROFILE=$T/fc.json d run --rm fc busybox true
+case $errout in *"degraded: no no_new_privs"*) ok "the second run reads the same facts (cached)" ;;
+*) fail "cached facts" "rc=$rc $errout" ;; esac
+cat "$T/fc-yes.json" >"$T/fc.json" # rewritten in place: same inode
+DIYC_PROFILE=$T/fc.json d run --rm fc busybox true
+case $errout in *"no no_new_privs"*) fail "a changed profile is read again" "$errout" ;;
+*) [ $rc = 0 ] && ok "a profile changed in place is read again, not its old cache" || fail "run" "$rc $errout" ;; esac
+cp "$T/fc-no.json" "$T/fc.new" && mv "$T/fc.new" "$T/fc.json" # replaced, as the probe does
+DIYC_PROFILE=$T/fc.json d run --rm fc busybox true
+case $errout in *"degraded: no no_new_privs"*) ok "a replaced profile is read again" ;;
+*) fail "replaced profile" "rc=$rc $errout" ;; esac
+d run --rm --profile "$T/fc-yes.json" fc busybox true
+[ $rc = 0 ] && [ ! -e "$T/fc-yes.json.facts" ] && ok "--profile FILE: read as it is, no cache written" ||
+	fail "--profile cache" "rc=$rc $(ls "$T")"
+gone fc "facts cache runs"
+
 # --- basics
 d run --rm t1 busybox echo hello
 expect "run --rm prints the command's output" 0 '^hello$'

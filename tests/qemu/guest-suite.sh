@@ -85,7 +85,13 @@ before=$(tests/leftovers.sh)
 suites="probe runtime net volumes everyday legacy44 oci"
 # the hostile-image and crash-injection suites where the degraded mode must hold
 [ "$prof" = legacy-4.4.74 ] && suites="$suites hostile crash"
+# where the guest's time goes: each suite's seconds and how busy the vCPUs were
+# (ci/qemu-matrix.sh shows these lines; /proc/stat counts in USER_HZ, 100 a second)
+cpu_ticks() { awk '/^cpu / {print $2 + $3 + $4 + $7 + $8 + $9, $5 + $6; exit}' /proc/stat; }
+read -r busy0 idle0 < <(cpu_ticks)
 for t in $suites; do
+	t0=$(date +%s)
+	read -r b0 i0 < <(cpu_ticks)
 	t=tests/integration/$t.sh
 	echo "# --- $t"
 	while IFS= read -r line; do
@@ -97,7 +103,11 @@ for t in $suites; do
 		esac
 	done < <(PROBE=./diyc-probe DIYC=./diyc DIYC_OCI=./diyc-oci NSEXEC=./nsexec NONS=./tests/tools/nons HOSTILE=./tests/tools/hostile \
 		NET_CONCURRENT=16 "$t" 2>&1)
+	read -r b1 i1 < <(cpu_ticks)
+	echo "# guest-time suite=${t##*/} seconds=$(($(date +%s) - t0)) busy=$(((b1 - b0) / 100)) idle=$(((i1 - i0) / 100))"
 done
+read -r busy1 idle1 < <(cpu_ticks)
+echo "# guest-time all busy=$(((busy1 - busy0) / 100)) idle=$(((idle1 - idle0) / 100))"
 
 # 3. nothing left: the host's leftover check (tests/leftovers.sh), before and after
 after=$(tests/leftovers.sh)
