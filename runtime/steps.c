@@ -400,9 +400,14 @@ static void unwind(struct start *s, int done)
 
 int run_container(const struct run_opts *o)
 {
-	static struct start s; /* large (paths); one start per process */
+	/* large (105 KB of paths); one start per process, so it is still the zeroed .bss
+	 * on the first call: a memset would only touch (and make resident) its 26 pages */
+	static struct start s;
+	static bool used;
 	struct dc_err e = {0};
-	memset(&s, 0, sizeof(s));
+	if (used)
+		memset(&s, 0, sizeof(s));
+	used = true;
 	s.o = o;
 	s.lockfd = s.master = s.notify = s.sfd = s.syncfd = s.errfd = -1;
 	s.log.r = -1;
