@@ -20,24 +20,24 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-/* Whether a profile belongs to this boot of this kernel (from its facts). */
-static bool stale(const struct dc_facts *k, struct dc_err *e)
+/* Whether a profile made by generator gen for kernel rel in boot boot ("" when the
+ * profile does not say) belongs to this boot of this kernel. */
+static bool stale(const char *gen, const char *rel, const char *boot, struct dc_err *e)
 {
-	char rel[128] = "", boot[64] = "";
-	read_line("/proc/sys/kernel/osrelease", rel, sizeof(rel));
-	read_line("/proc/sys/kernel/random/boot_id", boot, sizeof(boot));
+	char now_rel[128] = "", now_boot[64] = "";
+	read_line("/proc/sys/kernel/osrelease", now_rel, sizeof(now_rel));
+	read_line("/proc/sys/kernel/random/boot_id", now_boot, sizeof(now_boot));
 	/* another diyc measured other things, or named them otherwise */
-	if (strcmp(k->generator, "diyc-probe " DIYC_VERSION)) {
-		dc_fail(e, 0, "made by %s, this is diyc %s",
-			k->generator[0] ? k->generator : "an unknown probe", DIYC_VERSION);
+	if (strcmp(gen, "diyc-probe " DIYC_VERSION)) {
+		dc_fail(e, 0, "made by %s, this is diyc %s", gen[0] ? gen : "an unknown probe",
+			DIYC_VERSION);
 		return true;
 	}
-	if (!k->release[0] || strcmp(k->release, rel)) {
-		dc_fail(e, 0, "made for kernel %s, running %s", k->release[0] ? k->release : "?",
-			rel);
+	if (!rel[0] || strcmp(rel, now_rel)) {
+		dc_fail(e, 0, "made for kernel %s, running %s", rel[0] ? rel : "?", now_rel);
 		return true;
 	}
-	if (!k->boot_id[0] || strcmp(k->boot_id, boot)) {
+	if (!boot[0] || strcmp(boot, now_boot)) {
 		dc_fail(e, 0, "made before the last boot");
 		return true;
 	}
@@ -46,9 +46,8 @@ static bool stale(const struct dc_facts *k, struct dc_err *e)
 
 static bool stale_profile(const struct dc_profile *p, struct dc_err *e)
 {
-	static struct dc_facts k; /* 6 KB */
-	dc_facts_read(p, &k);
-	return stale(&k, e);
+	return stale(dc_fact_str(p, F_GENERATOR) ?: "", dc_fact_str(p, F_RELEASE) ?: "",
+		     dc_fact_str(p, F_BOOT_ID) ?: "", e);
 }
 
 struct dc_profile *features_profile(const char *path, bool probe_if_stale, struct dc_err *e)
@@ -227,7 +226,8 @@ void features_clamp_rlimits(struct run_rlimit *r, int n, struct features *f, con
 static int facts_of(const char *path, bool explicit_, struct dc_facts *k, struct dc_err *e)
 {
 	struct dc_err ignore = {0};
-	if (!explicit_ && dc_facts_cache_load(path, k) == 0 && !stale(k, &ignore))
+	if (!explicit_ && dc_facts_cache_load(path, k) == 0 &&
+	    !stale(k->generator, k->release, k->boot_id, &ignore))
 		return 0;
 	struct dc_facts_key key;
 	bool keyed = !explicit_ && geteuid() == 0 && dc_facts_cache_key(path, &key) == 0;

@@ -2,7 +2,7 @@
 """make bench, last step: build/bench/*.json -> docs/bench.md and docs/bench.png
 (gnuplot).  Every number in the page comes from this run; the prose around them
 is fixed and says what the numbers mean."""
-import json, os, platform, re, subprocess, sys, time
+import glob, json, os, platform, re, subprocess, sys, time
 
 B = "build/bench"
 
@@ -81,7 +81,7 @@ for name in list(bsteps) + [k for k in steps if k not in bsteps]:
 
 # the QEMU guests of the last make ci-qemu on this machine, when there was one
 qrows = []
-for info in sorted(__import__("glob").glob("build/ci-qemu/*/run.info")):
+for info in sorted(glob.glob("build/ci-qemu/*/run.info")):
     prof = info.split("/")[2]
     m = re.search(r"seconds=([\d.]+)", open(info).read())
     suites = []

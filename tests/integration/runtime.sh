@@ -98,6 +98,20 @@ case $errout in *"degraded: no no_new_privs"*) ok "a replaced profile is read ag
 d run --rm --profile "$T/fc-yes.json" fc busybox true
 [ $rc = 0 ] && [ ! -e "$T/fc-yes.json.facts" ] && ok "--profile FILE: read as it is, no cache written" ||
 	fail "--profile cache" "rc=$rc $(ls "$T")"
+# a profile of another boot is probed again (the same staleness check whether the
+# facts come from the JSON or from the cache), and only the new one is cached
+python3 -c '
+import json, sys
+p = json.load(open(sys.argv[1] + "/full.json"))
+p["kernel"]["boot_id"] = "00000000-0000-0000-0000-000000000000"
+json.dump(p, open(sys.argv[1] + "/st.json", "w"))' "$T"
+DIYC_PROFILE=$T/st.json d -v run --rm fc busybox true
+case $errout in *"probing the kernel: made before the last boot"*) [ $rc = 0 ] && ok "a profile of another boot is probed again" || fail "stale run" "rc=$rc" ;;
+*) fail "stale profile not probed again" "rc=$rc $errout" ;; esac
+same "  ... and rewritten with this boot's id" "$(jget "$T/st.json" 'd["kernel"]["boot_id"]')" "$(cat /proc/sys/kernel/random/boot_id)"
+DIYC_PROFILE=$T/st.json d -v run --rm fc busybox true
+case $errout in *"probing the kernel"*) fail "the new profile is probed again" "$errout" ;;
+*) [ -f "$T/st.json.facts" ] && ok "  ... then used, and its facts cached" || fail "no cache of the new profile" "$(ls "$T")" ;; esac
 gone fc "facts cache runs"
 
 # --- basics
