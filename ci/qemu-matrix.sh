@@ -54,19 +54,18 @@ guest() { # guest PROFILE: boot it (once more after a TCG soft lockup); exit sta
 		read -r kernel initrd <"$B/$p.boot"
 		echo "ci-qemu: booting $p ($DESCRIPTION)" >&2
 		rm -f "$B/$p.retried"
-		TIMEOUT=${TIMEOUT:-900} qemu/boot.sh "$kernel" "$initrd" "$B/$p" "ci.cgroup=$CGROUP ci.profile=$p"
-		r=$?
 		# Seen once in many guests (2026-12-01): both vCPUs of a TCG guest stuck in the
 		# kernel ("soft lockup") until the timeout, before any test ran.  That is the
 		# emulator, not a result: boot that guest once more, keep the hung console and
 		# say so in the table.  Any other failure, or a second hang, stands.
-		if [ $r = 124 ] && grep -q "soft lockup" "$B/$p/console.log" 2>/dev/null; then
+		for try in 1 2; do
+			TIMEOUT=${TIMEOUT:-900} qemu/boot.sh "$kernel" "$initrd" "$B/$p" "ci.cgroup=$CGROUP ci.profile=$p"
+			r=$?
+			[ $try = 1 ] && [ $r = 124 ] && grep -q "soft lockup" "$B/$p/console.log" 2>/dev/null || break
 			echo "ci-qemu: $p hung in the guest kernel (soft lockup under TCG): booting it once more" >&2
 			mv "$B/$p/console.log" "$B/$p/console.hung.log"
 			: >"$B/$p.retried"
-			TIMEOUT=${TIMEOUT:-900} qemu/boot.sh "$kernel" "$initrd" "$B/$p" "ci.cgroup=$CGROUP ci.profile=$p"
-			r=$?
-		fi
+		done
 		echo $r >"$B/$p.rc"
 	)
 }
@@ -77,8 +76,14 @@ for p in "${profiles[@]}"; do
 	rm -f "$B/$p.rc" "$B/$p.boot" "$B/$p.prep"
 	prepare "$p" || echo $? >"$B/$p.rc"
 done
+# the longest guests first (GUEST_S in a profile: its guest's seconds, measured two
+# at a time), so that a long one does not start last while the others are done
+order=()
+while read -r _ p; do order+=("$p"); done < <(for p in "${profiles[@]}"; do
+	echo "$(GUEST_S=0; . "qemu/$p.profile"; echo "$GUEST_S") $p"
+done | sort -s -k1,1nr)
 running=0
-for p in "${profiles[@]}"; do
+for p in "${order[@]}"; do
 	[ -e "$B/$p.rc" ] && continue # its kernel or initramfs failed
 	if [ "$running" -ge "$JOBS" ]; then wait -n; running=$((running - 1)); fi
 	guest "$p" &

@@ -47,22 +47,8 @@ static const char test_rules[] =
     "-I PREROUTING 1 -m addrtype --dst-type LOCAL -j DIYC-PROBE-DNAT\n"
     "COMMIT\n";
 
-enum { NFT, LEGACY, NBACKENDS };
-
-struct backend {
-	const char *name;   /* profile key suffix, and the -nft / -legacy of the binaries */
-	const char *module; /* its kernel side: not tested while only loadable */
-	char ipt[PATH_MAX], restore[PATH_MAX];
-	bool found, test;
-};
-
-struct ipt_result {
-	int rc[NBACKENDS]; /* exit status, -1 died, -2 not started */
-	char err[NBACKENDS][300];
-};
-
 /* iptables-NAME-restore, or the plain iptables-restore when it is that backend. */
-static void find_backend(struct backend *b, const char *plain_variant)
+static void find_backend(struct ipt_backend *b, const char *plain_variant)
 {
 	char name[64];
 	snprintf(name, sizeof(name), "iptables-%s-restore", b->name);
@@ -89,29 +75,33 @@ static const char *plain_variant(char *path, size_t len)
 	return NULL;
 }
 
-/* In the child: a private network namespace, both backends at once, their stderr. */
-static void child_ipt(void *out, void *arg)
+void ipt_not_run(const struct ipt_plan *p, struct ipt_result *r, const char *why)
 {
-	struct ipt_result *r = out;
-	struct backend *b = arg;
-	struct spawned s[NBACKENDS];
-	for (int i = 0; i < NBACKENDS; i++)
+	(void)p;
+	for (int i = 0; i < IPT_NBACKENDS; i++) {
 		r->rc[i] = -2;
-	if (unshare(CLONE_NEWNET) < 0) {
-		for (int i = 0; i < NBACKENDS; i++)
-			snprintf(r->err[i], sizeof(r->err[i]), "unshare(CLONE_NEWNET)=%s",
-				 errno_name(errno));
-		return;
+		snprintf(r->err[i], sizeof(r->err[i]), "%s", why);
 	}
-	for (int i = 0; i < NBACKENDS; i++) {
-		char *argv[] = {b[i].restore, "--noflush", "-w", NULL};
-		int e = b[i].test ? spawn_start(argv, test_rules, &s[i]) : -ENOENT;
-		if (b[i].test && e < 0)
-			snprintf(r->err[i], sizeof(r->err[i]), "%s: %s", b[i].restore,
-				 strerror(-e));
+}
+
+/* In the test process, already in its private network namespace: both backends at once. */
+void ipt_start(const struct ipt_plan *p, struct ipt_result *r, struct spawned *s)
+{
+	for (int i = 0; i < IPT_NBACKENDS; i++) {
+		const struct ipt_backend *b = &p->b[i];
+		char *argv[] = {(char *)b->restore, "--noflush", "-w", NULL};
+		int e = b->test ? spawn_start(argv, test_rules, &s[i]) : -ENOENT;
+		if (b->test && e < 0)
+			snprintf(r->err[i], sizeof(r->err[i]), "%s: %s", b->restore, strerror(-e));
 		r->rc[i] = e < 0 ? -2 : -1;
 	}
-	for (int i = 0; i < NBACKENDS; i++) {
+}
+
+/* Their exit status and the line of stderr that says why. */
+void ipt_collect(const struct ipt_plan *p, struct ipt_result *r, struct spawned *s)
+{
+	(void)p;
+	for (int i = 0; i < IPT_NBACKENDS; i++) {
 		char text[2048];
 		if (r->rc[i] == -2)
 			continue;
@@ -120,7 +110,7 @@ static void child_ipt(void *out, void *arg)
 	}
 }
 
-static void backend_check(struct probe_ctx *c, const struct backend *b, int rc, const char *err,
+static void backend_check(struct probe_ctx *c, const struct ipt_backend *b, int rc, const char *err,
 			  bool ran, const char *why)
 {
 	struct dc_check k;
@@ -157,17 +147,17 @@ static void backend_check(struct probe_ctx *c, const struct backend *b, int rc, 
 }
 
 /* The backend diyc uses: the system default when it works, else any that works. */
-static int choose(const struct backend *b, const int *rc, const char *dflt, bool ran)
+static int choose(const struct ipt_backend *b, const int *rc, const char *dflt, bool ran)
 {
 	int pick = -1;
-	for (int i = 0; i < NBACKENDS; i++)
+	for (int i = 0; i < IPT_NBACKENDS; i++)
 		if (ran && b[i].test && rc[i] == 0 &&
 		    (pick < 0 || (dflt && !strcmp(dflt, b[i].name))))
 			pick = i;
 	return pick;
 }
 
-static void nat_check(struct probe_ctx *c, const struct backend *b, int pick, bool all_known)
+static void nat_check(struct probe_ctx *c, const struct ipt_backend *b, int pick, bool all_known)
 {
 	struct dc_check k;
 	dc_check_init(&k, c->live ? "syscall" : "config", NULL);
@@ -180,7 +170,7 @@ static void nat_check(struct probe_ctx *c, const struct backend *b, int pick, bo
 		k.status = k.usable = DC_NO;
 		dc_check_evidence(&k, "no iptables backend programs this kernel");
 		dc_check_hint(&k, "%s",
-			      b[NFT].found || b[LEGACY].found
+			      b[IPT_NFT].found || b[IPT_LEGACY].found
 				  ? "the kernel lacks the NAT support both iptables "
 				    "backends need (CONFIG_NF_NAT, IP_NF_NAT or NFT_NAT)"
 				  : "install iptables (make deps)");
@@ -191,37 +181,39 @@ static void nat_check(struct probe_ctx *c, const struct backend *b, int pick, bo
 	dc_profile_add_check(c->prof, "network.iptables_nat", &k);
 }
 
-void probe_iptables(struct probe_ctx *c)
+/* In the parent: which binaries exist, and which of them to try. */
+void ipt_plan(struct probe_ctx *c, struct ipt_plan *p)
 {
-	struct backend b[NBACKENDS] = {{.name = "nft", .module = "nf_tables"},
-				       {.name = "legacy", .module = "iptable_nat"}};
-	struct ipt_result r;
-	char plain[PATH_MAX] = "";
-	struct dc_err e = {0};
-	const char *why = e.msg;
-	const char *dflt = c->live ? plain_variant(plain, sizeof(plain)) : NULL;
-	bool any = false, ran = false;
-
-	memset(&r, 0, sizeof(r));
-	for (int i = 0; c->live && i < NBACKENDS; i++) {
-		find_backend(&b[i], dflt);
+	memset(p, 0, sizeof(*p));
+	p->b[IPT_NFT] = (struct ipt_backend){.name = "nft", .module = "nf_tables"};
+	p->b[IPT_LEGACY] = (struct ipt_backend){.name = "legacy", .module = "iptable_nat"};
+	p->dflt = c->live ? plain_variant(p->plain, sizeof(p->plain)) : NULL;
+	for (int i = 0; c->live && i < IPT_NBACKENDS; i++) {
+		struct ipt_backend *b = &p->b[i];
+		find_backend(b, p->dflt);
 		/* a backend whose kernel side is a module nobody loaded is not loaded for it */
-		b[i].test = b[i].found && strcmp(module_state(c, b[i].module), "loadable");
-		any |= b[i].test;
+		b->test = b->found && strcmp(module_state(c, b->module), "loadable");
+		p->any |= b->test;
 	}
-	if (any)
-		ran = run_child_buf(child_ipt, b, &r, sizeof(r), 10, &e) == 0;
-	for (int i = 0; i < NBACKENDS; i++)
-		backend_check(c, &b[i], r.rc[i], r.err[i], ran, why);
+}
 
-	int pick = choose(b, r.rc, dflt, ran);
+/* In the parent: the verdicts.  RAN: the test process reported (else WHY says why). */
+void ipt_report(struct probe_ctx *c, const struct ipt_plan *p, const struct ipt_result *r, bool ran,
+		const char *why)
+{
+	const struct ipt_backend *b = p->b;
+	ran = ran && p->any;
+	for (int i = 0; i < IPT_NBACKENDS; i++)
+		backend_check(c, &b[i], r->rc[i], r->err[i], ran, why);
+
+	int pick = choose(b, r->rc, p->dflt, ran);
 	/* every backend either missing or run: the verdict "none" is measured, not guessed */
-	bool all_known = c->live && (!b[NFT].found || (ran && b[NFT].test)) &&
-			 (!b[LEGACY].found || (ran && b[LEGACY].test));
+	bool all_known = c->live && (!b[IPT_NFT].found || (ran && b[IPT_NFT].test)) &&
+			 (!b[IPT_LEGACY].found || (ran && b[IPT_LEGACY].test));
 	const char *usable = NULL;
 	if (all_known || pick >= 0) {
-		bool n = ran && b[NFT].test && r.rc[NFT] == 0;
-		bool l = ran && b[LEGACY].test && r.rc[LEGACY] == 0;
+		bool n = ran && b[IPT_NFT].test && r->rc[IPT_NFT] == 0;
+		bool l = ran && b[IPT_LEGACY].test && r->rc[IPT_LEGACY] == 0;
 		usable = n && l ? "both" : n ? "nft" : l ? "legacy" : "none";
 	}
 	dc_profile_set_str(c->prof, "network", "iptables_usable", usable);

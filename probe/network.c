@@ -2,8 +2,8 @@
  * Network: veth and bridge creation through rtnetlink (and which request puts a
  * veth on a bridge), the iptables backends (probe/iptables.c) and
  * net.ipv4.ip_forward.  The
- * interfaces are created inside a throw-away network namespace that dies
- * with the test process, so nothing can remain on the host.
+ * interfaces are created and the rules written inside one throw-away network
+ * namespace that dies with the test process, so nothing can remain on the host.
  */
 #define _GNU_SOURCE
 #include "probe/probe.h"
@@ -35,14 +35,11 @@ struct net_test {
  * onestep is the request diyc run makes (a veth created with IFLA_MASTER naming the
  * bridge, up); 4.4 answers it EOPNOTSUPP while create-then-enslave (master) works.
  */
-static int child_net(struct child_result *res, void *arg)
+static int link_tests(struct child_result *res, const struct net_test *t)
 {
-	struct net_test *t = arg;
 	struct mnl_socket *nl;
 	int r;
 
-	if (unshare(CLONE_NEWNET) < 0)
-		return child_fail(res, "unshare(CLONE_NEWNET)", errno);
 	nl = rtnl_open();
 	if (!nl)
 		return child_fail(res, "rtnetlink socket", errno);
@@ -68,8 +65,42 @@ static int child_net(struct child_result *res, void *arg)
 			  r ? errno_name(r) : "OK");
 	}
 	rtnl_close(nl);
-
 	return 0;
+}
+
+/* What the area's one test process is given, and what it sends back. */
+struct net_job {
+	struct net_test links;
+	const struct ipt_plan *ipt;
+};
+struct net_out {
+	struct child_result links;
+	struct ipt_result ipt;
+};
+
+/*
+ * The test process: one private network namespace for every network test (a new
+ * one costs milliseconds).  The iptables backends start first and program it while
+ * the links are created; the iptables rules name no link, so neither disturbs the
+ * other.
+ */
+static void child_net(void *out, void *arg)
+{
+	struct net_out *o = out;
+	const struct net_job *j = arg;
+	struct spawned s[IPT_NBACKENDS];
+
+	if (unshare(CLONE_NEWNET) < 0) {
+		int err = errno;
+		char why[64];
+		snprintf(why, sizeof(why), "unshare(CLONE_NEWNET)=%s", errno_name(err));
+		o->links.err = child_fail(&o->links, "unshare(CLONE_NEWNET)", err);
+		ipt_not_run(j->ipt, &o->ipt, why);
+		return;
+	}
+	ipt_start(j->ipt, &o->ipt, s);
+	o->links.err = link_tests(&o->links, &j->links);
+	ipt_collect(j->ipt, &o->ipt, s);
 }
 
 /* "OK", an errno name, or NULL when the item was not tested. */
@@ -166,10 +197,12 @@ static void veth_on_bridge_check(struct probe_ctx *c, const char *detail, bool r
 
 void probe_network(struct probe_ctx *c)
 {
-	struct net_test t = {0};
-	struct child_result res = {0};
+	struct ipt_plan plan;
+	struct net_job job = {.ipt = &plan};
+	struct net_out o;
+	struct dc_err e = {0};
 	char fail[256] = "", v[32];
-	bool ran = false;
+	bool ran = false, reported = false;
 	long fwd;
 
 	if (c->load_modules) {
@@ -179,24 +212,29 @@ void probe_network(struct probe_ctx *c)
 				module_load(c, mods[i]);
 	}
 	/* Test only what will not autoload a module behind the user's back. */
-	t.veth = strcmp(module_state(c, "veth"), "loadable") != 0;
-	t.bridge = strcmp(module_state(c, "bridge"), "loadable") != 0;
+	job.links.veth = strcmp(module_state(c, "veth"), "loadable") != 0;
+	job.links.bridge = strcmp(module_state(c, "bridge"), "loadable") != 0;
+	/* iptables: each backend tried for real (probe/iptables.c) */
+	ipt_plan(c, &plan);
+	memset(&o, 0, sizeof(o));
 	if (c->live) {
-		if (run_child(child_net, &t, &res, 5) < 0)
-			snprintf(fail, sizeof(fail), "%s", res.detail);
-		else if (res.err)
-			snprintf(fail, sizeof(fail), "%s=%s", res.step, errno_name(res.err));
+		reported = run_child_buf(child_net, &job, &o, sizeof(o), 10, &e) == 0;
+		if (!reported) {
+			memset(&o, 0, sizeof(o)); /* a part may have arrived */
+			snprintf(fail, sizeof(fail), "%s", e.msg);
+		} else if (o.links.err)
+			snprintf(fail, sizeof(fail), "%s=%s", o.links.step,
+				 errno_name(o.links.err));
 		else
 			ran = true;
 	}
-	link_check(c, "veth", "veth", "VETH", res.detail, ran, fail[0] ? fail : NULL);
-	link_check(c, "bridge", "bridge", "BRIDGE", res.detail, ran, fail[0] ? fail : NULL);
-	if (ran && result(res.detail, "master", v, sizeof(v)))
+	const char *detail = o.links.detail;
+	link_check(c, "veth", "veth", "VETH", detail, ran, fail[0] ? fail : NULL);
+	link_check(c, "bridge", "bridge", "BRIDGE", detail, ran, fail[0] ? fail : NULL);
+	if (ran && result(detail, "master", v, sizeof(v)))
 		dc_profile_set_str(c->prof, "network", "veth_enslaved_to_bridge", v);
-	veth_on_bridge_check(c, res.detail, ran);
-
-	/* iptables: each backend tried for real (probe/iptables.c) */
-	probe_iptables(c);
+	veth_on_bridge_check(c, detail, ran);
+	ipt_report(c, &plan, &o.ipt, reported, e.msg);
 
 	struct dc_check k;
 	dc_check_init(&k, "procfs", NULL);

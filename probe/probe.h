@@ -2,8 +2,11 @@
 #ifndef DIYC_PROBE_H
 #define DIYC_PROBE_H
 
+#include <limits.h>
 #include <stdbool.h>
 #include <sys/types.h>
+
+#include "lib/spawn.h"
 
 #include "probe/kconfig.h"
 #include "lib/mountinfo.h"
@@ -83,8 +86,40 @@ void probe_namespaces(struct probe_ctx *c);
 void probe_cgroups(struct probe_ctx *c);
 void probe_overlay(struct probe_ctx *c);
 void probe_network(struct probe_ctx *c);
-/* Part of the network area: which iptables backend programs this kernel. */
-void probe_iptables(struct probe_ctx *c);
+/*
+ * Part of the network area: which iptables backend programs this kernel
+ * (probe/iptables.c).  The parent plans (finds the binaries, decides what to try),
+ * the network area's test process runs the plan inside its throw-away network
+ * namespace (start, then collect, so the link tests run meanwhile), and the parent
+ * writes the verdicts.
+ */
+enum { IPT_NFT, IPT_LEGACY, IPT_NBACKENDS };
+struct ipt_backend {
+	const char *name;   /* profile key suffix, and the -nft / -legacy of the binaries */
+	const char *module; /* its kernel side: not tested while only loadable */
+	char ipt[PATH_MAX], restore[PATH_MAX];
+	bool found, test;
+};
+struct ipt_plan {
+	struct ipt_backend b[IPT_NBACKENDS];
+	char plain[PATH_MAX]; /* the system's `iptables` */
+	const char *dflt;     /* what it is: "nft", "legacy" or NULL */
+	bool any;	      /* some backend is to be tried */
+};
+/* Sent back by the test process. */
+struct ipt_result {
+	int rc[IPT_NBACKENDS]; /* exit status, -1 died, -2 not started */
+	char err[IPT_NBACKENDS][300];
+};
+void ipt_plan(struct probe_ctx *c, struct ipt_plan *p);
+/* In the test process, inside its network namespace: start every backend to try. */
+void ipt_start(const struct ipt_plan *p, struct ipt_result *r, struct spawned *s);
+/* ...and wait for them. */
+void ipt_collect(const struct ipt_plan *p, struct ipt_result *r, struct spawned *s);
+/* When the test process could not run at all: each backend to try fails with WHY. */
+void ipt_not_run(const struct ipt_plan *p, struct ipt_result *r, const char *why);
+void ipt_report(struct probe_ctx *c, const struct ipt_plan *p, const struct ipt_result *r, bool ran,
+		const char *why);
 void probe_hardening(struct probe_ctx *c);
 /* Fills "summary"; returns the exit code (0 all required usable, 1 something missing). */
 int probe_summary(struct probe_ctx *c);

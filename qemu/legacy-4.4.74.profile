@@ -8,3 +8,5 @@ CGROUP=v1
 # the longest guest (the hostile and crash suites run here too): its own time limit
 TIMEOUT=1200
 EXPECT="namespaces.pid=no namespaces.uts=no namespaces.mnt=yes namespaces.net=yes namespaces.ipc=yes cgroups.mode=legacy overlay.mount=yes"
+# its guest's seconds in the last make ci-qemu (two guests at a time): the longest boot first
+GUEST_S=360

@@ -164,7 +164,13 @@ struct cg_layout {
 static int layout_load(const struct features *f, struct cg_layout *L, struct dc_err *e)
 {
 	char buf[8192];
-	memset(L, 0, sizeof(*L));
+	/* not a memset of the whole: own holds 135 KB of lines, which cg_membership_parse
+	 * writes only as far as it counts (the memset was a third of diyc run's
+	 * instructions and 33 stack pages); the parsers set mi and own themselves */
+	L->mi = (struct mountinfo){0};
+	L->own.n = L->own.bad_lines = 0;
+	L->v2 = NULL;
+	L->v2parent[0] = L->v2ctrls[0] = '\0';
 	/* the homes the probe measured, each re-checked with a statfs; else measure */
 	if (dc_facts_homes_mountinfo(&f->facts, &L->mi) < 0) {
 		if (f->facts.have_homes)

@@ -43,11 +43,29 @@
 #include <time.h>
 #include <unistd.h>
 
+/*
+ * UTC, computed by hand: glibc's gmtime_r (and strftime) load /etc/localtime on first
+ * use (for leap seconds and tzname), a file read on every start for a string that
+ * shows no zone.  The date from the day number: the proleptic Gregorian calendar
+ * counted in 400-year eras of 146097 days, years starting on March 1st so that the
+ * leap day ends a year.
+ */
 void now_iso(char *out, size_t len)
 {
-	time_t t = time(NULL);
-	struct tm tm;
-	strftime(out, len, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &tm));
+	long long t = (long long)time(NULL);
+	long long days = t / 86400, sec = t % 86400;
+	if (sec < 0)
+		sec += 86400, days--;
+	long long z = days + 719468; /* days since 0000-03-01 */
+	long long era = (z >= 0 ? z : z - 146096) / 146097;
+	long long doe = z - era * 146097;				       /* [0, 146096] */
+	long long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365; /* [0, 399] */
+	long long doy = doe - (365 * yoe + yoe / 4 - yoe / 100);	       /* [0, 365] */
+	long long mp = (5 * doy + 2) / 153;				       /* March = 0 */
+	long long d = doy - (153 * mp + 2) / 5 + 1, m = mp < 10 ? mp + 3 : mp - 9;
+	long long y = yoe + era * 400 + (m <= 2);
+	snprintf(out, len, "%04lld-%02lld-%02lldT%02lld:%02lld:%02lldZ", y, m, d, sec / 3600,
+		 sec / 60 % 60, sec % 60);
 }
 
 /* ---- state: /run/diyc/NAME, locked, state.json "creating" ---- */

@@ -83,8 +83,11 @@ d ps -aq
 d ps -a --format json
 python3 -c 'import json,sys; a={c["Name"]: c for c in json.loads(sys.argv[1])}; g=a[sys.argv[2]]; n=a["named1"]
 assert g["State"]=="running" and g["Running"] and g["Pid"]>0 and g["Image"]=="busybox" and g["Command"]=="sleep 60"
-assert n["State"]=="exited" and not n["Running"] and n["ExitCode"] in (137,143) and isinstance(n["Namespaces"],list)' "$out" "$gen" 2>"$T/py" &&
-	ok "ps --format json: Name, State, Running, Pid, ExitCode, Image, Command, Namespaces" || fail "ps json" "$(cat "$T/py") $out"
+assert n["State"]=="exited" and not n["Running"] and n["ExitCode"] in (137,143) and isinstance(n["Namespaces"],list)
+import datetime; utc = datetime.timezone.utc  # Created: UTC, within the last ten minutes
+c = datetime.datetime.strptime(g["Created"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=utc)
+assert 0 <= (datetime.datetime.now(utc) - c).total_seconds() < 600, g["Created"]' "$out" "$gen" 2>"$T/py" &&
+	ok "ps --format json: Name, State, Running, Pid, ExitCode, Image, Command, Namespaces, Created" || fail "ps json" "$(cat "$T/py") $out"
 d rename named1 named2
 expect "rename a stopped container" 0
 d ps -aq

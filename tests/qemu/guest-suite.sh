@@ -89,12 +89,24 @@ suites="probe runtime net volumes everyday legacy44 oci"
 # (ci/qemu-matrix.sh shows these lines; /proc/stat counts in USER_HZ, 100 a second)
 cpu_ticks() { awk '/^cpu / {print $2 + $3 + $4 + $7 + $8 + $9, $5 + $6; exit}' /proc/stat; }
 read -r busy0 idle0 < <(cpu_ticks)
+# the tests that took longest: the time from the previous test's line to this one
+# (µs from $EPOCHREALTIME in bash arithmetic: no process per line)
+slowest() {
+	local now=${EPOCHREALTIME/./} d
+	d=$(((now - last) / 100000))
+	slow+=("$((d / 10)).$((d % 10)) s: $1")
+	last=$now
+}
 for t in $suites; do
 	t0=$(date +%s)
 	read -r b0 i0 < <(cpu_ticks)
 	t=tests/integration/$t.sh
 	echo "# --- $t"
+	slow=() last=${EPOCHREALTIME/./}
 	while IFS= read -r line; do
+		case $line in
+		"ok "* | "not ok "*) slowest "$line" ;;
+		esac
 		case $line in
 		"ok "*) ok "${line#ok +([0-9]) - }" ;;
 		"not ok "*) fail "${line#not ok +([0-9]) - }" ;;
@@ -104,6 +116,7 @@ for t in $suites; do
 	done < <(PROBE=./diyc-probe DIYC=./diyc DIYC_OCI=./diyc-oci NSEXEC=./nsexec NONS=./tests/tools/nons HOSTILE=./tests/tools/hostile \
 		NET_CONCURRENT=16 "$t" 2>&1)
 	read -r b1 i1 < <(cpu_ticks)
+	printf '%s\n' "${slow[@]}" | sort -rn | head -5 | sed "s|^|# guest-slow suite=${t##*/} |"
 	echo "# guest-time suite=${t##*/} seconds=$(($(date +%s) - t0)) busy=$(((b1 - b0) / 100)) idle=$(((i1 - i0) / 100))"
 done
 read -r busy1 idle1 < <(cpu_ticks)
