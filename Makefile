@@ -66,7 +66,7 @@ DEB_PKGS = build-essential pkg-config libcap-dev libkmod-dev libcmocka-dev libjs
 	libmnl-dev zlib1g-dev libarchive-dev kmod iproute2 iptables busybox-static python3 hyperfine \
 	qemu-system-x86 linux-source-6.1 flex bison libelf-dev bc libssl-dev cpio runc bubblewrap crun time clang valgrind gnuplot-nox \
 	libseccomp-dev podman conmon containerd containernetworking-plugins \
-	libcurl4-openssl-dev skopeo umoci buildah docker-registry zstd debootstrap dnsmasq-base
+	libcurl4-openssl-dev skopeo umoci buildah docker-registry zstd debootstrap dnsmasq-base jq
 
 DIYC_ROOT ?= /var/lib/diyc
 

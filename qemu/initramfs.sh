@@ -32,6 +32,9 @@ copy() {
 copy /bin/bash /usr/bin/python3.11 /usr/lib/x86_64-linux-gnu/libkmod.so.2
 # script(1): the hostile suite's TIOCSTI test needs a terminal
 copy /usr/bin/script
+# jq: tests/lib.sh's jget answers plain lookups with it (a few ms; python3 takes 0.4 s
+# to start under TCG)
+copy /usr/bin/jq
 # the networking tests' host tools: iproute2 (netns) and iptables, both backends as
 # Debian installs them (iptables-nft-* and iptables-legacy-* in /usr/sbin), the plain
 # names pointing at nf_tables as Debian's default does; the probe picks what works

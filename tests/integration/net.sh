@@ -25,18 +25,28 @@ fi
 d() { out=$("$DIYC" "$@" 2>"$T/err"); rc=$?; errout=$(grep -v 'warning: degraded' "$T/err"); }
 # the host name container NAME sees: its own, or the host's on a kernel without UTS ns
 host=$(hostname)
-cname() { if [ "$(jget "$T/full.json" 'd["namespaces"]["uts"]["status"]')" = yes ]; then echo "$1"; else echo "$host"; fi; }
+uts=$(jget "$T/full.json" 'd["namespaces"]["uts"]["status"]')
+cname() { if [ "$uts" = yes ]; then echo "$1"; else echo "$host"; fi; }
 # rules and user chains (an empty table appears once iptables has touched it: ignored)
-# fetch URL: the body, retrying for up to 5 s while the server starts
-fetch() { python3 -c '
-import sys, time, urllib.request
-for i in range(50):
-    try:
-        print(urllib.request.urlopen(sys.argv[1], timeout=5).read().decode().strip()); break
-    except OSError as e:
-        err = e; time.sleep(0.1)
-else:
-    print("fetch failed:", err)' "$1" 2>&1; }
+# fetch http://HOST:PORT/PATH: the body, retrying for up to 5 s while the server
+# starts.  HTTP/1.0 through bash's /dev/tcp, each try limited to 5 s: no python3
+# (its start costs about 0.4 s in a TCG guest, and this runs 16 times), and busybox's
+# static wget crashes in glibc's resolver on some hosts.
+fetch() {
+	local i out hp=${1#http://}
+	local host=${hp%%:*} rest=${hp#*:}
+	for i in $(seq 50); do
+		out=$(timeout 5 bash -c 'exec 3<>"/dev/tcp/$0/$1" || exit 1
+			printf "GET /%s HTTP/1.0\r\nHost: %s\r\n\r\n" "$2" "$0" >&3
+			IFS= read -r l <&3
+			case $l in "HTTP/1."?" 200 "*) ;; *) echo "${l%$'"'\\r'"'}" >&2; exit 1 ;; esac
+			while IFS= read -r l <&3 && [ -n "${l%$'"'\\r'"'}" ]; do :; done
+			while IFS= read -r l <&3; do printf "%s\n" "$l"; done; printf "%s" "$l"' \
+			"$host" "${rest%%/*}" "${rest#*/}" 2>&1) && { printf '%s\n' "$out"; return 0; }
+		sleep 0.1
+	done
+	echo "fetch failed: $out"
+}
 rules() { ipt_save | grep -E '^(-A |:[^ ]+ - )' | sed 's/\[[0-9:]*\]//'; }
 # leftover NAME: the lease or a port rule of a container, and the host end of its
 # veth (alias diyc:NAME; the kernel removes an exited container's pair while it
