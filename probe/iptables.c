@@ -75,9 +75,8 @@ static const char *plain_variant(char *path, size_t len)
 	return NULL;
 }
 
-void ipt_not_run(const struct ipt_plan *p, struct ipt_result *r, const char *why)
+void ipt_not_run(struct ipt_result *r, const char *why)
 {
-	(void)p;
 	for (int i = 0; i < IPT_NBACKENDS; i++) {
 		r->rc[i] = -2;
 		snprintf(r->err[i], sizeof(r->err[i]), "%s", why);
@@ -98,9 +97,8 @@ void ipt_start(const struct ipt_plan *p, struct ipt_result *r, struct spawned *s
 }
 
 /* Their exit status and the line of stderr that says why. */
-void ipt_collect(const struct ipt_plan *p, struct ipt_result *r, struct spawned *s)
+void ipt_collect(struct ipt_result *r, struct spawned *s)
 {
-	(void)p;
 	for (int i = 0; i < IPT_NBACKENDS; i++) {
 		char text[2048];
 		if (r->rc[i] == -2)

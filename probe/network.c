@@ -95,12 +95,12 @@ static void child_net(void *out, void *arg)
 		char why[64];
 		snprintf(why, sizeof(why), "unshare(CLONE_NEWNET)=%s", errno_name(err));
 		o->links.err = child_fail(&o->links, "unshare(CLONE_NEWNET)", err);
-		ipt_not_run(j->ipt, &o->ipt, why);
+		ipt_not_run(&o->ipt, why);
 		return;
 	}
 	ipt_start(j->ipt, &o->ipt, s);
 	o->links.err = link_tests(&o->links, &j->links);
-	ipt_collect(j->ipt, &o->ipt, s);
+	ipt_collect(&o->ipt, s);
 }
 
 /* "OK", an errno name, or NULL when the item was not tested. */

@@ -115,9 +115,9 @@ void ipt_plan(struct probe_ctx *c, struct ipt_plan *p);
 /* In the test process, inside its network namespace: start every backend to try. */
 void ipt_start(const struct ipt_plan *p, struct ipt_result *r, struct spawned *s);
 /* ...and wait for them. */
-void ipt_collect(const struct ipt_plan *p, struct ipt_result *r, struct spawned *s);
-/* When the test process could not run at all: each backend to try fails with WHY. */
-void ipt_not_run(const struct ipt_plan *p, struct ipt_result *r, const char *why);
+void ipt_collect(struct ipt_result *r, struct spawned *s);
+/* When the test process could not make its namespace: each backend fails with WHY. */
+void ipt_not_run(struct ipt_result *r, const char *why);
 void ipt_report(struct probe_ctx *c, const struct ipt_plan *p, const struct ipt_result *r, bool ran,
 		const char *why);
 void probe_hardening(struct probe_ctx *c);

@@ -105,11 +105,8 @@ for t in $suites; do
 	slow=() last=${EPOCHREALTIME/./}
 	while IFS= read -r line; do
 		case $line in
-		"ok "* | "not ok "*) slowest "$line" ;;
-		esac
-		case $line in
-		"ok "*) ok "${line#ok +([0-9]) - }" ;;
-		"not ok "*) fail "${line#not ok +([0-9]) - }" ;;
+		"ok "*) slowest "$line"; ok "${line#ok +([0-9]) - }" ;;
+		"not ok "*) slowest "$line"; fail "${line#not ok +([0-9]) - }" ;;
 		1..*) ;;
 		*) echo "$line" ;;
 		esac
