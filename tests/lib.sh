@@ -95,13 +95,22 @@ pids_by_comm() {
 	return 0
 }
 pids_by_cmdline() {
-	local p c
+	local p
 	for p in /proc/[0-9]*; do
 		[ "${p#/proc/}" = "$BASHPID" ] && continue
-		c=$(tr '\0' ' ' 2>/dev/null <"$p/cmdline") || continue
-		case $c in *"$1"*) echo "${p#/proc/}" ;; esac
+		cmdline_of "${p#/proc/}" || continue
+		case $REPLY in *"$1"*) echo "${p#/proc/}" ;; esac
 	done
 	return 0
+}
+# cmdline_of PID: its command line in REPLY, each argument followed by a space (what
+# `tr '\0' ' '` makes of it), without a process per call (a fork costs ~10 ms in a TCG
+# guest, and the scans above read every process); false when PID is gone
+cmdline_of() {
+	local a
+	mapfile -d '' -t a 2>/dev/null <"/proc/$1/cmdline" || return 1
+	REPLY=
+	[ ${#a[@]} -eq 0 ] || printf -v REPLY '%s ' "${a[@]}"
 }
 # ipt_save: the rules of both iptables backends (diyc uses the one that programs
 # this kernel: nft or legacy), or of plain iptables-save where neither is named so

@@ -33,6 +33,16 @@ else
 	echo "# no bridged network here: $(cat "$T/err" 2>/dev/null)"
 fi
 
+# sleep_pids: "process PID" for each container command of these tests still running
+# (sleep 307, sleep 317); builtins in the loop (busybox ps in the guests has no -e)
+sleep_pids() {
+	local p
+	for p in /proc/[0-9]*; do
+		cmdline_of "${p#/proc/}" || continue
+		case $REPLY in "sleep 307 "* | "sleep 317 "*) echo "process ${p#/proc/}" ;; esac
+	done
+	return 0
+}
 # leftovers NAME: everything of container NAME still there, one per line
 leftovers() {
 	ls -d /run/diyc/"$1" "$DIYC_ROOT/containers/$1" 2>/dev/null
@@ -40,10 +50,7 @@ leftovers() {
 	grep -s " $1 " "$DIYC_ROOT/net/leases"
 	ipt_save | grep -E "diyc:$1\"? "
 	grep -F "$DIYC_ROOT" /proc/self/mountinfo | awk '{print "mount " $5}'
-	local p
-	for p in /proc/[0-9]*; do # (busybox ps in the QEMU guests has no -e)
-		tr '\0' ' ' <"$p/cmdline" 2>/dev/null | grep -qE '^sleep 3[01]7' && echo "process ${p#/proc/}"
-	done
+	sleep_pids
 	local i v
 	for i in $(seq 30); do # an exited container's veth goes with its namespace
 		v=$(ip -o link 2>/dev/null | awk -F': ' '$2 ~ /^dv[0-9a-f]{8}@/ {print $2}')
@@ -90,8 +97,11 @@ crash() { # crash PROFILE-TAG PROFILE
 		DIYC_FAILPOINT=$st "$DIYC" run --rm --profile "$prof" "${net_args[@]}" -m 64m cr busybox \
 			sh -c 'sleep 317 & exec sleep 307' >/dev/null 2>"$T/err" &
 		local pid=$! i
-		if [ "$st" = running ]; then
-			for i in $(seq 50); do [ -n "$(pids_by_cmdline 'sleep 307')" ] && break; sleep 0.1; done
+		if [ "$st" = running ]; then # (no longer than diyc lives: its death takes the command)
+			for i in $(seq 50); do
+				[ -n "$(pids_by_cmdline 'sleep 307')" ] || ! kill -0 $pid 2>/dev/null && break
+				sleep 0.1
+			done
 		fi
 		{ wait $pid; } 2>/dev/null # (bash would report "Killed")
 		rc=$?
@@ -144,11 +154,7 @@ json.dump(c,open(p,"w"))' "$T/ob/config.json"
 oci_leftovers() {
 	ls -d "$R/cr" 2>/dev/null
 	find /sys/fs/cgroup -name "diyc-cr" 2>/dev/null
-	local p
-	for p in /proc/[0-9]*; do
-		tr '\0' ' ' <"$p/cmdline" 2>/dev/null | grep -qE '^sleep 3[01]7' && echo "process ${p#/proc/}"
-	done
-	return 0
+	sleep_pids
 }
 oci_crash() { # oci_crash PROFILE-TAG PROFILE
 	local tag=$1 prof=$2 who st needs what left

@@ -9,7 +9,7 @@
 set -u
 cd "$(dirname "$0")/../.."
 . tests/lib.sh
-harness --outside --need ip --need iptables-restore "network tests" "$0" "$@"
+harness --outside --need ip --need iptables-restore --need jq "network tests" "$0" "$@"
 PATH=$PATH:/usr/sbin
 OUT=$DIYC_OUTSIDE
 probe_json "$T/full.json"
@@ -47,6 +47,9 @@ fetch() {
 	done
 	echo "fetch failed: $out"
 }
+# tcp_open HOST PORT SECS: true when a TCP connection to HOST:PORT opens within SECS
+# (bash's /dev/tcp: a refused one fails at once, a dropped SYN waits SECS)
+tcp_open() { timeout "$3" bash -c 'exec 3<>"/dev/tcp/$0/$1"' "$1" "$2" 2>/dev/null; }
 rules() { ipt_save | grep -E '^(-A |:[^ ]+ - )' | sed 's/\[[0-9:]*\]//'; }
 # leftover NAME: the lease or a port rule of a container, and the host end of its
 # veth (alias diyc:NAME; the kernel removes an exited container's pair while it
@@ -68,9 +71,10 @@ leftover() {
 	[ "$i" -gt 30 ] && echo "# note: the veth of $1 took $((i / 10)) s to go" >&2
 	ip -o link | grep -Eo "^[0-9]+: dv[0-9a-f]{8}@.*alias diyc:$1( |$)" | sed 's/@.*//; s/^/veth left: /'
 	# what could still hold its namespace: a process of its cgroup
-	local p
-	for p in /proc/[0-9]*; do
-		grep -qs "diyc-$1\$" "$p/cgroup" && echo "process of $1 left: ${p#/proc/} $(tr '\0' ' ' <"$p/cmdline" 2>/dev/null)"
+	local p l
+	for p in /proc/[0-9]*; do # (builtins: a process per process is slow in the guests)
+		mapfile -t l 2>/dev/null <"$p/cgroup" || continue
+		case " ${l[*]} " in *"diyc-$1 "*) cmdline_of "${p#/proc/}"; echo "process of $1 left: ${p#/proc/} $REPLY" ;; esac
 	done
 	ip -o link | awk -F': ' '$2 ~ /^dv[0-9a-f]{8}@/ {sub(/@.*/, "", $2); print $2}' |
 		grep -vxF -f <(awk '{print $4}' "$DIYC_ROOT/net/leases" 2>/dev/null; echo none) |
@@ -133,7 +137,7 @@ wait $srv 2>/dev/null
 
 # unsolicited traffic from outside into the subnet is dropped, even with a route
 ip -n "$OUT" route add 10.203.0.0/16 via 192.0.2.1 2>/dev/null
-if ip netns exec "$OUT" python3 -c 'import socket, sys; socket.create_connection((sys.argv[1], 8080), timeout=1)' "$ip1" 2>/dev/null; then
+if ip netns exec "$OUT" bash -c "$(declare -f tcp_open); tcp_open $ip1 8080 1"; then
 	fail "unsolicited traffic let in"
 else
 	ok "outside cannot reach a container's address directly"
@@ -187,7 +191,7 @@ expect "--ip outside the subnet is refused" 125
 [ -z "$(leftover n5)" ] && ok "refused runs leave no veth, lease or rule" || fail "n5 leftovers" "$(leftover n5)"
 
 # --- stop: everything of the container goes
-d stop -t 1 n4; d rm n4
+d stop -t 0 n4; d rm n4
 [ -z "$(leftover n4)" ] && ok "after stop: no veth, lease or port rule" || fail "n4 leftovers" "$(leftover n4)"
 # --- --restart on the bridge: a new veth pair each time, the same address and port
 d run -d --restart on-failure:2 -p 8083:8080 nr busybox sh -c 'ip -4 -o addr show eth0 | grep -o "inet [0-9.]*"; httpd -p 8080 -h /etc; sleep 0.5; exit 1'
@@ -205,7 +209,7 @@ else # the legacy guest: as lp's below, its veth outlived 90 s (cause not found)
 fi
 # --- kill -9 of diyc, then gc
 d run -d -p 8082:8080 n6 busybox httpd -f -p 8080
-sup=$(python3 -c 'import json; print(json.load(open("/run/diyc/n6/state.json"))["supervisor"])')
+sup=$(jq -r .supervisor /run/diyc/n6/state.json)
 kill -9 "$sup"
 sleep 0.5
 [ -n "$(leftover n6)" ] && ok "a killed diyc leaves its network behind (for gc)" || fail "a killed diyc left no lease" "$(cat "$DIYC_ROOT/net/leases")"
@@ -255,9 +259,9 @@ same "a published port answers on 127.0.0.1 (route_localnet + masquerade)" "$(fe
 same "and on the host's address" "$(fetch http://192.0.2.1:8085/hostname)" "$(cname lp)"
 same "127.0.0.1:8086-8087:9000-9001: the first port of the range" "$(fetch http://127.0.0.1:8086/hostname)" "$(cname lp)"
 same "and the last" "$(fetch http://127.0.0.1:8087/hostname)" "$(cname lp)"
-refused_conn() { python3 -c 'import socket,sys; socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=1)' "$1" "$2" 2>/dev/null && echo open || echo closed; }
+refused_conn() { tcp_open "$1" "$2" 1 && echo open || echo closed; }
 same "a port bound to 127.0.0.1 is not published on the host's other addresses" "$(refused_conn 192.0.2.1 8086)" closed
-got=$(ip netns exec "$OUT" bash -c "$(declare -f refused_conn); refused_conn 192.0.2.1 8086")
+got=$(ip netns exec "$OUT" bash -c "$(declare -f tcp_open refused_conn); refused_conn 192.0.2.1 8086")
 same "nor reachable from outside" "$got" closed
 same "192.0.2.1:8088:8080 answers on that address" "$(fetch http://192.0.2.1:8088/hostname)" "$(cname lp)"
 same "and not on 127.0.0.1" "$(refused_conn 127.0.0.1 8088)" closed
@@ -268,7 +272,7 @@ same "a range with the same numbers is one DNAT rule" "$nrules" 1
 # namespace shows in its UDP counters (NoPorts: it arrived at a closed port)
 udp_noports() { "$DIYC" exec lp cat /proc/net/snmp | awk '/^Udp: [0-9]/ {print $3}'; }
 before_udp=$(udp_noports)
-python3 -c 'import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); [s.sendto(b"x", ("127.0.0.1", 8089)) for i in range(3)]'
+for i in 1 2 3; do printf x >/dev/udp/127.0.0.1/8089; done
 sleep 0.3
 after_udp=$(udp_noports)
 [ -n "$before_udp" ] && [ "$((after_udp - before_udp))" -ge 3 ] && ok "UDP to 127.0.0.1:8089/udp reaches the container" || fail "udp" "NoPorts $before_udp -> $after_udp"
@@ -314,7 +318,7 @@ ip link set rg$$h master diyc0 up
 ip -n $rogue addr add 10.203.255.250/16 dev rgc && ip -n $rogue link set rgc up
 ip netns exec $rogue sh -c 'echo 1 >/proc/sys/net/ipv4/conf/rgc/route_localnet; echo 1 >/proc/sys/net/ipv4/conf/all/route_localnet'
 ip -n $rogue route add 127.0.0.1/32 via 10.203.0.1 dev rgc
-reach() { ip netns exec $rogue python3 -c 'import socket; socket.create_connection(("127.0.0.1", 7070), timeout=2); print("reached")' 2>/dev/null || echo blocked; }
+reach() { ip netns exec $rogue bash -c "$(declare -f tcp_open); tcp_open 127.0.0.1 7070 2" && echo reached || echo blocked; }
 same "a peer on the bridge cannot reach the host's 127.0.0.1 (DIYC-INPUT)" "$(reach)" blocked
 iptables_bin=$(jget "$T/full.json" 'd["network"]["iptables"]')
 "${iptables_bin:-iptables}" -w -F DIYC-INPUT
@@ -322,7 +326,7 @@ same "(without that rule it would: the test's route works)" "$(reach)" reached
 d net setup
 same "net setup puts the rule back" "$(reach)" blocked
 ip netns del $rogue; kill $lsrv 2>/dev/null; wait $lsrv 2>/dev/null
-d stop -t 1 lp; d rm lp
+d stop -t 0 lp; d rm lp
 if [ "$(jget "$T/full.json" 'd["namespaces"]["pid"]["status"]')" = yes ]; then
 	[ -z "$(leftover lp)" ] && ok "after stop: none of lp's port rules left, nor its veth" || fail "lp leftovers" "$(leftover lp)"
 else
@@ -354,7 +358,7 @@ got=$(answers "$out" | head -3)
 same "another container resolves web by name, by its alias www and by web.example" "$(echo $got)" "$webip $webip $webip"
 printf '%s\n' "$out" | grep -qx "$(cname web)" && ok "wget http://www:8080/ from another container" || fail "wget by alias" "$out"
 printf '%s\n' "$out" | grep -qx 'nameserver 10\.203\.0\.1' && ok "the container's resolver is the gateway's dnsmasq" || fail "resolv.conf" "$out"
-d stop -t 1 web; d rm web
+d stop -t 0 web; d rm web
 got=$("$DIYC" run --rm q1 busybox nslookup web 2>&1)
 case $got in *"can't find web"*) ok "a stopped container's name no longer resolves" ;; *) fail "name left in DNS" "$got" ;; esac
 grep -q web "$DIYC_ROOT/net/dns/bridge.hosts" && fail "hosts file keeps web" || ok "and its line left the hosts file"
@@ -394,7 +398,7 @@ case $errout in *"was not running: started again"*) ok "the next start says it s
 expect "and names resolve again" 0 '^resolved$'
 d run -d --network-alias again2 q3 busybox sleep 30
 same "a dnsmasq restarted by a container's start takes SIGHUP (names of later starts)" "$(lookup q4 busybox nslookup again2)" "$(awk '$2 == "q3" {print $1}' "$DIYC_ROOT/net/leases")"
-d stop -t 1 q3; d rm q3
+d stop -t 0 q3; d rm q3
 
 for bad in "--dns nonsense" "--dns-search bad..name" "--add-host nocolon" "--add-host x:notanip" "--network-alias bad_alias!" "--net no-such-net" "--net bad/name"; do
 	d run --rm $bad qb busybox true
@@ -473,7 +477,7 @@ for bad in "create bridge" "create front" "create bad.name" "create -x" "create 
 done
 ls "$DIYC_ROOT/net/networks" | grep -q '^x' && fail "a refused create left a config" || ok "refused creates leave no configuration"
 ip -o link | grep -q 'diyc-x' && fail "a refused create left a bridge" || ok "and no bridge"
-for c in fweb bweb vweb; do d stop -t 1 $c; d rm $c; done
+for c in fweb bweb vweb; do d stop -t 0 $c; d rm $c; done
 d network rm front back
 expect "network rm of two networks" 0
 ip link show diyc-front >/dev/null 2>&1 && fail "bridge diyc-front left" || ok "their bridges are gone"
@@ -482,7 +486,7 @@ d network create front2 --subnet 10.204.0.0/24
 expect "a removed network's subnet is free again" 0
 
 # --- clean: every network diyc made
-d stop -t 1 n1; d rm n1
+d stop -t 0 n1; d rm n1
 d net clean
 expect "net clean" 0
 ip -o link | grep -q ': diyc' && fail "a diyc bridge left" "$(ip -o link | grep ': diyc')" || ok "no diyc bridge left (default and named)"
@@ -520,7 +524,7 @@ PY
 	got=$(fetch http://192.0.2.1:8083/hostname)
 	[ "$got" = "$(cname nb)" ] && "iptables-$b-save" | grep -Eq 'diyc:nb"? ' && ok "a published port through iptables-$b" ||
 		fail "published port through $b" "$got $(ipt_save | grep diyc:nb)"
-	d stop -t 1 nb; d rm nb
+	d stop -t 0 nb; d rm nb
 	d net clean
 	expect "net clean (iptables-$b)" 0
 	left=$(ipt_save | grep -i diyc)

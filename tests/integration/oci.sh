@@ -8,28 +8,28 @@
 set -u
 cd "$(dirname "$0")/../.."
 . tests/lib.sh
-harness --need python3 "OCI runtime tests" "$0" "$@"
+harness --need python3 --need jq "OCI runtime tests" "$0" "$@"
 R=$T/oci
 # (stdout to a file: a created container keeps the caller's stdio, as with runc)
 o() { "$DIYC_OCI" --root "$R" "$@" >"$T/out" 2>"$T/err" </dev/null; rc=$?; out=$(cat "$T/out"); errout=$(cat "$T/err"); }
 # bundle NAME: $T/b/NAME, the busybox rootfs and diyc-oci spec's config (no terminal,
-# a writable root), that config made once and copied: a python3 start (cfg) costs
-# about 0.4 s in a TCG guest, and there are twenty bundles
+# a writable root), that config made once and copied (fewer processes: each costs
+# tens of ms in a TCG guest, and there are twenty bundles)
 bundle() {
 	local b=$T/b/$1
 	[ -s "$T/b/.base/config.json" ] || { mkdir -p "$T/b/.base" && "$DIYC_OCI" spec --bundle "$T/b/.base" &&
-		cfg .base 'c["process"]["terminal"]=False; c["root"]["readonly"]=False'; } || return 1
+		cfg .base '.process.terminal = false | .root.readonly = false'; } || return 1
 	rm -rf "$b" && mkdir -p "$b" && cp -a "$DIYC_ROOT/images/busybox" "$b/rootfs" &&
 		cp "$T/b/.base/config.json" "$b/config.json"
 }
-# cfg NAME 'python statements on c' [ARG]: edit the bundle's config.json (ARG is sys.argv[3])
+# cfg NAME 'jq filter' [ARG]: edit the bundle's config.json (ARG is $a in the filter;
+# jq, not python3: a python3 start costs about 0.4 s in a TCG guest)
 cfg() {
-	python3 -c 'import json,sys
-p=sys.argv[1]; c=json.load(open(p)); exec(sys.argv[2]); json.dump(c,open(p,"w"),indent=1)' \
-		"$T/b/$1/config.json" "$2" "${3:-}"
+	local c=$T/b/$1/config.json
+	jq --arg a "${3:-}" "$2" "$c" >"$c.new" && mv "$c.new" "$c"
 }
 # args NAME 'shell script': the container's command is sh -c SCRIPT
-args() { cfg "$1" "c['process']['args']=['sh','-c',sys.argv[3]]" "$2"; }
+args() { cfg "$1" '.process.args = ["sh", "-c", $a]' "$2"; }
 # st NAME '["key"]': that field of diyc-oci state NAME (through jget: jq, else python3)
 st() { "$DIYC_OCI" --root "$R" state "$1" >"$T/st.json" 2>/dev/null; jget "$T/st.json" "d$2" 2>&1; }
 # one line on stderr and exit 1, runc's convention (after the degraded-mode warnings
@@ -111,7 +111,7 @@ expect "exec --env --cwd" 0 '^42 /tmp$'
 o exec r2 nonexistent-cmd
 [ "$rc" = 127 ] && printf '%s\n' "$errout" | grep -q 'executable file not found' &&
 	ok "exec of a missing command: 127, runc's words" || fail "exec of a missing command: 127, runc's words" "rc=$rc $errout"
-python3 -c 'import json,sys; json.dump({"args":["sh","-c","echo p > /tmp/p; sleep 1"],"cwd":"/","env":["PATH=/bin"],"user":{"uid":0,"gid":0}},open(sys.argv[1],"w"))' "$T/proc.json"
+printf '%s\n' '{"args": ["sh", "-c", "echo p > /tmp/p; sleep 1"], "cwd": "/", "env": ["PATH=/bin"], "user": {"uid": 0, "gid": 0}}' >"$T/proc.json"
 o exec --process "$T/proc.json" --detach --pid-file "$T/e.pid" r2
 epid=$(cat "$T/e.pid" 2>/dev/null)
 [ "$rc" = 0 ] && [ -n "$epid" ] && ok "exec --process --detach --pid-file" || fail "exec --process --detach --pid-file" "rc=$rc $errout"
@@ -165,15 +165,15 @@ mkdir -p "$T/b/bad" && echo '{"process":' >"$T/b/bad/config.json"
 o create --bundle "$T/b/bad" r5
 refused1 "a config.json that does not parse is refused"
 bundle b5
-cfg b5 'c["mounts"].append({"destination":"rel/path","type":"tmpfs","source":"tmpfs"})'
+cfg b5 '.mounts += [{"destination": "rel/path", "type": "tmpfs", "source": "tmpfs"}]'
 o create --bundle "$T/b/b5" r5
 refused1 "a relative mount destination is refused"
 bundle b5
-cfg b5 'c["linux"]["namespaces"].append({"type":"user"}); c["linux"]["uidMappings"]=[{"containerID":0,"hostID":1000,"size":1}]'
+cfg b5 '.linux.namespaces += [{"type": "user"}] | .linux.uidMappings = [{"containerID": 0, "hostID": 1000, "size": 1}]'
 o create --bundle "$T/b/b5" r5
 refused1 "user namespaces: a clear refusal"
 bundle b5
-cfg b5 'c["linux"]["cgroupsPath"]="system.slice:diyc:r5"'
+cfg b5 '.linux.cgroupsPath = "system.slice:diyc:r5"'
 o create --bundle "$T/b/b5" r5
 refused1 "a systemd cgroupsPath is refused (no --systemd-cgroup)"
 out=$("$DIYC_OCI" --root "$R" --systemd-cgroup list 2>&1); rc=$?
@@ -189,13 +189,14 @@ same "--log-format json: the error is the last line, {level,msg,time}" "$got" "e
 
 # --- config fields
 bundle b6
-cfg b6 'c["root"]["readonly"]=True; c["hostname"]="oci-host"; c["process"]["env"]=["PATH=/bin","A=1"]; c["process"]["cwd"]="/etc"
-c["process"]["user"]={"uid":1000,"gid":1000,"additionalGids":[20,30],"umask":63}
-c["process"]["rlimits"]=[{"type":"RLIMIT_NOFILE","soft":256,"hard":512}]
-c["process"]["capabilities"]={k:["CAP_KILL","CAP_MKNOD","CAP_NET_BIND_SERVICE"] for k in ("bounding","effective","permitted","inheritable","ambient")}
-c["mounts"].append({"destination":"/data","type":"bind","source":sys.argv[3],"options":["rbind","ro"]})
-c["mounts"].append({"destination":"/scratch","type":"tmpfs","source":"tmpfs","options":["size=1m","noexec"]})
-c["linux"]["sysctl"]={"net.ipv4.ip_forward":"1"}' "$T/hostdata"
+cfg b6 '.root.readonly = true | .hostname = "oci-host" | .process.env = ["PATH=/bin", "A=1"] | .process.cwd = "/etc"
+| .process.user = {"uid": 1000, "gid": 1000, "additionalGids": [20, 30], "umask": 63}
+| .process.rlimits = [{"type": "RLIMIT_NOFILE", "soft": 256, "hard": 512}]
+| .process.capabilities = ({} | .bounding = ["CAP_KILL", "CAP_MKNOD", "CAP_NET_BIND_SERVICE"]
+	| .effective = .bounding | .permitted = .bounding | .inheritable = .bounding | .ambient = .bounding)
+| .mounts += [{"destination": "/data", "type": "bind", "source": $a, "options": ["rbind", "ro"]},
+	{"destination": "/scratch", "type": "tmpfs", "source": "tmpfs", "options": ["size=1m", "noexec"]}]
+| .linux.sysctl = {"net.ipv4.ip_forward": "1"}' "$T/hostdata"
 mkdir -p "$T/hostdata" && echo host-file >"$T/hostdata/f"
 args b6 'hostname; echo $A; pwd; id; umask; ulimit -Sn; ulimit -Hn; grep -E "^(CapEff|CapBnd|CapAmb|NoNewPrivs)" /proc/self/status
 cat /data/f; touch /data/x 2>/dev/null && echo data-writable; touch /x 2>/dev/null && echo root-writable
@@ -216,7 +217,7 @@ unshare --net sleep 300 &
 nsholder=$!
 sleep 0.2
 bundle b7
-cfg b7 'c["linux"]["namespaces"]=[n if n["type"]!="network" else {"type":"network","path":sys.argv[3]} for n in c["linux"]["namespaces"]]' "/proc/$nsholder/ns/net"
+cfg b7 '.linux.namespaces |= map(if .type == "network" then {"type": "network", "path": $a} else . end)' "/proc/$nsholder/ns/net"
 args b7 'readlink /proc/self/ns/net'
 o run --bundle "$T/b/b7" r7
 same "a namespace given by path is joined" "$out" "$(readlink /proc/$nsholder/ns/net)"
@@ -225,14 +226,14 @@ wait $holder $nsholder 2>/dev/null
 
 # --- resources and update, in the container's own cgroup
 bundle b8
-cfg b8 'c["linux"]["resources"]={"memory":{"limit":67108864},"pids":{"limit":64}}'
+cfg b8 '.linux.resources = {"memory": {"limit": 67108864}, "pids": {"limit": 64}}'
 args b8 'exec sleep 300'
 o create --bundle "$T/b/b8" r8 && o start r8
-cgm=$(for d in $(python3 -c 'import json,sys; print(" ".join(json.load(open(sys.argv[1]))["cgroups"]))' "$R/r8/state.json"); do
+cgm=$(for d in $(jq -r '.cgroups | join(" ")' "$R/r8/state.json"); do
 	cat "$d/memory.limit_in_bytes" "$d/memory.max" 2>/dev/null; done | head -1)
 same "linux.resources.memory.limit is the container's cgroup limit" "$cgm" 67108864
 echo '{"memory":{"limit":33554432}}' | "$DIYC_OCI" --root "$R" update --resources - r8
-cgm=$(for d in $(python3 -c 'import json,sys; print(" ".join(json.load(open(sys.argv[1]))["cgroups"]))' "$R/r8/state.json"); do
+cgm=$(for d in $(jq -r '.cgroups | join(" ")' "$R/r8/state.json"); do
 	cat "$d/memory.limit_in_bytes" "$d/memory.max" 2>/dev/null; done | head -1)
 same "update --resources - changes it" "$cgm" 33554432
 o update --resources "$T/nope.json" r8
@@ -242,7 +243,7 @@ gone r8 "resources"
 
 # --- seccomp: the config's filter is loaded (libseccomp)
 bundle b9
-cfg b9 'c["linux"]["seccomp"]={"defaultAction":"SCMP_ACT_ALLOW","architectures":["SCMP_ARCH_X86_64"],"syscalls":[{"names":["mkdir","mkdirat"],"action":"SCMP_ACT_ERRNO","errnoRet":1}]}'
+cfg b9 '.linux.seccomp = {"defaultAction":"SCMP_ACT_ALLOW","architectures":["SCMP_ARCH_X86_64"],"syscalls":[{"names":["mkdir","mkdirat"],"action":"SCMP_ACT_ERRNO","errnoRet":1}]}'
 args b9 'mkdir /tmp/d 2>&1; echo rc=$?'
 o run --bundle "$T/b/b9" r9
 expect "seccomp: a denied call fails with the configured errno" 0 'rc=1'
@@ -251,18 +252,19 @@ printf '%s\n' "$out" | grep -q "not permitted" && ok "seccomp: EPERM as errnoRet
 # --- hooks, in order, each with the state on stdin
 bundle b10
 hook() { printf '{"path":"/bin/sh","args":["sh","-c","read -r s; case $s in *\\"id\\"*) echo %s >>%s;; *) echo %s-nostate >>%s;; esac"]}' "$1" "$T/hooks" "$1" "$T/hooks"; }
-cfg b10 "c['hooks']={k:[json.loads(v)] for k,v in zip(['prestart','createRuntime','createContainer','poststart','poststop'],sys.argv[3].split('|'))}" \
+cfg b10 '.hooks = ([["prestart", "createRuntime", "createContainer", "poststart", "poststop"],
+	($a | split("|") | map(fromjson))] | transpose | map({key: .[0], value: [.[1]]}) | from_entries)' \
 	"$(hook prestart)|$(hook createRuntime)|$(hook createContainer)|$(hook poststart)|$(hook poststop)"
 args b10 'true'
 o run --bundle "$T/b/b10" r10
 same "hooks: prestart createRuntime createContainer poststart poststop, with the state" \
 	"$(tr '\n' ' ' <"$T/hooks" 2>/dev/null)" "prestart createRuntime createContainer poststart poststop "
 bundle b11
-cfg b11 'c["hooks"]={"createRuntime":[{"path":"/bin/false"}]}'
+cfg b11 '.hooks = {"createRuntime": [{"path": "/bin/false"}]}'
 o create --bundle "$T/b/b11" r11
 refused1 "a failing createRuntime hook fails create"
 gone r11 "a failed hook"
-cfg b11 'c["hooks"]={"prestart":[{"path":"/bin/sleep","args":["sleep","30"],"timeout":1}]}'
+cfg b11 '.hooks = {"prestart": [{"path": "/bin/sleep", "args": ["sleep", "30"], "timeout": 1}]}'
 o create --bundle "$T/b/b11" r11
 [ "$rc" = 1 ] && printf '%s\n' "$errout" | grep -q "timed out after 1 s" && ok "a hook past its timeout is killed and fails create" ||
 	fail "a hook past its timeout is killed and fails create" "rc=$rc $errout"
@@ -270,7 +272,7 @@ gone r11 "a hook that timed out"
 
 # --- the console socket (conmon's and containerd's protocol)
 bundle b12
-cfg b12 'c["process"]["terminal"]=True'
+cfg b12 '.process.terminal = true'
 args b12 'test -t 0 && echo is-a-tty; echo console-ok'
 tests/tools/console-recv.py "$T/console.sock" "" 5 >"$T/console.out" 2>&1 &
 crecv=$!
@@ -305,7 +307,7 @@ gone r18 "exec with a terminal"
 
 # --- features: from the live profile
 want=$(jget "$T/live.json" '" ".join(sorted({"mnt":"mount","net":"network"}.get(n,n) for n,v in d["namespaces"].items() if v["status"]=="yes" and n!="user"))')
-got=$(DIYC_PROFILE=$T/live.json "$DIYC_OCI" features | python3 -c 'import json,sys; d=json.load(sys.stdin); print(" ".join(sorted(d["linux"]["namespaces"])))')
+got=$(DIYC_PROFILE=$T/live.json "$DIYC_OCI" features | jq -r '.linux.namespaces | sort | join(" ")')
 same "features: the namespaces this kernel has (the live profile)" "$got" "$want"
 
 # --- a kernel without PID and UTS namespaces (simulated profile): degraded, or refused
@@ -331,7 +333,7 @@ sleep 0.2
 DIYC_PROFILE=$T/nopid.json "$DIYC_OCI" --root "$R" --strict create --bundle "$T/b/b14" r15 >/dev/null 2>"$T/err"
 rc=$?
 [ $rc = 1 ] && grep -q strict "$T/err" && ok "--strict refuses it" || fail "--strict refuses it" "rc=$rc $(cat "$T/err")"
-cfg b14 'c["annotations"]={"org.diyc.strict":"true"}'
+cfg b14 '.annotations = {"org.diyc.strict": "true"}'
 DIYC_PROFILE=$T/nopid.json "$DIYC_OCI" --root "$R" create --bundle "$T/b/b14" r15 >/dev/null 2>"$T/err"
 rc=$?
 [ $rc = 1 ] && ok "so does the annotation org.diyc.strict=true" || fail "so does the annotation org.diyc.strict=true" "rc=$rc"

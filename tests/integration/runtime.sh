@@ -254,7 +254,7 @@ for how in clone3 fallback; do
 	for i in $(seq 50); do grep -qs running /run/diyc/t3/state.json && break; sleep 0.1; done
 	r=$(in_cgroups t3)
 	[ "$r" = yes ] && ok "[$how] the container is in its cgroups" || fail "[$how] in its cgroups" "$r"
-	"$DIYC" stop -t 1 t3 >/dev/null 2>&1
+	"$DIYC" stop -t 0 t3 >/dev/null 2>&1
 	wait $bg
 done
 gone t3 "cgroup join"

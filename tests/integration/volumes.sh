@@ -118,7 +118,7 @@ d volume rm made
 refused "volume rm of a volume a running container uses"
 d volume inspect made
 printf '%s\n' "$out" | grep -q '"vu"' && ok "volume inspect: UsedBy names the container" || fail "UsedBy" "$out"
-d stop vu
+d stop -t 0 vu
 d volume rm made
 refused "volume rm of a volume a stopped container uses"
 d volume prune -f
