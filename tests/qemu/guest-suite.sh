@@ -94,6 +94,13 @@ before=$(tests/leftovers.sh)
 suites="probe runtime net volumes everyday legacy44 oci"
 # the hostile-image and crash-injection suites where the degraded mode must hold
 [ "$prof" = legacy-4.4.74 ] && suites="$suites hostile crash"
+# by hand, some of them only (make ci-qemu SUITES="net oci": ci.suites=net,oci)
+if [ -n "${CI_SUITES:-}" ]; then
+	suites=${CI_SUITES//,/ }
+	for t in $suites; do
+		[ -f "tests/integration/$t.sh" ] || { fail "SUITES: no suite $t"; suites=; }
+	done
+fi
 # where the guest's time goes: each suite's seconds and how busy the vCPUs were
 # (ci/qemu-matrix.sh shows these lines; /proc/stat counts in USER_HZ, 100 a second)
 cpu_ticks() { awk '/^cpu / {print $2 + $3 + $4 + $7 + $8 + $9, $5 + $6; exit}' /proc/stat; }
