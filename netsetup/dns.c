@@ -55,17 +55,6 @@ const char *net_upstream_resolv(void)
 	return etc;
 }
 
-bool net_upstream_usable(const char *path)
-{
-	char buf[4096], ns[64];
-	if (read_file(path, buf, sizeof(buf)) < 0)
-		return false;
-	for (char *s, *l = strtok_r(buf, "\n", &s); l; l = strtok_r(NULL, "\n", &s))
-		if (sscanf(l, " nameserver %63s", ns) == 1)
-			return true;
-	return false;
-}
-
 static int dns_path(const char *root, const char *net, const char *what, char *p, size_t len)
 {
 	return fmt(p, len, "%s/net/dns/%s.%s", root, net, what);
@@ -128,15 +117,10 @@ static int spawn_dnsmasq(const char *root, const struct netconf *c, const char *
 	snprintf(a_hosts, sizeof(a_hosts), "--addn-hosts=%s", hosts);
 	snprintf(a_log, sizeof(a_log), "--log-facility=%s", log);
 	snprintf(a_listen, sizeof(a_listen), "--listen-address=%s", ip4_str(c->gw, gw, sizeof(gw)));
-	/* no upstream (an --internal network, or a host whose resolv.conf names no
-	 * server): --no-resolv, so that outside names are refused at once.  Given a
-	 * resolv-file without a server, dnsmasq left some clients (busybox's nslookup,
-	 * musl's resolver: A and AAAA at once) waiting for their 5 s timeout. */
-	const char *up = net_upstream_resolv();
-	if (c->internal || !net_upstream_usable(up))
+	if (c->internal)
 		snprintf(a_up, sizeof(a_up), "--no-resolv");
 	else
-		snprintf(a_up, sizeof(a_up), "--resolv-file=%s", up);
+		snprintf(a_up, sizeof(a_up), "--resolv-file=%s", net_upstream_resolv());
 	char *argv[] = {
 	    (char *)tool,	 "--conf-file=/dev/null", a_pid, a_hosts, "--no-hosts", a_listen,
 	    "--bind-interfaces", "--domain-needed",	  a_log, a_up,	  NULL};

@@ -77,8 +77,6 @@ int net_info(const char *root, const char *name, struct net_info *out);
 /* The resolv.conf that names the host's upstream resolvers: systemd-resolved's list
  * when /etc/resolv.conf points at its stub (127.0.0.53), else /etc/resolv.conf. */
 const char *net_upstream_resolv(void);
-/* Whether that file names at least one nameserver (else a dnsmasq has no upstream). */
-bool net_upstream_usable(const char *path);
 
 /* ---- a container (attach.c) ---- */
 /* --net: NET_AUTO = a private namespace when the kernel has one, else the host's */

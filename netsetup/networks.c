@@ -155,7 +155,6 @@ int net_inspect(const char *root, const char *name, FILE *out, struct dc_err *e)
 	if (load_named(root, name, &c) < 0)
 		return dc_fail(e, 0, "no network %s", name);
 	pid_t pid = c.dns ? dns_pid(root, name) : 0;
-	const char *up = net_upstream_resolv();
 	fprintf(out,
 		"{\n  \"name\": \"%s\",\n  \"bridge\": \"%s\",\n  \"subnet\": \"%s/%d\",\n"
 		"  \"gateway\": \"%s\",\n  \"internal\": %s,\n  \"dns\": {\"server\": %s, "
@@ -166,7 +165,7 @@ int net_inspect(const char *root, const char *name, FILE *out, struct dc_err *e)
 		!c.dns ? "off"
 		: pid  ? "running"
 		       : "dead",
-		(int)pid, c.internal || !c.dns || !net_upstream_usable(up) ? "" : up);
+		(int)pid, c.internal || !c.dns ? "" : net_upstream_resolv());
 	int n = ipam_list(root, l, 4096), k = 0;
 	for (int i = 0; i < n; i++) {
 		if (strcmp(l[i].net, name))
