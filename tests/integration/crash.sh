@@ -10,7 +10,7 @@
 set -u
 cd "$(dirname "$0")/../.."
 . tests/lib.sh
-harness --net "crash tests" "$0" "$@"
+harness --net --need jq "crash tests" "$0" "$@"
 at_exit '"$DIYC" net clean >/dev/null 2>&1'
 ip link set lo up 2>/dev/null
 probe_json "$T/full.json"
@@ -115,7 +115,7 @@ crash() { # crash PROFILE-TAG PROFILE
 	"$DIYC" run -d --profile "$prof" "${net_args[@]}" cr busybox sh -c 'sleep 317 & exec sleep 307' >/dev/null 2>&1
 	sleep 0.5
 	local sup
-	sup=$(jget /run/diyc/cr/state.json 'd["supervisor"]' 2>/dev/null)
+	sup=$(jq -r .supervisor /run/diyc/cr/state.json 2>/dev/null)
 	[ -n "$sup" ] && kill -9 "$sup"
 	sleep 0.3
 	after cr "$tag kill -9 of a running container's supervisor"
