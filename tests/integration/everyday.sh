@@ -12,7 +12,6 @@ harness --need jq "everyday command tests" "$0" "$@"
 probe_json "$T/full.json"
 probe_json "$T/nopid.json" --pid --uts
 P=(--profile "$T/full.json" --net none)
-dv() { d "$@"; errout=$(printf '%s\n' "$errout" | grep -v '^diyc: warning: degraded' || true); }
 nothing_of() {
 	local left
 	left=$(ls -d /run/diyc/"$2" "$DIYC_ROOT/containers/$2" 2>/dev/null; find /sys/fs/cgroup -name "diyc-$2" 2>/dev/null)

@@ -12,8 +12,6 @@ I=$DIYC_ROOT/images
 V=$DIYC_ROOT/volumes
 probe_json "$T/full.json"
 probe_json "$T/nopid.json" --pid --uts
-# d without the degraded-mode warnings of a kernel or harness that lacks something
-dv() { d "$@"; errout=$(printf '%s\n' "$errout" | grep -v '^diyc: warning: degraded' || true); }
 nothing_of() { # nothing_of DESC NAME: no state, container directory or cgroup of NAME
 	local left
 	left=$(ls -d /run/diyc/"$2" "$DIYC_ROOT/containers/$2" 2>/dev/null; find /sys/fs/cgroup -name "diyc-$2" 2>/dev/null)
