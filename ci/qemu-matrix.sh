@@ -8,16 +8,22 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 B=build/ci-qemu
-mkdir -p "$B"
 if [ $# -gt 0 ]; then profiles=("$@"); else
 	profiles=(); for f in qemu/*.profile; do p=${f#qemu/}; profiles+=("${p%.profile}"); done
 fi
 for p in "${profiles[@]}"; do
 	[ -f "qemu/$p.profile" ] || { echo "ci-qemu: no kernel profile '$p' (see qemu/*.profile)" >&2; exit 2; }
 done
+# SUITES="net oci" (by hand): only those suites in each guest; names of
+# tests/integration/*.sh, which go on the guest's kernel command line
+for t in ${SUITES:-}; do
+	[[ $t =~ ^[a-z0-9_-]+$ ]] && [ -f "tests/integration/$t.sh" ] ||
+		{ echo "ci-qemu: SUITES: no suite '$t' (see tests/integration/*.sh)" >&2; exit 2; }
+done
 for b in diyc diyc-probe nsexec tests/tools/nons; do
 	[ -x "$b" ] || { echo "ci-qemu: build first (make)" >&2; exit 2; }
 done
+mkdir -p "$B"
 # Guests boot JOBS at a time (default: the host's CPUs): a guest's suites run one
 # after the other and leave vCPUs idle (tests/qemu/guest-suite.sh prints how busy),
 # so two guests side by side finish the matrix sooner; each guest's time grows, and

@@ -98,7 +98,7 @@ suites="probe runtime net volumes everyday legacy44 oci"
 if [ -n "${CI_SUITES:-}" ]; then
 	suites=${CI_SUITES//,/ }
 	for t in $suites; do
-		[ -f "tests/integration/$t.sh" ] || { fail "SUITES: no suite $t"; suites=; }
+		[[ $t =~ ^[a-z0-9_-]+$ ]] && [ -f "tests/integration/$t.sh" ] || { fail "SUITES: no suite $t"; suites=; }
 	done
 fi
 # where the guest's time goes: each suite's seconds and how busy the vCPUs were

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# ci/qemu-matrix.sh's bad input (make ci-qemu KERNEL=... SUITES=...): one line on
+# stderr, exit 2, before anything is built, booted or written. No QEMU runs here. TAP.
+set -u
+cd "$(dirname "$0")/../.."
+. tests/lib.sh
+T=$(mktemp -d /tmp/diyc-ciqemu.XXXXXX)
+trap 'rm -rf "$T"' EXIT
+listing() { find build/ci-qemu -maxdepth 1 2>/dev/null | sort; }
+# bad DESC WANT-TEXT ENV... -- PROFILE...: refused with one line naming WANT-TEXT
+bad() {
+	local desc=$1 want=$2 before rc
+	shift 2
+	local -a envs=()
+	while [ "$1" != -- ]; do envs+=("$1"); shift; done
+	shift
+	before=$(listing)
+	env "${envs[@]}" ci/qemu-matrix.sh "$@" >"$T/out" 2>"$T/err"
+	rc=$?
+	if [ $rc = 2 ] && [ "$(wc -l <"$T/err")" = 1 ] && grep -q -- "$want" "$T/err" && [ ! -s "$T/out" ] &&
+		[ "$(listing)" = "$before" ]; then
+		ok "$desc: exit 2, one line, nothing made"
+	else
+		fail "$desc" "rc=$rc out=$(cat "$T/out") err=$(cat "$T/err")"
+	fi
+}
+bad "an unknown profile" "no kernel profile 'nosuch'" -- nosuch
+bad "a profile name with a path" "no kernel profile" -- ../etc/passwd
+bad "SUITES naming no suite" "no suite 'nosuch'" SUITES=nosuch -- no-nftables
+bad "SUITES with a path" "no suite '../x'" SUITES="net ../x" -- no-nftables
+bad "SUITES with a kernel argument" "no suite 'net;init=/bin/sh'" "SUITES=net;init=/bin/sh" -- no-nftables
+done_testing
