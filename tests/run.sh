@@ -41,6 +41,11 @@ run() {
 }
 
 before=$(tests/leftovers.sh)
+# the busybox image every suite's harness starts from, built once and copied
+# (tests/lib.sh: DIYC_IMAGE_SEED)
+seed=$(mktemp -d /tmp/diyc-seed.XXXXXX)
+trap 'rm -rf "$seed"' EXIT
+runtime/mkimage-busybox.sh "$seed" >/dev/null && export DIYC_IMAGE_SEED=$seed/images/busybox
 for dir in "$build" ${asan:+"$asan"}; do
 	tag=$([ "$dir" = "$asan" ] && echo " [asan]")
 	for t in "$dir"/tests/test_*; do

@@ -11,7 +11,11 @@ cd "$(dirname "$0")/../.."
 harness --need python3 --need jq "OCI runtime tests" "$0" "$@"
 R=$T/oci
 # (stdout to a file: a created container keeps the caller's stdio, as with runc)
-o() { "$DIYC_OCI" --root "$R" "$@" >"$T/out" 2>"$T/err" </dev/null; rc=$?; out=$(cat "$T/out"); errout=$(cat "$T/err"); }
+o() {
+	"$DIYC_OCI" --root "$R" "$@" >"$T/out" 2>"$T/err" </dev/null
+	rc=$?
+	slurp "$T/out" && out=$REPLY && slurp "$T/err" && errout=$REPLY # (no cat per call)
+}
 # bundle NAME: $T/b/NAME, the busybox rootfs and diyc-oci spec's config (no terminal,
 # a writable root), that config made once and copied (fewer processes: each costs
 # tens of ms in a TCG guest, and there are twenty bundles)

@@ -53,6 +53,7 @@ print(f"# feature cgroups.mode {d['cgroups'].get('mode')}")
 print(f"# feature network.iptables_backend {d['network'].get('iptables_backend') or '-'}")
 PY
 runtime/mkimage-busybox.sh "$DIYC_ROOT" >/dev/null
+export DIYC_IMAGE_SEED=$DIYC_ROOT/images/busybox # each suite's image, copied (tests/lib.sh)
 host=$(hostname)
 case $prof in
 legacy-4.4.74)
