@@ -10,10 +10,3 @@ TIMEOUT=1200
 EXPECT="namespaces.pid=no namespaces.uts=no namespaces.mnt=yes namespaces.net=yes namespaces.ipc=yes cgroups.mode=legacy overlay.mount=yes"
 # its guest's seconds in the last make ci-qemu (two guests at a time): the longest boot first
 GUEST_S=213
-# extra kernel command line: a TSC clock. This kernel has no ACPI, so no HPET, and
-# under TCG the TSC is judged unstable: the clock falls back to refined-jiffies (4 ms
-# steps; two clock_gettime calls in a row return the same time), and busybox's
-# nslookup (A and AAAA at once) waited 5 s for every name, most likely because both
-# queries took the same id from that clock (measured in this guest: 5020 ms a lookup,
-# 8 ms with tsc=reliable)
-APPEND="tsc=reliable"

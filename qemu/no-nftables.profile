@@ -8,10 +8,3 @@ CGROUP=v2
 EXPECT="network.iptables_nft=no network.iptables_legacy=yes network.iptables_backend=legacy network.iptables_nat=yes cgroups.mode=unified"
 # its guest's seconds in the last make ci-qemu (two guests at a time): the longest boot first
 GUEST_S=171
-# extra kernel command line: a TSC clock. This kernel has no ACPI, so no HPET, and
-# under TCG the TSC is judged unstable: the clock falls back to refined-jiffies (4 ms
-# steps; two clock_gettime calls in a row return the same time), and busybox's
-# nslookup (A and AAAA at once) waited 5 s for every name, most likely because both
-# queries took the same id from that clock (measured in this guest: 5020 ms a lookup,
-# 8 ms with tsc=reliable)
-APPEND="tsc=reliable"
