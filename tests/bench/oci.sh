@@ -23,6 +23,9 @@ cleanup() {
 	_harness_exit
 }
 trap cleanup EXIT
+# a root podman gives the runtime no --root: diyc-oci's default /run/diyc-oci, removed
+# at exit when this run made it (as tests/integration/podman.sh does)
+[ -d /run/diyc-oci ] || at_exit "rmdir /run/diyc-oci 2>/dev/null"
 runtime/mkimage-busybox.sh "$T/root" >/dev/null
 tests/bench/bundle.sh "$T/bundle" "$T/root/images/busybox" diyc-bench-oci
 OCI=$(realpath ./diyc-oci)
