@@ -66,7 +66,7 @@ guest() { # guest PROFILE: boot it (once more after a TCG soft lockup); exit sta
 		# say so in the table.  Any other failure, or a second hang, stands.
 		for try in 1 2; do
 			TIMEOUT=${TIMEOUT:-900} qemu/boot.sh "$kernel" "$initrd" "$B/$p" \
-				"ci.cgroup=$CGROUP ci.profile=$p${APPEND:+ $APPEND}${SUITES:+ ci.suites=${SUITES// /,}}"
+				"ci.cgroup=$CGROUP ci.profile=$p${SUITES:+ ci.suites=${SUITES// /,}}"
 			r=$?
 			[ $try = 1 ] && [ $r = 124 ] && grep -q "soft lockup" "$B/$p/console.log" 2>/dev/null || break
 			echo "ci-qemu: $p hung in the guest kernel (soft lockup under TCG): booting it once more" >&2

@@ -168,10 +168,9 @@ d() { out=$("$DIYC" "$@" 2>"$T/err"); rc=$?; slurp "$T/err"; errout=$REPLY; }
 # something (the lines grep -v '^diyc: warning: degraded' would drop)
 dv() {
 	d "$@"
-	local l r= first=1
+	local l r=
 	while IFS= read -r l; do
-		[[ $l == "diyc: warning: degraded"* ]] && continue
-		if [ -n "$first" ]; then r=$l first=; else r+=$'\n'$l; fi
+		[[ $l == "diyc: warning: degraded"* ]] || r+=$l$'\n'
 	done <<<"$errout"
 	while [[ $r == *$'\n' ]]; do r=${r%$'\n'}; done
 	errout=$r
@@ -217,6 +216,9 @@ probe_json() {
 	[ -n "$c" ] && mkdir -p "$c" && cp "$out" "$c/$key.json"
 	return 0
 }
+# derive OUT 'jq filter' [JQ-OPTION...]: $T/OUT, a simulated kernel's profile made
+# from the live one in $T/full.json (jq: a python3 start costs 0.4 s in a TCG guest)
+derive() { jq "${@:3}" "$2" "$T/full.json" >"$T/$1"; }
 # cg_parent NAME: sets CG_PARENT to a cgroup path below this process's own cgroup in
 # every hierarchy (the deepest own path, when each other one is its ancestor), for the
 # engines that take one path for all hierarchies (podman --cgroup-parent, ctr

@@ -149,7 +149,7 @@ ip -o link | grep -q "alias diyc:n1" && ok "the host end of n1's veth says whose
 out=$(DIYC_FAULT=veth_onestep "$DIYC" -v run --rm n9 busybox sh -c 'ping -c1 -W2 10.203.0.1 >/dev/null && echo gw-ok' 2>"$T/err"); rc=$?; errout=$(cat "$T/err")
 expect "veth refused on the bridge at creation (4.4): created, then enslaved; the gateway answers" 0 '^gw-ok$'
 case $errout in *"create, then enslave"*) ok "and -v says which form it took" ;; *) fail "no word of the fallback" "$errout" ;; esac
-jq '.network.veth_on_bridge.form = "two-step"' "$T/full.json" >"$T/twostep.json"
+derive twostep.json '.network.veth_on_bridge.form = "two-step"'
 out=$(DIYC_FAULT=veth_onestep "$DIYC" -v run --rm --profile "$T/twostep.json" n9 busybox sh -c 'ping -c1 -W2 10.203.0.1 >/dev/null && echo gw-ok' 2>"$T/err"); rc=$?; errout=$(cat "$T/err")
 expect "a profile saying two-step: the veth is enslaved after creation" 0 '^gw-ok$'
 case $errout in *"refused a veth"*) fail "the one-step request was still tried" "$errout" ;; *) ok "and the request bound to fail is not made" ;; esac
@@ -501,8 +501,8 @@ for b in nft legacy; do
 		skip "net setup, -p and clean through iptables-$b" "the probe: $(jget "$T/full.json" "d['network']['iptables_$b']['evidence']")"
 		continue
 	fi
-	jq --arg b "$b" '.network |= (.iptables_backend = $b | .iptables_restore = .["iptables_" + $b].restore
-		| .iptables = (.iptables_restore | rtrimstr("-restore")))' "$T/full.json" >"$T/ipt-$b.json"
+	derive "ipt-$b.json" '.network |= (.iptables_backend = $b | .iptables_restore = .["iptables_" + $b].restore
+		| .iptables = (.iptables_restore | rtrimstr("-restore")))' --arg b "$b"
 	d net setup --profile "$T/ipt-$b.json"
 	expect "net setup through iptables-$b (profile)" 0
 	"iptables-$b-save" | grep -q '^-A DIYC-POSTROUTING' && ! { "iptables-$other-save" 2>/dev/null | grep -qi diyc; } &&
@@ -519,9 +519,9 @@ for b in nft legacy; do
 done
 
 # --- no backend can program the kernel: refused before anything is made
-jq '.network |= (.iptables_backend = "none"
+derive ipt-none.json '.network |= (.iptables_backend = "none"
 	| .iptables_nft.evidence = "TABLE_ADD failed (No such file or directory): table nat"
-	| .iptables_legacy.evidence = "can'"'"'t initialize iptables table `nat'"'"'")' "$T/full.json" >"$T/ipt-none.json"
+	| .iptables_legacy.evidence = "can'"'"'t initialize iptables table `nat'"'"'")'
 d net setup --profile "$T/ipt-none.json"
 expect "no usable iptables backend: net setup refused" 125
 case $errout in *"TABLE_ADD failed"*"can't initialize"*) ok "the refusal keeps what each backend said" ;; *) fail "refusal text" "$errout" ;; esac

@@ -19,9 +19,7 @@ gone() {
 # --- profiles: the live one, and simulated kernels
 probe_json "$T/full.json"
 probe_json "$T/nopid.json" --pid --uts
-# simulated kernels derived from the live profile (jq: a python3 start costs 0.4 s
-# in a TCG guest): derive OUT 'jq filter'
-derive() { jq "$2" "$T/full.json" >"$T/$1"; }
+# simulated kernels derived from the live profile (derive, tests/lib.sh)
 derive nomem.json '.cgroups.controllers.memory.status = "no"'
 derive noov.json '.overlay.mount.status = "no"'
 # a 4.4 kernel without CONFIG_DEVPTS_MULTIPLE_INSTANCES: one devpts, the host's
