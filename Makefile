@@ -26,17 +26,24 @@ OUT     ?= .
 # used at build time.
 # libcap, json-c, zlib and libseccomp are linked in from their static archives (in
 # the same -dev packages): each shared library costs every `diyc run` its mappings,
-# relocations and symbol lookups (docs/bench.md: about 1 ms and 250 KB of RSS for
-# the four).  libc and libmnl (Debian ships no libmnl.a) stay shared, so dlopen()
-# keeps working.  LINK=shared links all of them shared, as a distribution may prefer.
-PKGS     = libcap json-c libmnl zlib libseccomp
-STATIC_PKGS = libcap json-c zlib libseccomp
+# relocations and symbol lookups.  `diyc` itself is a static PIE: no dynamic loader
+# and no shared libc at all (docs/bench.md: -1.5 ms per run, peak RSS under 2 MB).
+# A static program cannot dlopen() those four libraries safely, so the build also
+# makes diyc-dynamic, the same program linked against the shared libc, and `diyc`
+# re-executes a command in it where one of them is needed (lib/twin.h); diyc-oci
+# and diyc-oci-dynamic likewise.  diyc-probe, which uses libkmod throughout, is
+# linked dynamically.  LINK=shared links everything shared (no
+# twin), as a distribution may prefer; so does a sanitizer build.
+PKGS     = libcap json-c zlib libseccomp
 DEPS_CFLAGS := $(shell pkg-config --cflags $(PKGS) libkmod libarchive libcurl libcrypto 2>/dev/null)
+STATIC_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lcap -ljson-c -lz -lseccomp)
 ifeq ($(LINK),shared)
-DEPS_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lcap -ljson-c -lmnl -lz -lseccomp) -ldl
+DEPS_LIBS   := $(STATIC_LIBS) -ldl
 else
-DEPS_LIBS   := -Wl,-Bstatic $(shell pkg-config --libs $(STATIC_PKGS) 2>/dev/null || echo -lcap -ljson-c -lz -lseccomp) \
-	-Wl,-Bdynamic $(shell pkg-config --libs libmnl 2>/dev/null || echo -lmnl) -ldl
+DEPS_LIBS   := -Wl,-Bstatic $(STATIC_LIBS) -Wl,-Bdynamic -ldl
+endif
+ifeq ($(LINK)$(SAN),)
+STATIC_DIYC := $(OUT)/diyc-dynamic $(OUT)/diyc-oci-dynamic
 endif
 
 # -Wformat-truncation guesses differ with -O level; evidence strings are cut on purpose,
@@ -63,7 +70,7 @@ FUZZ_TIME  ?= 20
 
 # Debian packages: build, test, and what later parts of diyc run (see README).
 DEB_PKGS = build-essential pkg-config libcap-dev libkmod-dev libcmocka-dev libjson-c-dev \
-	libmnl-dev zlib1g-dev libarchive-dev kmod iproute2 iptables busybox-static python3 hyperfine \
+	zlib1g-dev libarchive-dev kmod iproute2 iptables busybox-static python3 hyperfine \
 	qemu-system-x86 linux-source-6.1 flex bison libelf-dev bc libssl-dev cpio runc bubblewrap crun time clang valgrind gnuplot-nox \
 	libseccomp-dev podman conmon containerd containernetworking-plugins \
 	libcurl4-openssl-dev skopeo umoci buildah docker-registry zstd debootstrap dnsmasq-base jq
@@ -76,7 +83,7 @@ SUBNET ?=
 
 .PHONY: check-layers fuzz setup net-clean ci-qemu image all deps demo check test unit integration asan bench install uninstall clean format
 
-all: $(OUT)/diyc-probe $(OUT)/diyc $(OUT)/diyc-oci $(OUT)/nsexec $(OUT)/tests/tools/nons $(OUT)/tests/tools/hostile
+all: $(OUT)/diyc-probe $(OUT)/diyc $(STATIC_DIYC) $(OUT)/diyc-oci $(OUT)/nsexec $(OUT)/tests/tools/nons $(OUT)/tests/tools/hostile
 
 $(B)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -103,14 +110,41 @@ $(B)/runtime/init/blob.o: runtime/init/blob.S $(B)/diyc-init
 	@mkdir -p $(dir $@)
 	$(CC) -c -DDIYC_INIT='"$(B)/diyc-init"' -o $@ $<
 
-$(OUT)/diyc: $(B)/runtime/main.o $(RUNTIME_LIB_OBJ) $(B)/libprobe.a $(B)/libdiyc.a
+# lib/twin.c without dlopen(), for the static programs and tests/unit/test_twin.c:
+# linked before libdiyc.a, whose twin.o is then not used
+$(B)/lib/twin-static.o: lib/twin.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -DDIYC_STATIC -c -o $@ $<
+
+# diyc and diyc-oci: static PIEs beside their dynamic twins (lib/twin.h), or one
+# dynamic program each (LINK=shared, sanitizers)
+DIYC_OBJ = $(B)/runtime/main.o $(RUNTIME_LIB_OBJ) $(B)/libprobe.a $(B)/libdiyc.a
+OCI_OBJ = $(B)/runtime/oci_main.o $(RUNTIME_LIB_OBJ) $(B)/libprobe.a $(B)/libdiyc.a
+ifeq ($(STATIC_DIYC),)
+$(OUT)/diyc: $(DIYC_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(DEPS_LIBS)
 
-# diyc-oci: the OCI runtime command line over the same runtime (docs/oci.md)
-$(OUT)/diyc-oci: $(B)/runtime/oci_main.o $(RUNTIME_LIB_OBJ) $(B)/libprobe.a $(B)/libdiyc.a
+$(OUT)/diyc-oci: $(OCI_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(DEPS_LIBS)
+else
+$(OUT)/diyc: $(B)/lib/twin-static.o $(DIYC_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -static-pie -o $@ $^ $(STATIC_LIBS)
+
+$(OUT)/diyc-oci: $(B)/lib/twin-static.o $(OCI_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -static-pie -o $@ $^ $(STATIC_LIBS)
+
+$(OUT)/diyc-dynamic: $(DIYC_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(DEPS_LIBS)
+
+$(OUT)/diyc-oci-dynamic: $(OCI_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(DEPS_LIBS)
+endif
 
 $(OUT)/nsexec: $(B)/runtime/nsexec/nsexec.o $(B)/libdiyc.a
 	@mkdir -p $(dir $@)
@@ -131,6 +165,9 @@ $(B)/tests/fuzz_%: $(B)/tests/fuzz/fuzz_%.o $(B)/tests/fuzz/replay.o $(RUNTIME_L
 $(B)/fuzz/fuzz_%: $(B)/tests/fuzz/fuzz_%.o $(RUNTIME_LIB_OBJ) $(B)/libprobe.a $(B)/libdiyc.a
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -fsanitize=fuzzer -o $@ $^ $(DEPS_LIBS)
+
+$(B)/tests/test_twin: $(B)/tests/unit/test_twin.o $(B)/lib/twin-static.o $(B)/libdiyc.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(DEPS_LIBS) -lcmocka
 
 # unit tests link lib/ and netsetup/ (which needs nothing else)
 $(B)/tests/%: $(B)/tests/unit/%.o $(filter $(B)/netsetup/%,$(RUNTIME_OBJ)) $(B)/libprobe.a $(B)/libdiyc.a
@@ -211,8 +248,8 @@ bench: all
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man8
 	install -m 0755 diyc-probe $(DESTDIR)$(SBINDIR)/diyc-probe
-	install -m 0755 diyc nsexec $(DESTDIR)$(BINDIR)/
-	install -m 0755 diyc-oci $(DESTDIR)$(SBINDIR)/diyc-oci
+	install -m 0755 diyc $(filter %/diyc-dynamic,$(STATIC_DIYC)) nsexec $(DESTDIR)$(BINDIR)/
+	install -m 0755 diyc-oci $(filter %/diyc-oci-dynamic,$(STATIC_DIYC)) $(DESTDIR)$(SBINDIR)/
 	install -m 0644 docs/man/diyc-oci.8 $(DESTDIR)$(MANDIR)/man8/diyc-oci.8
 	install -m 0644 docs/man/diyc-probe.8 $(DESTDIR)$(MANDIR)/man8/diyc-probe.8
 	install -m 0644 docs/man/diyc.1 docs/man/nsexec.1 $(DESTDIR)$(MANDIR)/man1/
@@ -221,8 +258,8 @@ install: all
 
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/diyc-probe $(DESTDIR)$(MANDIR)/man8/diyc-probe.8 \
-		$(DESTDIR)$(SBINDIR)/diyc-oci $(DESTDIR)$(MANDIR)/man8/diyc-oci.8 \
-		$(DESTDIR)$(BINDIR)/diyc $(DESTDIR)$(BINDIR)/nsexec \
+		$(DESTDIR)$(SBINDIR)/diyc-oci $(DESTDIR)$(SBINDIR)/diyc-oci-dynamic $(DESTDIR)$(MANDIR)/man8/diyc-oci.8 \
+		$(DESTDIR)$(BINDIR)/diyc $(DESTDIR)$(BINDIR)/diyc-dynamic $(DESTDIR)$(BINDIR)/nsexec \
 		$(DESTDIR)$(MANDIR)/man1/diyc.1 $(DESTDIR)$(MANDIR)/man1/nsexec.1 \
 		$(DESTDIR)$(COMPLETIONDIR)/diyc
 
@@ -230,6 +267,6 @@ format:
 	clang-format -i lib/*.[ch] probe/*.[ch] runtime/*.[ch] runtime/nsexec/*.c netsetup/*.[ch] tests/unit/*.c tests/tools/*.c
 
 clean:
-	rm -rf build diyc-probe diyc diyc-oci nsexec tests/tools/nons tests/tools/hostile
+	rm -rf build diyc-probe diyc diyc-dynamic diyc-oci diyc-oci-dynamic nsexec tests/tools/nons tests/tools/hostile
 
 -include $(shell find build -name '*.d' 2>/dev/null)

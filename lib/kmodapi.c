@@ -1,5 +1,6 @@
 #define _GNU_SOURCE
 #include "lib/kmodapi.h"
+#include "lib/twin.h"
 
 #include <dlfcn.h>
 #include <errno.h>
@@ -7,7 +8,7 @@
 
 static struct kmod_api api;
 static int state;	     /* 0 untried, 1 loaded, -1 failed */
-static char load_error[200]; /* why the one dlopen failed: every later call reports it */
+static char load_error[400]; /* why the one dlopen failed: every later call reports it */
 
 #define SYM(field, name)                                                                           \
 	do {                                                                                       \
@@ -22,9 +23,9 @@ static const struct kmod_api *load(void)
 {
 	if (state)
 		return state > 0 ? &api : NULL;
-	void *h = dlopen("libkmod.so.2", RTLD_NOW | RTLD_LOCAL);
+	void *h = dc_dlopen("libkmod.so.2");
 	if (!h) {
-		snprintf(load_error, sizeof(load_error), "%s", dlerror());
+		snprintf(load_error, sizeof(load_error), "%s", dc_dlerror());
 		state = -1;
 		return NULL;
 	}

@@ -8,7 +8,7 @@
  * (IFLA_NET_NS_PID: it is never visible on the host), the host end "dvXXXXXXXX"
  * enslaved to the network's bridge, and the default route via the bridge (none on
  * an internal network).  Published ports are DNAT rules (rules.c).  All of it
- * rtnetlink (libmnl), no `ip` process.  The supervisor calls these as steps of its
+ * rtnetlink (lib/rtnl.c), no `ip` process.  The supervisor calls these as steps of its
  * table (runtime/steps.c): prepare = "lease", attach = "veth", publish = "portrule".
  */
 #define _GNU_SOURCE
@@ -122,8 +122,7 @@ int net_prepare(const struct net_request *rq, struct net_plan *p, struct dc_err 
  * EOPNOTSUPP (network.veth_on_bridge in the profile says so in advance), and then
  * the pair is created first and enslaved in a second request.
  */
-static int veth_create(struct mnl_socket *nl, const struct net_plan *p, pid_t pid,
-		       const char **step)
+static int veth_create(struct rtnl *nl, const struct net_plan *p, pid_t pid, const char **step)
 {
 	int e = EOPNOTSUPP;
 	*step = "create veth";
@@ -152,7 +151,7 @@ int net_attach(const struct net_plan *p, pid_t pid, struct dc_err *e)
 {
 	if (!p->bridge)
 		return 0;
-	struct mnl_socket *nl = rtnl_open();
+	struct rtnl *nl = rtnl_open();
 	if (!nl)
 		return dc_fail(e, errno, "rtnetlink");
 	const char *step;
@@ -179,7 +178,7 @@ int net_publish(const struct net_plan *p, struct dc_err *e)
 
 int net_child(const struct net_plan *p, struct dc_err *e)
 {
-	struct mnl_socket *nl = rtnl_open();
+	struct rtnl *nl = rtnl_open();
 	if (!nl)
 		return dc_fail(e, errno, "rtnetlink");
 	const char *step = "bring up lo";
@@ -209,7 +208,7 @@ static void net_release(const char *root, const struct lease *l)
 	if (strcmp(l->ports, "-") && rules_ports(root, false, l->name, l->ip, l->ports, &e) < 0)
 		dc_warn("published ports of %s: %s (diyc gc retries)", l->name, e.msg);
 	if (strncmp(l->host_if, "dv", 2) == 0 && if_nametoindex(l->host_if)) {
-		struct mnl_socket *nl = rtnl_open();
+		struct rtnl *nl = rtnl_open();
 		int r = nl ? rtnl_link_del(nl, l->host_if) : errno;
 		rtnl_close(nl);
 		if (r && r != ENODEV)
@@ -262,7 +261,7 @@ int net_gc(const char *root, bool (*alive)(const char *name))
 			owned = !strcmp(l[i].host_if, it->if_name);
 		if (owned)
 			continue;
-		struct mnl_socket *nl = rtnl_open();
+		struct rtnl *nl = rtnl_open();
 		if (nl && rtnl_link_del(nl, it->if_name) == 0) {
 			printf("removed interface %s\n", it->if_name);
 			removed++;
@@ -278,7 +277,7 @@ void net_detach(const struct net_plan *p)
 {
 	if (!p->bridge || !if_nametoindex(p->host_if))
 		return;
-	struct mnl_socket *nl = rtnl_open();
+	struct rtnl *nl = rtnl_open();
 	int r = nl ? rtnl_link_del(nl, p->host_if) : errno;
 	rtnl_close(nl);
 	if (r && r != ENODEV)

@@ -72,7 +72,7 @@ static void load_modules(void)
 static int make_bridge(const struct netconf *c, struct dc_err *e)
 {
 	char ip[32], p[128];
-	struct mnl_socket *nl = rtnl_open();
+	struct rtnl *nl = rtnl_open();
 	if (!nl)
 		return dc_fail(e, errno, "rtnetlink");
 	int r = rtnl_link_add(nl, c->bridge, "bridge", NULL, 0, NULL, false);
@@ -97,7 +97,7 @@ static int make_bridge(const struct netconf *c, struct dc_err *e)
 
 static void delete_bridge(const char *bridge)
 {
-	struct mnl_socket *nl = rtnl_open();
+	struct rtnl *nl = rtnl_open();
 	int r = nl ? rtnl_link_del(nl, bridge) : errno;
 	rtnl_close(nl);
 	if (r && r != ENODEV)

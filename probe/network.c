@@ -14,7 +14,6 @@
 #include <errno.h>
 #include <net/if.h>
 #include <sys/socket.h>
-#include <libmnl/libmnl.h>
 #include <linux/if_link.h>
 #include <linux/rtnetlink.h>
 #include <linux/veth.h>
@@ -37,7 +36,7 @@ struct net_test {
  */
 static int link_tests(struct child_result *res, const struct net_test *t)
 {
-	struct mnl_socket *nl;
+	struct rtnl *nl;
 	int r;
 
 	nl = rtnl_open();

@@ -65,7 +65,8 @@ rsync_like() { (cd /usr/lib/python3.11 && find . -type d \( -name test -o -name 
 rsync_like
 
 # the project: binaries, tests, profiles, the image builder
-for b in diyc diyc-oci diyc-probe nsexec tests/tools/nons tests/tools/hostile; do
+for b in diyc diyc-dynamic diyc-oci diyc-oci-dynamic diyc-probe nsexec tests/tools/nons tests/tools/hostile; do
+	[[ $b != *-dynamic ]] || [ -e "$b" ] || continue # none in a LINK=shared build
 	mkdir -p "$S/ci/$(dirname $b)"
 	cp "$b" "$S/ci/$b"
 	for l in $(libs "$b"); do copy "$l"; done

@@ -1,5 +1,6 @@
 #define _GNU_SOURCE
 #include "runtime/archiveapi.h"
+#include "lib/twin.h"
 
 #include <dlfcn.h>
 #include <stdio.h>
@@ -10,9 +11,9 @@ const struct archive_api *archive_api(struct dc_err *e)
 	static void *h;
 	if (h)
 		return &api;
-	void *lib = dlopen("libarchive.so.13", RTLD_NOW | RTLD_LOCAL);
+	void *lib = dc_dlopen("libarchive.so.13");
 	if (!lib) {
-		dc_fail(e, 0, "cannot load libarchive (install libarchive13): %s", dlerror());
+		dc_fail(e, 0, "cannot load libarchive (install libarchive13): %s", dc_dlerror());
 		return NULL;
 	}
 #define ARCHIVE_API_LOAD(f)                                                                        \

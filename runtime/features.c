@@ -8,6 +8,7 @@
 #include "runtime/diyc.h"
 #include "runtime/oci.h"
 #include "lib/kmodapi.h"
+#include "lib/twin.h"
 #include "probe/probe.h"
 #include "lib/util.h"
 #include "lib/version.h"
@@ -58,7 +59,10 @@ struct dc_profile *features_profile(const char *path, bool probe_if_stale, struc
 	if (!probe_if_stale)
 		return NULL;
 	dc_profile_free(p);
-	dc_info("probing the kernel: %s", e->msg);
+	struct dc_err why = *e;
+	if (dc_twin_reexec("the kernel probe (libkmod)", e) < 0)
+		return NULL;
+	dc_info("probing the kernel: %s", why.msg);
 	struct probe_ctx c = {.sysroot = "", .live = true, .data_root = G.root};
 	probe_run(&c);
 	p = c.prof;

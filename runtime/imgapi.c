@@ -1,6 +1,7 @@
 /* libcrypto and libcurl through dlopen (see imgapi.h), and sha256 over them. */
 #define _GNU_SOURCE
 #include "runtime/imgapi.h"
+#include "lib/twin.h"
 
 #include <dlfcn.h>
 #include <stdio.h>
@@ -10,9 +11,9 @@
 static void *load(const char *soname, const char *pkg, const char *const *names, void **api,
 		  size_t n, struct dc_err *e)
 {
-	void *lib = dlopen(soname, RTLD_NOW | RTLD_LOCAL);
+	void *lib = dc_dlopen(soname);
 	if (!lib) {
-		dc_fail(e, 0, "cannot load %s (install %s): %s", soname, pkg, dlerror());
+		dc_fail(e, 0, "cannot load %s (install %s): %s", soname, pkg, dc_dlerror());
 		return NULL;
 	}
 	for (size_t i = 0; i < n; i++)

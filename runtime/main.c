@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include "runtime/diyc.h"
 #include "runtime/timing.h"
+#include "lib/twin.h"
 #include "lib/util.h"
 #include "lib/version.h"
 
@@ -57,10 +58,28 @@ static void usage(FILE *f)
 		   "not found. See diyc(1).\n");
 }
 
+/* The commands that may need a shared library anywhere, not only before they change
+ * anything: the static diyc runs them in diyc-dynamic from the start (lib/twin.h). */
+static bool needs_twin(const char *name)
+{
+	return !strcmp(name, "image") || !strcmp(name, "net") || !strcmp(name, "network");
+}
+
+static int run_command(size_t c, int argc, char **argv)
+{
+	struct dc_err e = {0};
+	if (dc_twin_static() && needs_twin(argv[0]) && dc_twin_reexec(argv[0], &e) < 0) {
+		dc_err_print(&e);
+		return EXIT_DIYC;
+	}
+	return commands[c].fn(argc, argv);
+}
+
 int main(int argc, char **argv)
 {
 	int i = 1;
 	timing_init();
+	dc_twin_init(argv);
 	const char *env = getenv("DIYC_ROOT");
 	if (env && *env)
 		G.root = env;
@@ -94,7 +113,7 @@ int main(int argc, char **argv)
 	failpoint_init();
 	for (size_t c = 0; c < ARRAY_SIZE(commands); c++)
 		if (!strcmp(argv[i], commands[c].name))
-			return commands[c].fn(argc - i, argv + i);
+			return run_command(c, argc - i, argv + i);
 	dc_error("unknown command '%s' (see diyc --help)", argv[i]);
 	return EXIT_DIYC;
 }

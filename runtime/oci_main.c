@@ -8,6 +8,7 @@
  */
 #define _GNU_SOURCE
 #include "runtime/oci_int.h"
+#include "lib/twin.h"
 #include "lib/util.h"
 #include "lib/version.h"
 
@@ -146,6 +147,7 @@ int main(int argc, char **argv)
 	int i = 1;
 	dc_prog = "diyc-oci";
 	dc_log_sink = log_sink;
+	dc_twin_init(argv);
 	for (; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
 		int r = global(argc, argv, &i);
 		if (r)

@@ -27,6 +27,7 @@
 #include "runtime/image.h"
 #include "runtime/start.h"
 #include "runtime/timing.h"
+#include "lib/twin.h"
 #include "lib/util.h"
 
 #include <errno.h>
@@ -445,6 +446,7 @@ int run_container(const struct run_opts *o)
 		return EXIT_DIYC;
 	}
 	timing_mark("features");
+	dc_twin_seal(); /* what follows makes things: no going over to diyc-dynamic */
 	/* not dumpable: no container process may open our /proc files (selfexe.c); the
 	 * container process inherits this until its exec */
 	prctl(PR_SET_DUMPABLE, 0);

@@ -53,6 +53,30 @@ probe_json "$T/live.json"
 pidns=$(jget "$T/live.json" 'd["namespaces"]["pid"]["status"]')
 utsns=$(jget "$T/live.json" 'd["namespaces"]["uts"]["status"]')
 
+# --- the static diyc-oci and its twin (lib/twin.h): a run that must probe the kernel
+# first goes over to diyc-oci-dynamic; without that twin, one line, nothing made
+twin=$(dirname "$DIYC_OCI")/diyc-oci-dynamic
+if [ -x "$twin" ]; then
+	if head -c 2048 "$DIYC_OCI" | LC_ALL=C grep -aq 'ld-linux'; then
+		fail "diyc-oci beside a twin is static" "$DIYC_OCI names a program interpreter"
+	else
+		ok "diyc-oci beside a twin is static: no program interpreter"
+	fi
+	bundle tw && args tw 'echo twin'
+	DIYC_PROFILE=$T/otw.json o run -b "$T/b/tw" tw
+	[ "$rc" = 0 ] && [ "$out" = twin ] && [ -s "$T/otw.json" ] &&
+		ok "a run that must probe first goes over to the twin, which writes the profile" ||
+		fail "run through the twin" "rc=$rc out=$out err=$errout"
+	mkdir -p "$T/alone" && cp "$DIYC_OCI" "$T/alone/diyc-oci"
+	DIYC_OCI=$T/alone/diyc-oci DIYC_PROFILE=$T/otw2.json o create -b "$T/b/tw" tw
+	refused1 "a static diyc-oci without its twin, creating when it must probe: one line, 1"
+	case $errout in *"$T/alone/diyc-oci-dynamic"*) ok "  ... naming the twin it looked for" ;; *) fail "twin not named" "$errout" ;; esac
+	[ ! -e "$T/otw2.json" ] && ok "  ... and no profile written" || fail "a profile without a probe" "$(ls "$T")"
+	gone tw "a run refused for want of the twin"
+else
+	skip "the static diyc-oci and its twin" "$DIYC_OCI is a dynamic build (ASan, LINK=shared): it has none"
+fi
+
 # --- spec, and run in the foreground: the status passes through
 mkdir -p "$T/s"
 "$DIYC_OCI" spec --bundle "$T/s" && jget "$T/s/config.json" 'd["ociVersion"]' >/dev/null

@@ -89,6 +89,36 @@ case $errout in *"probing the kernel"*) fail "the new profile is probed again" "
 *) [ -f "$T/st.json.facts" ] && ok "  ... then used, and its facts cached" || fail "no cache of the new profile" "$(ls "$T")" ;; esac
 gone fc "facts cache runs"
 
+# --- the static diyc and its twin (lib/twin.h): what needs a shared library runs in
+# diyc-dynamic, from the start of the command; without the twin, one line, nothing made
+twin=$(dirname "$DIYC")/diyc-dynamic
+if [ -x "$twin" ]; then
+	# a dynamic ELF names its loader in .interp, right after its headers
+	if head -c 2048 "$DIYC" | LC_ALL=C grep -aq 'ld-linux'; then
+		fail "diyc beside a twin is static" "$DIYC names a program interpreter"
+	else
+		ok "diyc beside a twin is static: no program interpreter"
+	fi
+	DIYC_PROFILE=$T/tw.json d -v run --rm tw busybox echo twin
+	expect "a run that must probe first goes over to the twin" 0 '^twin$'
+	case $errout in *"running /"*"/diyc-dynamic"$'\n'*"probing the kernel"*) ok "  ... says so under -v, before probing" ;;
+	*) fail "no word of the twin" "$errout" ;; esac
+	[ -s "$T/tw.json" ] && ok "  ... and the twin wrote the profile" || fail "no profile from the twin" "$(ls "$T")"
+	mkdir "$T/alone" && cp "$DIYC" "$T/alone/diyc"
+	DIYC=$T/alone/diyc DIYC_PROFILE=$T/tw2.json d run --rm tw busybox true
+	refused "a static diyc without its twin, when it must probe: one line, 125"
+	case $errout in *"$T/alone/diyc-dynamic"*) ok "  ... naming the twin it looked for" ;; *) fail "twin not named" "$errout" ;; esac
+	[ ! -e "$T/tw2.json" ] && ok "  ... and no profile written" || fail "a profile without a probe" "$(ls "$T")"
+	gone tw "a run refused for want of the twin"
+	DIYC=$T/alone/diyc d image ls
+	refused "image, a command that needs the twin, without it: one line, 125"
+	DIYC=$T/alone/diyc DIYC_PROFILE=$T/tw.json d run --rm tw busybox echo alone
+	expect "a run with a fresh profile (the twin's) needs no twin" 0 '^alone$'
+	gone tw "the run without the twin"
+else
+	skip "the static diyc and its twin" "$DIYC is a dynamic build (ASan, LINK=shared): it has none"
+fi
+
 # --- basics
 d run --rm t1 busybox echo hello
 expect "run --rm prints the command's output" 0 '^hello$'
