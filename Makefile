@@ -36,11 +36,11 @@ OUT     ?= .
 # twin), as a distribution may prefer; so does a sanitizer build.
 PKGS     = libcap json-c zlib libseccomp
 DEPS_CFLAGS := $(shell pkg-config --cflags $(PKGS) libkmod libarchive libcurl libcrypto 2>/dev/null)
-STATIC_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lcap -ljson-c -lz -lseccomp)
+PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lcap -ljson-c -lz -lseccomp)
 ifeq ($(LINK),shared)
-DEPS_LIBS   := $(STATIC_LIBS) -ldl
+DEPS_LIBS   := $(PKG_LIBS) -ldl
 else
-DEPS_LIBS   := -Wl,-Bstatic $(STATIC_LIBS) -Wl,-Bdynamic -ldl
+DEPS_LIBS   := -Wl,-Bstatic $(PKG_LIBS) -Wl,-Bdynamic -ldl
 endif
 ifeq ($(LINK)$(SAN),)
 STATIC_DIYC := $(OUT)/diyc-dynamic $(OUT)/diyc-oci-dynamic
@@ -131,11 +131,11 @@ $(OUT)/diyc-oci: $(OCI_OBJ)
 else
 $(OUT)/diyc: $(B)/lib/twin-static.o $(DIYC_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -static-pie -o $@ $^ $(STATIC_LIBS)
+	$(CC) $(LDFLAGS) -static-pie -o $@ $^ $(PKG_LIBS)
 
 $(OUT)/diyc-oci: $(B)/lib/twin-static.o $(OCI_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -static-pie -o $@ $^ $(STATIC_LIBS)
+	$(CC) $(LDFLAGS) -static-pie -o $@ $^ $(PKG_LIBS)
 
 $(OUT)/diyc-dynamic: $(DIYC_OBJ)
 	@mkdir -p $(dir $@)

@@ -1,8 +1,9 @@
 /*
- * The static diyc's way out to its dynamic twin (see twin.h for why).  This file
+ * A static program's way out to its dynamic twin (see twin.h for why).  This file
  * is compiled twice: as is for every dynamically linked program, and with
- * DIYC_STATIC for `diyc`, where it must not reference dlopen() at all (a static
- * glibc's dlopen would bring a second libc into the process).
+ * DIYC_STATIC for the static `diyc` and `diyc-oci`, where it must not reference
+ * dlopen() at all (a static glibc's dlopen would bring a second libc into the
+ * process).
  *
  * The twin is the binary the kernel is running (/proc/self/exe) with "-dynamic"
  * added: `diyc-dynamic` beside `diyc`, `diyc-oci-dynamic` beside `diyc-oci`.  Not

@@ -24,15 +24,15 @@
 
 /* main(): remember the arguments a re-execution passes on. */
 void dc_twin_init(char **argv);
-/* Whether this program is the static diyc (lib/twin.c compiled with DIYC_STATIC). */
+/* Whether this program is a static one (lib/twin.c compiled with DIYC_STATIC). */
 bool dc_twin_static(void);
-/* In the static diyc: run this command in the dynamic twin now (WHAT says what
+/* In a static program: run this command in the dynamic twin now (WHAT says what
  * needs it, for -v); returns only when that fails (-1, e set).  Elsewhere 0. */
 int dc_twin_reexec(const char *what, struct dc_err *e);
 /* From here on the command changes things: a later dc_twin_reexec() fails (a bug
  * to fix, never a second start of the command in the twin). */
 void dc_twin_seal(void);
-/* dlopen(SONAME, RTLD_NOW | RTLD_LOCAL); in the static diyc, dc_twin_reexec()
+/* dlopen(SONAME, RTLD_NOW | RTLD_LOCAL); in a static program, dc_twin_reexec()
  * instead, and NULL with dc_dlerror() saying why when that fails. */
 void *dc_dlopen(const char *soname);
 const char *dc_dlerror(void);
