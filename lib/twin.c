@@ -15,22 +15,21 @@
 #include "lib/log.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 static char **saved_argv;
-static bool sealed;
 
 void dc_twin_init(char **argv) { saved_argv = argv; }
-
-void dc_twin_seal(void) { sealed = true; }
 
 #ifdef DIYC_STATIC
 
 static char why[300];
+static bool sealed;
 
-bool dc_twin_static(void) { return true; }
+void dc_twin_seal(void) { sealed = true; }
 
 /* /proc/self/exe's target + "-dynamic" into buf, or -errno */
 static int twin_path(char *buf, size_t size)
@@ -84,7 +83,7 @@ const char *dc_dlerror(void) { return why; }
 
 #include <dlfcn.h>
 
-bool dc_twin_static(void) { return false; }
+void dc_twin_seal(void) {}
 
 int dc_twin_reexec(const char *what, struct dc_err *e)
 {

@@ -20,12 +20,8 @@
 
 #include "lib/error.h"
 
-#include <stdbool.h>
-
 /* main(): remember the arguments a re-execution passes on. */
 void dc_twin_init(char **argv);
-/* Whether this program is a static one (lib/twin.c compiled with DIYC_STATIC). */
-bool dc_twin_static(void);
 /* In a static program: run this command in the dynamic twin now (WHAT says what
  * needs it, for -v); returns only when that fails (-1, e set).  Elsewhere 0. */
 int dc_twin_reexec(const char *what, struct dc_err *e);

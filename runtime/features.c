@@ -59,10 +59,10 @@ struct dc_profile *features_profile(const char *path, bool probe_if_stale, struc
 	if (!probe_if_stale)
 		return NULL;
 	dc_profile_free(p);
-	struct dc_err why = *e;
+	/* (e, why the profile will not do, is only overwritten when this fails) */
 	if (dc_twin_reexec("the kernel probe (libkmod)", e) < 0)
 		return NULL;
-	dc_info("probing the kernel: %s", why.msg);
+	dc_info("probing the kernel: %s", e->msg);
 	struct probe_ctx c = {.sysroot = "", .live = true, .data_root = G.root};
 	probe_run(&c);
 	p = c.prof;

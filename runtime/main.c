@@ -68,7 +68,7 @@ static bool needs_twin(const char *name)
 static int run_command(size_t c, int argc, char **argv)
 {
 	struct dc_err e = {0};
-	if (dc_twin_static() && needs_twin(argv[0]) && dc_twin_reexec(argv[0], &e) < 0) {
+	if (needs_twin(argv[0]) && dc_twin_reexec(argv[0], &e) < 0) {
 		dc_err_print(&e);
 		return EXIT_DIYC;
 	}

@@ -216,6 +216,15 @@ probe_json() {
 	[ -n "$c" ] && mkdir -p "$c" && cp "$out" "$c/$key.json"
 	return 0
 }
+# is_static DESC BIN: passes when BIN is a static program (a dynamic ELF names its loader
+# in .interp, right after its headers; readelf is not in the QEMU guests)
+is_static() {
+	if head -c 2048 "$2" | LC_ALL=C grep -aq 'ld-linux'; then
+		fail "$1" "$2 names a program interpreter"
+	else
+		ok "$1"
+	fi
+}
 # derive OUT 'jq filter' [JQ-OPTION...]: $T/OUT, a simulated kernel's profile made
 # from the live one in $T/full.json (jq: a python3 start costs 0.4 s in a TCG guest)
 derive() { jq "${@:3}" "$2" "$T/full.json" >"$T/$1"; }

@@ -57,11 +57,7 @@ utsns=$(jget "$T/live.json" 'd["namespaces"]["uts"]["status"]')
 # first goes over to diyc-oci-dynamic; without that twin, one line, nothing made
 twin=$(dirname "$DIYC_OCI")/diyc-oci-dynamic
 if [ -x "$twin" ]; then
-	if head -c 2048 "$DIYC_OCI" | LC_ALL=C grep -aq 'ld-linux'; then
-		fail "diyc-oci beside a twin is static" "$DIYC_OCI names a program interpreter"
-	else
-		ok "diyc-oci beside a twin is static: no program interpreter"
-	fi
+	is_static "diyc-oci beside a twin is static: no program interpreter" "$DIYC_OCI"
 	bundle tw && args tw 'echo twin'
 	DIYC_PROFILE=$T/otw.json o run -b "$T/b/tw" tw
 	[ "$rc" = 0 ] && [ "$out" = twin ] && [ -s "$T/otw.json" ] &&

@@ -93,12 +93,7 @@ gone fc "facts cache runs"
 # diyc-dynamic, from the start of the command; without the twin, one line, nothing made
 twin=$(dirname "$DIYC")/diyc-dynamic
 if [ -x "$twin" ]; then
-	# a dynamic ELF names its loader in .interp, right after its headers
-	if head -c 2048 "$DIYC" | LC_ALL=C grep -aq 'ld-linux'; then
-		fail "diyc beside a twin is static" "$DIYC names a program interpreter"
-	else
-		ok "diyc beside a twin is static: no program interpreter"
-	fi
+	is_static "diyc beside a twin is static: no program interpreter" "$DIYC"
 	DIYC_PROFILE=$T/tw.json d -v run --rm tw busybox echo twin
 	expect "a run that must probe first goes over to the twin" 0 '^twin$'
 	case $errout in *"running /"*"/diyc-dynamic"$'\n'*"probing the kernel"*) ok "  ... says so under -v, before probing" ;;

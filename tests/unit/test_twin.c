@@ -31,7 +31,6 @@ static int setup(void **state)
 static void names_the_missing_twin(void **state)
 {
 	(void)state;
-	assert_true(dc_twin_static());
 	char want[PATH_MAX + 16];
 	snprintf(want, sizeof(want), "%s-dynamic", self);
 	assert_int_equal(access(want, F_OK), -1); /* (no such twin beside the test) */
