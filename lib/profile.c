@@ -195,20 +195,6 @@ const char *dc_profile_json(struct dc_profile *p)
 							   JSON_C_TO_STRING_NOSLASHESCAPE);
 }
 
-static int mkdir_parent(const char *path)
-{
-	char dir[PATH_MAX];
-	if (fmt(dir, sizeof(dir), "%s", path) < 0)
-		return -ENAMETOOLONG;
-	char *slash = strrchr(dir, '/');
-	if (!slash || slash == dir)
-		return 0;
-	*slash = '\0';
-	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
-		return -errno;
-	return 0;
-}
-
 int dc_profile_write(struct dc_profile *p, const char *path)
 {
 	int r = mkdir_parent(path);

@@ -219,6 +219,20 @@ int write_file_atomic(const char *path, const char *data, unsigned mode, bool sy
 	return r;
 }
 
+int mkdir_parent(const char *path)
+{
+	char dir[PATH_MAX];
+	if (fmt(dir, sizeof(dir), "%s", path) < 0)
+		return -ENAMETOOLONG;
+	char *slash = strrchr(dir, '/');
+	if (!slash || slash == dir)
+		return 0;
+	*slash = '\0';
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
 int mkdir_p(const char *path, unsigned mode)
 {
 	char p[PATH_MAX];

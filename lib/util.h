@@ -56,5 +56,7 @@ int remove_tree(const char *path);
 int remove_tree_at(int parent, const char *name);
 /* mkdir -p: 0, or -1 with errno. */
 int mkdir_p(const char *path, unsigned mode);
+/* Create PATH's parent directory (one level, mode 0755) unless it exists; 0 or -errno. */
+int mkdir_parent(const char *path);
 
 #endif

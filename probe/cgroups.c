@@ -7,6 +7,7 @@
  */
 #define _GNU_SOURCE
 #include "probe/probe.h"
+#include "probe/answers.h"
 #include "probe/cgprobe.h"
 #include "lib/pfacts.h"
 #include "lib/cglayout.h"
@@ -208,29 +209,39 @@ static int write_limit(const char *dir, const char *ctrl, bool v2, const char **
 	return 0;
 }
 
+/*
+ * What one usability test found: the check's verdict and what the test cgroup
+ * showed.  Kept as it is among the boot's answers (probe/answers.c).
+ */
+struct cg_answer {
+	enum dc_status usable;
+	char evidence[sizeof(((struct dc_check *)0)->evidence)];
+	char err[sizeof(((struct dc_check *)0)->err)];
+	char hint[sizeof(((struct dc_check *)0)->hint)];
+	signed char kill_file, freeze_file, swap_file; /* -1: not looked at */
+	bool tracked;				       /* the test process went in */
+};
+
 /* features visible only in a non-root cgroup, recorded for cg_features */
-static void test_cgroup_files(struct cg_state *s, const char *dir, const char *ctrl, bool v2)
+static void test_cgroup_files(const char *dir, const char *ctrl, bool v2, struct cg_answer *a)
 {
 	char path[PATH_MAX];
 	if (v2 && !ctrl) {
 		fmt(path, sizeof(path), "%s/cgroup.kill", dir);
-		dc_profile_set_bool(s->c->prof, "cgroups.v2", "kill_file", path_exists(path));
+		a->kill_file = path_exists(path);
 		fmt(path, sizeof(path), "%s/cgroup.freeze", dir);
-		dc_profile_set_bool(s->c->prof, "cgroups.v2", "freeze_file", path_exists(path));
+		a->freeze_file = path_exists(path);
 	}
 	if (ctrl && !strcmp(ctrl, "memory")) {
 		fmt(path, sizeof(path), "%s/%s", dir,
 		    v2 ? "memory.swap.max" : "memory.memsw.limit_in_bytes");
-		dc_profile_set_bool(s->c->prof, "cgroups", "swap_accounting", path_exists(path));
+		a->swap_file = path_exists(path);
 	}
 }
 
-/*
- * The decisive test of one controller (ctrl NULL: the bare v2 hierarchy, for
- * tracking and cgroup.kill).  Features found in the test cgroup are recorded.
- */
-void cg_usable_test(struct cg_state *s, const char *ctrl, bool v2, const char *parent,
-		    struct dc_check *k)
+/* The test itself: a cgroup below PARENT, a limit, a process moved in and out. */
+static void usable_live(const char *ctrl, bool v2, const char *parent, struct dc_check *k,
+			struct cg_answer *a)
 {
 	char dir[PATH_MAX];
 	const char *step = "mkdir";
@@ -261,12 +272,8 @@ void cg_usable_test(struct cg_state *s, const char *ctrl, bool v2, const char *p
 	move_out(parent);
 	k->usable = DC_YES;
 	dc_check_evidence(k, "created %s, moved a process in, removed it", dir);
-	if (!s->tracking) {
-		s->tracking = true;
-		snprintf(s->tracking_where, sizeof(s->tracking_where), "%s%s%s", v2 ? "v2" : "v1",
-			 ctrl ? ":" : "", ctrl ? ctrl : "");
-	}
-	test_cgroup_files(s, dir, ctrl, v2);
+	a->tracked = true;
+	test_cgroup_files(dir, ctrl, v2, a);
 	r = rmdir_retry(dir);
 	if (r < 0)
 		dc_check_evidence(k, "rmdir %s=%s", dir, errno_name(r));
@@ -283,6 +290,63 @@ fail:
 out:
 	if (enabled_here == 1)
 		v2_disable(parent, ctrl);
+}
+
+/* What decides the answer besides the boot's fingerprint: the cgroup, its delegation
+ * files, and what the files said before the test (the mount, /proc/cgroups). */
+static void answer_key(const char *ctrl, bool v2, const char *parent, const struct dc_check *k,
+		       char *key, size_t len)
+{
+	static const char *const files[] = {"cgroup.controllers", "cgroup.subtree_control",
+					    "cgroup.type"};
+	char path[PATH_MAX], buf[512];
+	snprintf(key, len, "cgroup %s v2=%d %s | %s", ctrl ? ctrl : "-", v2, parent, k->evidence);
+	for (size_t i = 0; v2 && i < ARRAY_SIZE(files); i++) {
+		fmt(path, sizeof(path), "%s/%s", parent, files[i]);
+		strappend(key, len, " | ", "%s=%s", files[i],
+			  read_line(path, buf, sizeof(buf)) == 0 ? buf : "-");
+	}
+}
+
+/*
+ * The decisive test of one controller (ctrl NULL: the bare v2 hierarchy, for
+ * tracking and cgroup.kill), or this boot's answer to it.  Features found in the
+ * test cgroup are recorded for cg_features.
+ */
+void cg_usable_test(struct cg_state *s, const char *ctrl, bool v2, const char *parent,
+		    struct dc_check *k)
+{
+	struct cg_answer a;
+	char key[PATH_MAX + 2048];
+	answer_key(ctrl, v2, parent, k, key, sizeof(key));
+	if (answers_get(s->c, key, &a, sizeof(a))) {
+		k->usable = a.usable;
+		memcpy(k->evidence, a.evidence, sizeof(k->evidence));
+		memcpy(k->err, a.err, sizeof(k->err));
+		memcpy(k->hint, a.hint, sizeof(k->hint));
+	} else {
+		memset(&a, 0, sizeof(a));
+		a.kill_file = a.freeze_file = a.swap_file = -1;
+		usable_live(ctrl, v2, parent, k, &a);
+		a.usable = k->usable;
+		memcpy(a.evidence, k->evidence, sizeof(a.evidence));
+		memcpy(a.err, k->err, sizeof(a.err));
+		memcpy(a.hint, k->hint, sizeof(a.hint));
+		answers_put(s->c, key, &a, sizeof(a));
+	}
+	k->evidence[sizeof(k->evidence) - 1] = k->err[sizeof(k->err) - 1] =
+	    k->hint[sizeof(k->hint) - 1] = '\0';
+	if (a.kill_file >= 0)
+		dc_profile_set_bool(s->c->prof, "cgroups.v2", "kill_file", a.kill_file);
+	if (a.freeze_file >= 0)
+		dc_profile_set_bool(s->c->prof, "cgroups.v2", "freeze_file", a.freeze_file);
+	if (a.swap_file >= 0)
+		dc_profile_set_bool(s->c->prof, "cgroups", "swap_accounting", a.swap_file);
+	if (a.tracked && !s->tracking) {
+		s->tracking = true;
+		snprintf(s->tracking_where, sizeof(s->tracking_where), "%s%s%s", v2 ? "v2" : "v1",
+			 ctrl ? ":" : "", ctrl ? ctrl : "");
+	}
 }
 
 static bool disabled_on_cmdline(struct probe_ctx *c, const char *ctrl, char *why, size_t len)

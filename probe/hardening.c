@@ -6,6 +6,7 @@
  */
 #define _GNU_SOURCE
 #include "probe/probe.h"
+#include "probe/answers.h"
 #include "lib/pfacts.h"
 #include "lib/util.h"
 
@@ -232,7 +233,8 @@ void probe_hardening(struct probe_ctx *c)
 	struct dc_err e = {0};
 	const char *why = e.msg;
 	memset(&a, 0, sizeof(a));
-	bool ran = c->live && run_child_buf(child_all, NULL, &a, sizeof(a), 10, &e) == 0;
+	bool ran = c->live &&
+		   answered_child_buf(c, "hardening", child_all, NULL, &a, sizeof(a), 10, &e) == 0;
 	seccomp_checks(c, &a.seccomp, ran);
 	mount_check(c, "hardening.proc_per_mount_options", ran ? &a.proc : NULL, why, "5.8",
 		    "proc mounted with hidepid=invisible,subset=pid in a private pid namespace",

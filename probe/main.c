@@ -31,6 +31,8 @@ static void usage(FILE *f)
 	    "      --sysroot DIR    read /proc, /sys, /boot from DIR and run no syscall tests\n"
 	    "                       (for fixtures; writes a file only with -o)\n"
 	    "      --serial         probe one area after another in one process (timing)\n"
+	    "      --fresh          run every live test again, even when this boot's answers\n"
+	    "                       are kept (PROFILE.answers) and nothing they depend on changed\n"
 	    "  -h, --help           show this help\n"
 	    "  -V, --version        show the version\n"
 	    "\n"
@@ -46,17 +48,12 @@ struct cli {
 };
 
 static const struct option opts[] = {
-    {"json", no_argument, NULL, 'j'},
-    {"output", required_argument, NULL, 'o'},
-    {"no-write", no_argument, NULL, 'n'},
-    {"quiet", no_argument, NULL, 'q'},
-    {"root", required_argument, NULL, 'R'},
-    {"load-modules", no_argument, NULL, 'L'},
-    {"sysroot", required_argument, NULL, 'S'},
-    {"help", no_argument, NULL, 'h'},
-    {"version", no_argument, NULL, 'V'},
-    {"serial", no_argument, NULL, 's'},
-    {NULL, 0, NULL, 0},
+    {"json", no_argument, NULL, 'j'},	       {"output", required_argument, NULL, 'o'},
+    {"no-write", no_argument, NULL, 'n'},      {"quiet", no_argument, NULL, 'q'},
+    {"root", required_argument, NULL, 'R'},    {"load-modules", no_argument, NULL, 'L'},
+    {"sysroot", required_argument, NULL, 'S'}, {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, 'V'},       {"serial", no_argument, NULL, 's'},
+    {"fresh", no_argument, NULL, 'F'},	       {NULL, 0, NULL, 0},
 };
 
 /* One option: 0, 1 when the program is done (--help, --version), 2 on bad usage. */
@@ -83,6 +80,9 @@ static int option(int o, char **argv, struct probe_ctx *c, struct cli *cl)
 		return 0;
 	case 's':
 		c->serial = true;
+		return 0;
+	case 'F':
+		c->fresh = true;
 		return 0;
 	case 'S':
 		c->sysroot = optarg;

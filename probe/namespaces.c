@@ -11,6 +11,7 @@
 #define _GNU_SOURCE
 #include "lib/kfeat.h"
 #include "probe/probe.h"
+#include "probe/answers.h"
 #include "lib/pfacts.h"
 #include "lib/util.h"
 
@@ -382,7 +383,8 @@ void probe_namespaces(struct probe_ctx *c)
 
 	memset(&all, 0, sizeof(all));
 	if (c->live)
-		ok = run_child_buf(child_all, NULL, &all, sizeof(all), 10, &e) == 0;
+		ok = answered_child_buf(c, "namespaces", child_all, NULL, &all, sizeof(all), 10,
+					&e) == 0;
 	dc_profile_obj(c->prof, "namespaces");
 	for (size_t i = 0; i < ARRAY_SIZE(nss); i++)
 		one(c, &nss[i], ok ? &all.r[i] : NULL, why);

@@ -7,6 +7,7 @@
  */
 #define _GNU_SOURCE
 #include "probe/probe.h"
+#include "probe/answers.h"
 #include "lib/pfacts.h"
 #include "lib/rtnl.h"
 #include "lib/util.h"
@@ -22,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -194,6 +196,22 @@ static void veth_on_bridge_check(struct probe_ctx *c, const char *detail, bool r
 		json_object_object_add(o, dc_fact_key(F_VETH_FORM), json_object_new_string(form));
 }
 
+/* What decides the test process's answer: the kinds tried, each iptables binary tried. */
+static void job_key(const struct net_job *j, char *key, size_t len)
+{
+	snprintf(key, len, "network veth=%d bridge=%d", j->links.veth, j->links.bridge);
+	for (int i = 0; i < IPT_NBACKENDS; i++) {
+		const struct ipt_backend *b = &j->ipt->b[i];
+		struct stat st = {0};
+		if (b->test && stat(b->restore, &st) < 0)
+			memset(&st, 0, sizeof(st));
+		strappend(key, len, " ", "%s=%d:%s:%llx:%llx:%lld:%lld.%ld", b->name, b->test,
+			  b->test ? b->restore : "", (unsigned long long)st.st_dev,
+			  (unsigned long long)st.st_ino, (long long)st.st_size,
+			  (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
+	}
+}
+
 void probe_network(struct probe_ctx *c)
 {
 	struct ipt_plan plan;
@@ -217,7 +235,9 @@ void probe_network(struct probe_ctx *c)
 	ipt_plan(c, &plan);
 	memset(&o, 0, sizeof(o));
 	if (c->live) {
-		reported = run_child_buf(child_net, &job, &o, sizeof(o), 10, &e) == 0;
+		char key[4 * PATH_MAX];
+		job_key(&job, key, sizeof(key));
+		reported = answered_child_buf(c, key, child_net, &job, &o, sizeof(o), 10, &e) == 0;
 		if (!reported) {
 			memset(&o, 0, sizeof(o)); /* a part may have arrived */
 			snprintf(fail, sizeof(fail), "%s", e.msg);

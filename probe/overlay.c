@@ -7,6 +7,7 @@
  */
 #define _GNU_SOURCE
 #include "probe/probe.h"
+#include "probe/answers.h"
 #include "lib/pfacts.h"
 #include "lib/util.h"
 
@@ -262,13 +263,21 @@ static void judge(const struct child_result *res, const char *dir, struct dc_che
 static void mount_test(struct probe_ctx *c, struct dc_check *k, struct child_result *res)
 {
 	struct ov_test t;
-	struct statfs sfs;
-	char dir[PATH_MAX];
+	struct statfs sfs = {0};
+	struct stat st;
+	char dir[PATH_MAX], key[PATH_MAX + 64];
 	test_dir(c->data_root, dir, sizeof(dir));
 	if (statfs(dir, &sfs) == 0) {
 		dc_profile_set_str(c->prof, "overlay", "backing_fs",
 				   fs_name((unsigned long)sfs.f_type));
 		dc_profile_set_str(c->prof, "overlay", "tested_in", dir);
+	}
+	/* this boot's answer for the same directory on the same filesystem */
+	snprintf(key, sizeof(key), "overlay %s %lx %llx", dir, (unsigned long)sfs.f_type,
+		 stat(dir, &st) == 0 ? (unsigned long long)st.st_dev : 0ULL);
+	if (answers_get(c, key, res, sizeof(*res))) {
+		judge(res, dir, k);
+		return;
 	}
 	if (fmt(t.base, sizeof(t.base), "%s/.diyc-probe-XXXXXX", strcmp(dir, "/") ? dir : "") < 0 ||
 	    !mkdtemp(t.base)) {
@@ -290,6 +299,7 @@ static void mount_test(struct probe_ctx *c, struct dc_check *k, struct child_res
 		k->usable = DC_UNKNOWN;
 		dc_check_evidence(k, "%s", res->detail);
 	} else {
+		answers_put(c, key, res, sizeof(*res));
 		judge(res, dir, k);
 	}
 	remove_tree(t.base);

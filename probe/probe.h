@@ -20,6 +20,8 @@ struct probe_ctx {
 	bool live;	     /* run syscall tests against the running kernel */
 	bool load_modules;   /* --load-modules: load overlay, veth, bridge via libkmod */
 	bool serial;	     /* --serial: no worker process (timing, debugging) */
+	bool fresh;	     /* --fresh: reuse no answer of an earlier run (answers.c) */
+	struct answers *ans; /* the live tests' answers of this boot (answers.c) */
 	const char *data_root;
 	struct dc_profile *prof;
 

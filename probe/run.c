@@ -1,6 +1,7 @@
 /* One probe run: every area in order, timed, into one profile. */
 #define _GNU_SOURCE
 #include "probe/probe.h"
+#include "probe/answers.h"
 #include "lib/pfacts.h"
 #include "lib/util.h"
 #include "lib/version.h"
@@ -66,6 +67,7 @@ static void worker_main(struct probe_ctx *c, int stream, int fd)
 	}
 	json_object_object_add(out, "timings_us",
 			       json_object_get(dc_profile_find(c->prof, "probe.timings_us")));
+	answers_export(c, out);
 	const char *txt = json_object_to_json_string_ext(out, JSON_C_TO_STRING_PLAIN);
 	size_t len = strlen(txt);
 	int code = 0;
@@ -164,7 +166,9 @@ static void run_streams(struct probe_ctx *c, bool serial)
 			json_object *tm = dc_profile_obj(c->prof, "probe.timings_us");
 			json_object_object_foreach(in, k, v)
 			{
-				if (strcmp(k, "timings_us")) {
+				if (!strcmp(k, "answers")) {
+					answers_import(c, v);
+				} else if (strcmp(k, "timings_us")) {
 					json_object_object_add(c->prof->root, k,
 							       json_object_get(v));
 				} else if (v) {
@@ -216,8 +220,11 @@ int probe_run(struct probe_ctx *c)
 	/* Reserve the sections' places so the document keeps its order. */
 	for (size_t i = 0; i < ARRAY_SIZE(later); i++)
 		json_object_object_add(c->prof->root, later[i].name, json_object_new_object());
-	run_streams(c, c->serial);
+	/* with this boot's answers at hand no test runs: a worker would only cost a fork */
+	answers_open(c);
+	run_streams(c, c->serial || answers_loaded(c));
 	int code = probe_summary(c);
+	answers_close(c);
 	dc_profile_set_int(c->prof, "probe", "duration_us", (long long)((now_ms() - t0) * 1000));
 	return code;
 }

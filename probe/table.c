@@ -92,6 +92,12 @@ void print_table(const struct dc_profile *p, bool use_colour)
 				printf("%s\n", json_object_get_string(v));
 			continue;
 		}
+		json_object *ans = !strcmp(k, "probe") ? dc_profile_find(p, "probe.answers") : NULL;
+		if (ans && str(ans, "measured_at")) {
+			printf("live tests: %s, the answers of this boot measured at %s "
+			       "(diyc-probe --fresh measures them again)\n",
+			       str(ans, "state"), str(ans, "measured_at"));
+		}
 		char up[64];
 		size_t i = 0;
 		for (; k[i] && i + 1 < sizeof(up); i++)

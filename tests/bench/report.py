@@ -52,7 +52,8 @@ if net:
     goal("bridged (DNS registration on) ≤ 1.25× no network", n <= 1.25, f"{n:.2f}×")
 if probe:
     p = probe["diyc-probe (full)"]["median"] * 1e3
-    goal("full probe ≤ 10 ms", p <= 10, f"{p:.1f} ms")
+    f = probe.get("diyc-probe --fresh", {}).get("median", 0) * 1e3
+    goal("full probe ≤ 10 ms", p <= 10, f"{p:.1f} ms (every live test again, --fresh: {f:.1f} ms)")
 if oci:
     o = oci["diyc-oci create+start+wait+delete"]["median"] / oci["runc create+start+wait+delete"]["median"]
     goal("diyc-oci ≤ 0.5× runc (create+start+wait+delete)", o <= 0.5, f"{o:.2f}×")
@@ -188,9 +189,12 @@ address (DNAT only), 100 each.
 ## 3. The probe
 
 The full probe (namespaces, cgroups, overlay, network and hardening tested
-with real system calls in children) against the same probe reading only
-files, and against what config-only checkers such as `lxc-checkconfig` do:
-read the kernel config and grep it.
+with real system calls in children) as users and `diyc run` run it: every file
+read again, the live tests' answers of this boot reused while nothing they
+depend on has changed (probe/answers.c; the bench keeps them in a file of its
+own). Against it: the same probe running every live test again (`--fresh`),
+in two streams and in one; the probe reading only files; and what config-only
+checkers such as `lxc-checkconfig` do: read the kernel config and grep it.
 
 {table(probe, probe["kernel config only (floor)"]["median"] if probe else 1, "floor ÷ this")}
 
@@ -295,6 +299,18 @@ breakdowns showed over time, and what was done about it:
   libcrypto or libcurl, so `diyc image`, `net` and `network`, and a run that
   must probe the kernel or load a module first, go over to `diyc-dynamic`, the
   same program linked dynamically (lib/twin.h).
+* **The probe's live tests.** Forks that unshare every namespace, mount an
+  overlay, create cgroups and exec both iptables backends: about 40 of the
+  probe's 45 ms on this 2-core VM (each iptables backend alone ~4 ms, a new
+  network namespace ~0.5 ms, and page faults after each fork are dear here).
+  The kernel answers them the same way all through a boot, so their answers
+  are kept beside the profile (`PROFILE.answers`, root-only) and reused while
+  a fingerprint of everything they depend on is unchanged: the boot, the
+  probe binary, the caller's credentials, namespaces, cgroups and rlimits,
+  the loaded modules, the namespace sysctls, the cgroup mounts, PATH and the
+  data root. A caller under a seccomp filter, DIYC_FAULT or `--fresh`
+  measures everything again; a run that saw an errno that can pass keeps
+  nothing.
 
 ## QEMU guests
 

@@ -151,6 +151,66 @@ else
 	skip "iptables found through \$PATH" "no iptables-nft-restore here"
 fi
 
+# --- this boot's answers (probe/answers.c): kept, reused, measured again when an input changes
+A=$T/answers
+st() { jq -r '.probe.answers | "\(.state) \(.reused) \(.measured)"' "$1" 2>&1; }
+# the same profile: only timings, dates and the pid in the test cgroups' names may differ
+strip() { jq -S 'del(.probe, .created)' "$1" | sed -E 's/diyc-probe-[0-9]+/diyc-probe-PID/g' | md5sum; }
+DIYC_PROBE_ANSWERS=$A $PROBE -n --json >"$T/a1.json" 2>/dev/null
+m=$(jq '.probe.answers.measured' "$T/a1.json" 2>&1)
+same "answers measured and kept, root only (0600)" "$(st "$T/a1.json") $(stat -c '%a %u' "$A" 2>&1)" "measured 0 $m 600 0"
+DIYC_PROBE_ANSWERS=$A $PROBE -n --json >"$T/a2.json" 2>/dev/null
+same "the next probe reuses every answer ($m)" "$(st "$T/a2.json")" "reused $m 0"
+same "reused answers give the profile measured ones gave" "$(strip "$T/a2.json")" "$(strip "$T/a1.json")"
+check "the table says the answers were reused and how to measure again" sh -c "DIYC_PROBE_ANSWERS=$A $PROBE -n | grep -q '^live tests: reused, .*--fresh'"
+DIYC_PROBE_ANSWERS=$A $PROBE -n --json --fresh >"$T/a3.json" 2>/dev/null
+same "--fresh measures every test again" "$(st "$T/a3.json")" "measured 0 $m"
+same "what --fresh measured agrees with the reused answers" "$(strip "$T/a3.json")" "$(strip "$T/a2.json")"
+DIYC_PROBE_ANSWERS=$A $PROBE -n --json --serial >"$T/a4.json" 2>/dev/null
+same "--fresh kept its answers, --serial reuses them" "$(st "$T/a4.json")" "reused $m 0"
+# another caller: a UTS namespace of its own (the host's name is never touched)
+if unshare --uts true 2>/dev/null; then
+	DIYC_PROBE_ANSWERS=$A unshare --uts $PROBE -n --json >"$T/a5.json" 2>/dev/null
+	same "a caller in another namespace measures again" "$(st "$T/a5.json")" "measured 0 $m"
+else
+	skip "a caller in another namespace measures again" "unshare --uts fails here"
+fi
+DIYC_PROBE_ANSWERS=$A $PROBE -n --json >/dev/null 2>&1 # this caller's answers again
+# a damaged, foreign or planted file is ignored (measured again, exit 0) and replaced
+printf 'x' | dd of="$A" bs=1 seek=200 conv=notrunc status=none
+DIYC_PROBE_ANSWERS=$A $PROBE -n --json >"$T/a6.json" 2>/dev/null; rc=$?
+same "a damaged answers file: measured again, exit 0" "$rc $(st "$T/a6.json")" "0 measured 0 $m"
+chmod 644 "$A"
+DIYC_PROBE_ANSWERS=$A $PROBE -n --json >"$T/a7.json" 2>/dev/null
+same "a file others can read is not trusted, and is replaced (0600)" "$(st "$T/a7.json") $(stat -c %a "$A")" "measured 0 $m 600"
+rm -f "$A"; echo planted >"$T/target"; chmod 600 "$T/target"; ln -s "$T/target" "$A"
+DIYC_PROBE_ANSWERS=$A $PROBE -n --json >"$T/a8.json" 2>/dev/null
+same "a symlink is not followed: replaced, its target untouched" "$(st "$T/a8.json") $([ -L "$A" ] && echo link || echo file) $(cat "$T/target")" "measured 0 $m file planted"
+for off in "DIYC_FAULT=veth_onestep:DIYC_FAULT is set" "DIYC_PROBE_ANSWERS=off:DIYC_PROBE_ANSWERS=off"; do
+	env DIYC_PROBE_ANSWERS=$A "${off%%:*}" $PROBE -n --json >"$T/off.json" 2>/dev/null
+	same "${off%%:*}: nothing reused" "$(jq -r '"\(.probe.answers.state): \(.probe.answers.why)"' "$T/off.json" 2>&1)" "off: ${off#*:}"
+done
+got=$(jq -r '.probe.answers.why' "$T/nonet.json" 2>&1)
+same "under a seccomp filter (nons): no answers" "$got" "a seccomp filter is in force: its rules cannot be compared"
+got=$(jq -r '"\(.probe.answers.state): \(.probe.answers.why)"' "$T/legacy.json" 2>&1)
+same "--sysroot: no answers" "$got" "off: --sysroot: nothing is measured"
+# a test's own key: another iptables binary behind the same PATH is tried again, alone
+if [ -L "$T/bin/iptables-nft-restore" ]; then
+	DIYC_PROBE_ANSWERS=$A PATH=$T/bin:$PATH $PROBE -n -q
+	cp --remove-destination "$(readlink -f "$T/bin/iptables-nft-restore")" "$T/bin/iptables-nft-restore"
+	DIYC_PROBE_ANSWERS=$A PATH=$T/bin:$PATH $PROBE -n --json >"$T/a9.json" 2>/dev/null
+	same "a replaced iptables binary: only the network test runs again" "$(st "$T/a9.json")" "partly reused $((m - 1)) 1"
+	got=$(jget "$T/a9.json" 'd["network"]["iptables_nft"]["status"]')
+	same "... and its verdict is the measured one" "$got" "$(jget "$T/p.json" 'd["network"]["iptables_nft"]["status"]')"
+else
+	skip "a replaced iptables binary: only the network test runs again" "no iptables-nft-restore here"
+fi
+if [ -s "$T/user.json" ]; then
+	same "not root: no answers" "$(jq -r '.probe.answers.why' "$T/user.json" 2>&1)" "not root"
+else
+	skip "not root: no answers" "no unprivileged run above"
+fi
+
 # --- modules: only with --load-modules, and harmless where there are none
 check "--load-modules runs" $PROBE -n -q --load-modules
 

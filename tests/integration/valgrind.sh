@@ -22,9 +22,12 @@ mkdir -p "$DIYC_ROOT"
 vg() { # vg DESC WANT-RC CMD...
 	local desc=$1 want=$2; shift 2
 	valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \
+		--suppressions=tests/valgrind.supp \
 		--log-file="$T/vg.log" "$@" >/dev/null 2>"$T/err"
 	local r=$?
-	if [ "$r" = "$want" ] && [ ! -s "$T/vg.log" ]; then ok "valgrind: $desc"; else fail "valgrind: $desc" "rc=$r (want $want) $(head -20 "$T/vg.log") $(head -3 "$T/err")"; fi
+	# memcheck's findings are the ==PID== lines; --PID-- lines are valgrind's own notes
+	# (an unhandled syscall answered ENOSYS)
+	if [ "$r" = "$want" ] && ! grep -q '^==' "$T/vg.log"; then ok "valgrind: $desc"; else fail "valgrind: $desc" "rc=$r (want $want) $(grep '^==' "$T/vg.log" | head -20) $(head -3 "$T/err")"; fi
 }
 vg "diyc --help" 0 "$DIYC" --help
 vg "diyc --version" 0 "$DIYC" --version
@@ -69,4 +72,10 @@ vg "diyc image rm (the last user of the layer)" 0 "$DIYC" image rm vi2
 vg "diyc profile --profile (a fixture)" 0 "$DIYC" profile --profile tests/fuzz/corpus/profile/live.json
 vg "diyc-probe --help" 0 "$PROBE" --help
 vg "diyc-probe --sysroot fixture (files only)" 0 "$PROBE" -q --sysroot tests/fixtures/hybrid -o "$T/p.json"
+# live: every test measured (and the answers kept), then this boot's answers reused.
+# valgrind 3.19 answers fsopen and seccomp with ENOSYS, so these answers differ from
+# the native ones; they are kept apart (the fingerprint sees memcheck as /proc/self/exe)
+export DIYC_PROBE_ANSWERS=$T/answers
+vg "diyc-probe --fresh (live tests, answers kept)" 0 "$PROBE" -q -n --fresh
+vg "diyc-probe (this boot's answers reused)" 0 "$PROBE" -q -n
 done_testing
