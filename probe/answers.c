@@ -286,16 +286,16 @@ static void load(struct answers *a)
 static const char *why_off(const struct probe_ctx *c)
 {
 	const char *env = getenv("DIYC_PROBE_ANSWERS");
-	if (!c->live)
-		return "--sysroot: nothing is measured";
+	if (env && !strcmp(env, "off"))
+		return "DIYC_PROBE_ANSWERS=off";
 	if (getenv("DIYC_FAULT") && *getenv("DIYC_FAULT"))
 		return "DIYC_FAULT is set";
+	if (!c->live)
+		return "--sysroot: nothing is measured";
 	if (geteuid() != 0)
 		return "not root";
 	if (c->have_status && c->status.seccomp > 0)
 		return "a seccomp filter is in force: its rules cannot be compared";
-	if (env && !strcmp(env, "off"))
-		return "DIYC_PROBE_ANSWERS=off";
 	return NULL;
 }
 
