@@ -14,7 +14,8 @@
  *     caller (uid, capabilities, no_new_privs, LSM label, rlimits, its cgroups and
  *     its namespaces), the loaded modules, the namespace and tunnel sysctls, the
  *     cgroup mounts, PATH and XTABLES_LIBDIR, the data root (path, device,
- *     filesystem) and --load-modules.  A change in any of them measures everything again;
+ *     filesystem) and --load-modules.  A change in any of them measures everything
+ *     again;
  *   - the test's own key matches: a cgroup test names its cgroup, the files that
  *     decide delegation and what was found before it; the iptables test names each
  *     binary with its inode, size and mtime; the overlay test its directory;
@@ -24,11 +25,10 @@
  * Never kept: a run in which some check failed with an errno that can pass
  * (EAGAIN, ENOMEM, ENOSPC, EBUSY ...), a worker that failed, a test that timed
  * out.  --fresh measures every test again and keeps its answers.  Never used:
- * --sysroot, DIYC_FAULT (fault injection must reach the code), a caller that is
- * not root, a caller under a seccomp filter (two filters cannot be told apart:
- * tests/tools/nons simulates a kernel without namespaces with one),
- * DIYC_PROBE_ANSWERS=off.  The profile says
- * which (probe.answers).
+ * DIYC_PROBE_ANSWERS=off, DIYC_FAULT (fault injection must reach the code),
+ * --sysroot, a caller that is not root, a caller under a seccomp filter (two
+ * filters cannot be told apart: tests/tools/nons simulates a kernel without
+ * namespaces with one).  The profile says which (probe.answers).
  */
 #define _GNU_SOURCE
 #include "probe/answers.h"
@@ -97,14 +97,14 @@ static uint64_t fp_file(uint64_t h, const char *path)
 	char buf[8192];
 	ssize_t n = read_file(path, buf, sizeof(buf));
 	h = fnv_str(h, path);
-	return n < 0 ? fnv(h, &errno, sizeof(errno)) : fnv(h, buf, (size_t)n);
+	return n < 0 ? fnv(h, &n, sizeof(n)) : fnv(h, buf, (size_t)n);
 }
 
 /* Only the lines of FILE that start with one of PREFIXES (NULL-terminated). */
 static uint64_t fp_lines(uint64_t h, const char *path, const char *const *prefixes,
 			 const char *contains)
 {
-	char buf[65536];
+	static char buf[65536]; /* (static: the runtime's probe may run on a small stack) */
 	h = fnv_str(h, path);
 	if (read_file(path, buf, sizeof(buf)) < 0)
 		return h;
@@ -156,7 +156,8 @@ static uint64_t fp_dir(uint64_t h, const char *dir)
 /* Module names and states, not their use counts (rules and containers change those). */
 static uint64_t fp_modules(uint64_t h)
 {
-	char buf[65536], name[64], state[16];
+	static char buf[65536];
+	char name[64], state[16];
 	if (read_file("/proc/modules", buf, sizeof(buf)) < 0)
 		return fnv_str(h, "no /proc/modules");
 	for (char *save, *l = strtok_r(buf, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
@@ -288,6 +289,8 @@ static const char *why_off(const struct probe_ctx *c)
 	const char *env = getenv("DIYC_PROBE_ANSWERS");
 	if (env && !strcmp(env, "off"))
 		return "DIYC_PROBE_ANSWERS=off";
+	if (env && *env && env[0] != '/')
+		return "DIYC_PROBE_ANSWERS is neither off nor an absolute path";
 	if (getenv("DIYC_FAULT") && *getenv("DIYC_FAULT"))
 		return "DIYC_FAULT is set";
 	if (!c->live)
@@ -306,12 +309,11 @@ void answers_open(struct probe_ctx *c)
 	if (!a)
 		return;
 	const char *env = getenv("DIYC_PROBE_ANSWERS");
+	bool given = env && *env;
 	a->off = why_off(c);
-	if (!a->off &&
-	    fmt(a->path, sizeof(a->path), "%s",
-		env && env[0] == '/' ? env : dc_default_profile()) == 0 &&
-	    !(env && env[0] == '/'))
-		strappend(a->path, sizeof(a->path), "", ".answers");
+	if (!a->off && fmt(a->path, sizeof(a->path), "%s%s", given ? env : dc_default_profile(),
+			   given ? "" : ".answers") < 0)
+		a->off = "the answers' path is too long";
 	if (a->off)
 		return;
 	a->fp = fingerprint(c);

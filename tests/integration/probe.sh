@@ -202,7 +202,8 @@ same "a file others can read is not trusted, and is replaced (0600)" "$(st "$T/a
 rm -f "$A"; echo planted >"$T/target"; chmod 600 "$T/target"; ln -s "$T/target" "$A"
 DIYC_PROBE_ANSWERS=$A $PROBE -n --json >"$T/a8.json" 2>/dev/null
 same "a symlink is not followed: replaced, its target untouched" "$(st "$T/a8.json") $([ -L "$A" ] && echo link || echo file) $(cat "$T/target")" "measured 0 $m file planted"
-for off in "DIYC_FAULT=veth_onestep:DIYC_FAULT is set" "DIYC_PROBE_ANSWERS=off:DIYC_PROBE_ANSWERS=off"; do
+for off in "DIYC_FAULT=veth_onestep:DIYC_FAULT is set" "DIYC_PROBE_ANSWERS=off:DIYC_PROBE_ANSWERS=off" \
+	"DIYC_PROBE_ANSWERS=rel/path:DIYC_PROBE_ANSWERS is neither off nor an absolute path"; do
 	# (decided before --sysroot is: a fixture keeps the test cheap in the TCG guests)
 	env DIYC_PROBE_ANSWERS=$A "${off%%:*}" $PROBE -n --json --sysroot tests/fixtures/legacy-4.4.74 >"$T/off.json" 2>/dev/null
 	same "${off%%:*}: nothing reused" "$(jq -r '"\(.probe.answers.state): \(.probe.answers.why)"' "$T/off.json" 2>&1)" "off: ${off#*:}"
