@@ -10,12 +10,11 @@
  * (/proc, /sys, the kernel config) is read again on every run.
  *
  * Why a kept answer can be trusted: it is reused only when
- *   - the fingerprint matches: the boot (boot_id), this diyc-probe binary, the
- *     caller (uid, capabilities, no_new_privs, LSM label, rlimits, its cgroups and
- *     its namespaces), the loaded modules, the namespace and tunnel sysctls, the
- *     cgroup mounts, PATH and XTABLES_LIBDIR, the data root (path, device,
- *     filesystem) and --load-modules.  A change in any of them measures everything
- *     again;
+ *   - the fingerprint (probe/fingerprint.c) matches: the boot (boot_id), this diyc-probe binary,
+ * the caller (uid, capabilities, no_new_privs, LSM label, rlimits, its cgroups and its namespaces),
+ * the loaded modules, the namespace and tunnel sysctls, the cgroup mounts, PATH and XTABLES_LIBDIR,
+ * the data root (path, device, filesystem) and --load-modules.  A change in any of them measures
+ * everything again;
  *   - the test's own key matches: a cgroup test names its cgroup, the files that
  *     decide delegation and what was found before it; the iptables test names each
  *     binary with its inode, size and mtime; the overlay test its directory;
@@ -26,18 +25,17 @@
  * (EAGAIN, ENOMEM, ENOSPC, EBUSY ...), a worker that failed, a test that timed
  * out.  --fresh measures every test again and keeps its answers.  Never used:
  * DIYC_PROBE_ANSWERS=off, DIYC_FAULT (fault injection must reach the code),
- * --sysroot, a caller that is not root, a caller under a seccomp filter (two
- * filters cannot be told apart: tests/tools/nons simulates a kernel without
- * namespaces with one).  The profile says which (probe.answers).
+ * --sysroot, a caller that is not root, a caller whose /proc/self/status could
+ * not be parsed, a caller under a seccomp filter (two filters cannot be told
+ * apart: tests/tools/nons simulates a kernel without namespaces with one).  The profile says which
+ * (probe.answers).
  */
 #define _GNU_SOURCE
 #include "probe/answers.h"
 #include "probe/probe.h"
 #include "lib/profile.h"
 #include "lib/util.h"
-#include "lib/version.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
@@ -45,7 +43,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/vfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -80,136 +77,22 @@ struct answers {
 	bool loaded;
 };
 
-static uint64_t fnv(uint64_t h, const void *p, size_t n)
+static void drop_all(struct answers *a)
 {
-	const unsigned char *b = p;
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ b[i]) * 0x100000001b3ULL;
-	return h;
-}
-#define FNV0 0xcbf29ce484222325ULL
-
-static uint64_t fnv_str(uint64_t h, const char *s) { return fnv(h, s, strlen(s) + 1); }
-
-/* A file's content (or that it could not be read) into the fingerprint. */
-static uint64_t fp_file(uint64_t h, const char *path)
-{
-	char buf[8192];
-	ssize_t n = read_file(path, buf, sizeof(buf));
-	h = fnv_str(h, path);
-	return n < 0 ? fnv(h, &n, sizeof(n)) : fnv(h, buf, (size_t)n);
-}
-
-/* Only the lines of FILE that start with one of PREFIXES (NULL-terminated). */
-static uint64_t fp_lines(uint64_t h, const char *path, const char *const *prefixes,
-			 const char *contains)
-{
-	static char buf[65536]; /* (static: the runtime's probe may run on a small stack) */
-	h = fnv_str(h, path);
-	if (read_file(path, buf, sizeof(buf)) < 0)
-		return h;
-	for (char *save, *l = strtok_r(buf, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
-		bool take = contains && strstr(l, contains);
-		for (size_t i = 0; prefixes && prefixes[i] && !take; i++)
-			take = !strncmp(l, prefixes[i], strlen(prefixes[i]));
-		if (take)
-			h = fnv_str(h, l);
-	}
-	return h;
-}
-
-/* Which file PATH is, on which filesystem; with CONTENT also its size and mtime (a
- * binary; not a directory, whose mtime every test directory changes). */
-static uint64_t fp_stat(uint64_t h, const char *path, bool content)
-{
-	struct stat st;
-	struct statfs sf;
-	h = fnv_str(h, path);
-	if (stat(path, &st) == 0) {
-		uint64_t v[] = {st.st_dev,
-				st.st_ino,
-				st.st_uid,
-				st.st_mode,
-				content ? (uint64_t)st.st_size : 0,
-				content ? (uint64_t)st.st_mtim.tv_sec : 0,
-				content ? (uint64_t)st.st_mtim.tv_nsec : 0};
-		h = fnv(h, v, sizeof(v));
-	}
-	if (statfs(path, &sf) == 0)
-		h = fnv(h, &sf.f_type, sizeof(sf.f_type));
-	return h;
-}
-
-static uint64_t fp_dir(uint64_t h, const char *dir)
-{
-	DIR *d = opendir(dir);
-	struct dirent *de;
-	char p[PATH_MAX];
-	while (d && (de = readdir(d)))
-		if (de->d_name[0] != '.' && fmt(p, sizeof(p), "%s/%s", dir, de->d_name) == 0)
-			h = fp_file(h, p); /* readdir order is stable for /proc/sys */
-	if (d)
-		closedir(d);
-	return h;
-}
-
-/* Module names and states, not their use counts (rules and containers change those). */
-static uint64_t fp_modules(uint64_t h)
-{
-	static char buf[65536];
-	char name[64], state[16];
-	if (read_file("/proc/modules", buf, sizeof(buf)) < 0)
-		return fnv_str(h, "no /proc/modules");
-	for (char *save, *l = strtok_r(buf, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
-		if (sscanf(l, "%63s %*s %*s %*s %15s", name, state) == 2)
-			h = fnv_str(fnv_str(h, name), state);
-	return h;
-}
-
-/* Everything a live answer may depend on besides its own key (see the top). */
-static uint64_t fingerprint(const struct probe_ctx *c)
-{
-	static const char *const status[] = {"Uid:", "Gid:", "Cap", "NoNewPrivs:", "Seccomp", NULL};
-	static const char *const ns[] = {"mnt",	   "net", "user", "pid",
-					 "cgroup", "ipc", "uts",  "time"};
-	static const char *const sysctls[] = {
-	    "/proc/sys/kernel/unprivileged_userns_clone",
-	    "/proc/sys/net/core/fb_tunnels_only_for_init_net",
-	    "/proc/sys/kernel/apparmor_restrict_unprivileged_userns"};
-	char buf[256], path[64];
-	uint64_t h = fnv_str(FNV0, "diyc-probe " DIYC_VERSION);
-	h = fp_file(h, "/proc/sys/kernel/random/boot_id");
-	h = fp_stat(h, "/proc/self/exe", true);
-	h = fp_lines(h, "/proc/self/status", status, NULL);
-	h = fp_file(h, "/proc/self/attr/current");
-	h = fp_file(h, "/proc/self/cgroup");
-	h = fp_file(h, "/proc/self/limits");
-	for (size_t i = 0; i < ARRAY_SIZE(ns); i++) {
-		snprintf(path, sizeof(path), "/proc/self/ns/%s", ns[i]);
-		ssize_t n = readlink(path, buf, sizeof(buf) - 1);
-		buf[n < 0 ? 0 : n] = '\0';
-		h = fnv_str(fnv_str(h, path), buf);
-	}
-	h = fp_modules(h);
-	h = fp_dir(h, "/proc/sys/user");
-	for (size_t i = 0; i < ARRAY_SIZE(sysctls); i++)
-		h = fp_file(h, sysctls[i]);
-	h = fp_lines(h, "/proc/self/mountinfo", NULL, " - cgroup");
-	h = fnv_str(h, getenv("PATH") ? getenv("PATH") : "");
-	h = fnv_str(h, getenv("XTABLES_LIBDIR") ? getenv("XTABLES_LIBDIR") : "");
-	h = fp_stat(fnv_str(h, c->data_root), c->data_root, false);
-	return fnv(h, &c->load_modules, sizeof(c->load_modules));
+	for (size_t i = 0; i < a->n; i++)
+		free(a->e[i].data);
+	a->n = 0;
 }
 
 static uint64_t body_sum(const struct answers *a, bool used_only)
 {
-	uint64_t h = FNV0;
+	uint64_t h = ANS_FNV0;
 	for (size_t i = 0; i < a->n; i++) {
 		if (used_only && !a->e[i].used)
 			continue;
-		h = fnv(h, &a->e[i].key, sizeof(a->e[i].key));
-		h = fnv(h, &a->e[i].len, sizeof(a->e[i].len));
-		h = fnv(h, a->e[i].data, a->e[i].len);
+		h = ans_fnv(h, &a->e[i].key, sizeof(a->e[i].key));
+		h = ans_fnv(h, &a->e[i].len, sizeof(a->e[i].len));
+		h = ans_fnv(h, a->e[i].data, a->e[i].len);
 	}
 	return h;
 }
@@ -275,9 +158,7 @@ static void load(struct answers *a)
 		return;
 	if (!parse(a, buf + sizeof(h), (size_t)n - sizeof(h), h.count) ||
 	    body_sum(a, false) != h.checksum) {
-		for (size_t i = 0; i < a->n; i++)
-			free(a->e[i].data);
-		a->n = 0;
+		drop_all(a);
 		return;
 	}
 	a->measured_at = h.measured_at;
@@ -297,7 +178,9 @@ static const char *why_off(const struct probe_ctx *c)
 		return "--sysroot: nothing is measured";
 	if (geteuid() != 0)
 		return "not root";
-	if (c->have_status && c->status.seccomp > 0)
+	if (!c->have_status)
+		return "/proc/self/status unreadable: the caller cannot be compared";
+	if (c->status.seccomp > 0)
 		return "a seccomp filter is in force: its rules cannot be compared";
 	return NULL;
 }
@@ -316,7 +199,7 @@ void answers_open(struct probe_ctx *c)
 		a->off = "the answers' path is too long";
 	if (a->off)
 		return;
-	a->fp = fingerprint(c);
+	a->fp = answers_fingerprint(c);
 	if (!c->fresh)
 		load(a); /* --fresh measures everything, and keeps what it measured */
 }
@@ -328,7 +211,7 @@ bool answers_get(struct probe_ctx *c, const char *key, void *out, size_t len)
 	struct answers *a = c->ans;
 	if (!a || a->off || !key)
 		return false;
-	uint64_t k = fnv_str(FNV0, key);
+	uint64_t k = ans_fnv_str(ANS_FNV0, key);
 	for (size_t i = 0; i < a->n; i++)
 		if (a->e[i].key == k && a->e[i].len == len) {
 			memcpy(out, a->e[i].data, len);
@@ -343,11 +226,11 @@ void answers_put(struct probe_ctx *c, const char *key, const void *data, size_t 
 {
 	struct answers *a = c->ans;
 	if (a && !a->off && key && len <= MAX_FILE / 4 &&
-	    add(a, fnv_str(FNV0, key), data, (uint32_t)len, true))
+	    add(a, ans_fnv_str(ANS_FNV0, key), data, (uint32_t)len, true))
 		a->measured++;
 }
 
-static char hexdigit(unsigned v) { return "0123456789abcdef"[v & 15]; }
+static const char hexdigits[] = "0123456789abcdef";
 
 void answers_export(struct probe_ctx *c, json_object *out)
 {
@@ -360,8 +243,8 @@ void answers_export(struct probe_ctx *c, json_object *out)
 		if (!hex)
 			continue;
 		for (uint32_t j = 0; j < a->e[i].len; j++) {
-			hex[2 * j] = hexdigit(a->e[i].data[j] >> 4);
-			hex[2 * j + 1] = hexdigit(a->e[i].data[j]);
+			hex[2 * j] = hexdigits[a->e[i].data[j] >> 4];
+			hex[2 * j + 1] = hexdigits[a->e[i].data[j] & 15];
 		}
 		hex[2 * a->e[i].len] = '\0';
 		snprintf(key, sizeof(key), "%016llx", (unsigned long long)a->e[i].key);
@@ -373,7 +256,8 @@ void answers_export(struct probe_ctx *c, json_object *out)
 
 static int unhex(char ch)
 {
-	return ch >= '0' && ch <= '9' ? ch - '0' : ch >= 'a' && ch <= 'f' ? ch - 'a' + 10 : -1;
+	const char *d = ch ? strchr(hexdigits, ch) : NULL;
+	return d ? (int)(d - hexdigits) : -1;
 }
 
 void answers_import(struct probe_ctx *c, json_object *in)
@@ -482,8 +366,7 @@ void answers_close(struct probe_ctx *c)
 			dc_profile_set_str(c->prof, sec, "measured_at", stamp);
 		}
 	}
-	for (size_t i = 0; i < a->n; i++)
-		free(a->e[i].data);
+	drop_all(a);
 	free(a);
 	c->ans = NULL;
 }

@@ -8,12 +8,29 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <string.h>
 
 #include <json-c/json.h>
 
 struct probe_ctx;
 struct dc_err;
-struct child_result;
+
+/* FNV-1a (64 bit): the answers' keys, the file's checksum, the fingerprint. */
+#define ANS_FNV0 0xcbf29ce484222325ULL
+static inline uint64_t ans_fnv(uint64_t h, const void *p, size_t n)
+{
+	const unsigned char *b = p;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ b[i]) * 0x100000001b3ULL;
+	return h;
+}
+static inline uint64_t ans_fnv_str(uint64_t h, const char *s)
+{
+	return ans_fnv(h, s, strlen(s) + 1);
+}
+/* Everything a kept answer depends on besides its own key (probe/fingerprint.c). */
+uint64_t answers_fingerprint(const struct probe_ctx *c);
 
 /* Decide whether answers may be reused here, and load those of this boot. */
 void answers_open(struct probe_ctx *c);
@@ -29,10 +46,8 @@ void answers_import(struct probe_ctx *c, json_object *in);
 /* Say in the profile what was reused; keep the answers when they can be trusted. */
 void answers_close(struct probe_ctx *c);
 
-/* run_child_buf / run_child, through the answers under KEY (NULL: always run). */
+/* run_child_buf, through the answers under KEY (NULL: always run). */
 int answered_child_buf(struct probe_ctx *c, const char *key, void (*fn)(void *, void *), void *arg,
 		       void *out, size_t len, unsigned timeout_s, struct dc_err *e);
-int answered_child(struct probe_ctx *c, const char *key, int (*fn)(struct child_result *, void *),
-		   void *arg, struct child_result *res, unsigned timeout_s);
 
 #endif

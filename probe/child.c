@@ -111,14 +111,3 @@ int answered_child_buf(struct probe_ctx *c, const char *key, void (*fn)(void *, 
 		answers_put(c, key, out, len);
 	return r;
 }
-
-int answered_child(struct probe_ctx *c, const char *key, int (*fn)(struct child_result *, void *),
-		   void *arg, struct child_result *res, unsigned timeout_s)
-{
-	if (answers_get(c, key, res, sizeof(*res)))
-		return 0;
-	int r = run_child(fn, arg, res, timeout_s);
-	if (r == 0)
-		answers_put(c, key, res, sizeof(*res));
-	return r;
-}
