@@ -83,7 +83,8 @@ SUBNET ?=
 
 .PHONY: check-layers fuzz setup net-clean ci-qemu image all deps demo check test unit integration asan bench install uninstall clean format
 
-all: $(OUT)/diyc-probe $(OUT)/diyc $(STATIC_DIYC) $(OUT)/diyc-oci $(OUT)/nsexec $(OUT)/tests/tools/nons $(OUT)/tests/tools/hostile
+all: $(OUT)/diyc-probe $(OUT)/diyc $(STATIC_DIYC) $(OUT)/diyc-oci $(OUT)/nsexec $(OUT)/tests/tools/nons $(OUT)/tests/tools/hostile \
+	$(OUT)/tests/tools/jget
 
 $(B)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -158,6 +159,11 @@ $(OUT)/tests/tools/nons: $(B)/tests/tools/nons.o $(B)/libdiyc.a
 $(OUT)/tests/tools/hostile: tests/tools/hostile.c
 	@mkdir -p $(dir $@)
 	$(CC) -static -O2 -Wall -Wextra -Werror -o $@ $<
+
+# the tests' JSON reader (tests/tools/jget.c): static, so it starts fast in a TCG guest
+$(OUT)/tests/tools/jget: tests/tools/jget.c
+	@mkdir -p $(dir $@)
+	$(CC) -static -O2 -Wall -Wextra -Werror $(DEPS_CFLAGS) -o $@ $< -ljson-c
 
 $(B)/tests/fuzz_%: $(B)/tests/fuzz/fuzz_%.o $(B)/tests/fuzz/replay.o $(RUNTIME_LIB_OBJ) $(B)/libprobe.a $(B)/libdiyc.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(DEPS_LIBS)
@@ -267,6 +273,6 @@ format:
 	clang-format -i lib/*.[ch] probe/*.[ch] runtime/*.[ch] runtime/nsexec/*.c netsetup/*.[ch] tests/unit/*.c tests/tools/*.c
 
 clean:
-	rm -rf build diyc-probe diyc diyc-dynamic diyc-oci diyc-oci-dynamic nsexec tests/tools/nons tests/tools/hostile
+	rm -rf build diyc-probe diyc diyc-dynamic diyc-oci diyc-oci-dynamic nsexec tests/tools/nons tests/tools/hostile tests/tools/jget
 
 -include $(shell find build -name '*.d' 2>/dev/null)

@@ -32,8 +32,8 @@ copy() {
 copy /bin/bash /usr/bin/python3.11 /usr/lib/x86_64-linux-gnu/libkmod.so.2
 # script(1): the hostile suite's TIOCSTI test needs a terminal
 copy /usr/bin/script
-# jq: tests/lib.sh's jget answers plain lookups with it (a few ms; python3 takes 0.4 s
-# to start under TCG)
+# jq: the tests' JSON edits and filters (plain lookups go to the static
+# tests/tools/jget: jq 1.6 takes 0.2 s to start under TCG, python3 0.15 s)
 copy /usr/bin/jq
 # the networking tests' host tools: iproute2 (netns) and iptables, both backends as
 # Debian installs them (iptables-nft-* and iptables-legacy-* in /usr/sbin), the plain
@@ -65,7 +65,7 @@ rsync_like() { (cd /usr/lib/python3.11 && find . -type d \( -name test -o -name 
 rsync_like
 
 # the project: binaries, tests, profiles, the image builder
-for b in diyc diyc-dynamic diyc-oci diyc-oci-dynamic diyc-probe nsexec tests/tools/nons tests/tools/hostile; do
+for b in diyc diyc-dynamic diyc-oci diyc-oci-dynamic diyc-probe nsexec tests/tools/nons tests/tools/hostile tests/tools/jget; do
 	[[ $b != *-dynamic ]] || [ -e "$b" ] || continue # none in a LINK=shared build
 	mkdir -p "$S/ci/$(dirname $b)"
 	cp "$b" "$S/ci/$b"

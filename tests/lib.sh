@@ -1,5 +1,6 @@
 # TAP helpers for the shell integration tests. Source it; call ok/fail/skip; end with done_testing.
 n=0
+JGET=${JGET:-./tests/tools/jget} # the JSON field reader (tests/tools/jget.c)
 failed=0
 ok()   { n=$((n+1)); echo "ok $n - $1"; }
 fail() { n=$((n+1)); failed=$((failed+1)); echo "not ok $n - $1"; [ -n "${2:-}" ] && printf '%s\n' "$2" | sed 's/^/#   /'; return 0; }
@@ -131,35 +132,34 @@ ipt_save() {
 	return 0
 }
 # jget FILE 'EXPR': print(EXPR) in python3, with d the file's JSON.  A plain lookup
-# of string keys (d["a"]["b"] or d['a']['b']), most calls, goes to jq when it is here
-# (a python3 start takes 0.4 s in a TCG guest, jq a few ms), printed as python's print
-# would (True, False, None); any other answer (a number, a list, an object) and any
-# error (a missing key) fall back to python3, which says what python says.
+# of string keys (d["a"]["b"] or d['a']['b']), most calls, goes to tests/tools/jget
+# (static: a few ms in a TCG guest, where python3 takes 0.15 s to start and jq 0.2 s),
+# printed as python's print would (True, False, None); any other answer (a list, an
+# object, a float) and any error (a missing key) fall back to python3, which says
+# what python says.
 jget() {
-	local keys
-	if command -v jq >/dev/null && keys=$(_jget_keys "$2") &&
-		jq -er --argjson p "[$keys]" "$_jget_jq" "$1" 2>/dev/null; then
+	if [ -x "$JGET" ] && _jget_path "$2" &&
+		"$JGET" -p "$1" "$REPLY" 2>/dev/null; then
 		return 0
 	fi
 	python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print($2)" "$1"
 }
-# the keys of a plain lookup as JSON strings, comma-separated; 1 for anything else
-_jget_keys() {
+# the keys of a plain lookup as tests/tools/jget's dotted path, in REPLY; 1 for
+# anything else (a key with a dot in it, or only digits, which jget takes as an index)
+_jget_path() {
 	local e=${1#d} out=
 	[ "$e" != "$1" ] && [ -n "$e" ] || return 1
 	while [ -n "$e" ]; do
-		if [[ $e =~ ^\[\"([A-Za-z0-9_.-]+)\"\](.*)$ ]] || [[ $e =~ ^\[\'([A-Za-z0-9_.-]+)\'\](.*)$ ]]; then
-			out+=${out:+,}\"${BASH_REMATCH[1]}\"
+		if [[ $e =~ ^\[\"([A-Za-z0-9_-]+)\"\](.*)$ ]] || [[ $e =~ ^\[\'([A-Za-z0-9_-]+)\'\](.*)$ ]]; then
+			out+=.${BASH_REMATCH[1]}
 			e=${BASH_REMATCH[2]}
+			[[ $out =~ \.[0-9]+$ ]] && return 1
 		else
 			return 1
 		fi
 	done
-	echo "$out"
+	REPLY=$out
 }
-_jget_jq='reduce $p[] as $k (.; if type == "object" and has($k) then .[$k] else error("KeyError") end)
-	| if type == "string" then . elif type == "boolean" then (if . then "True" else "False" end)
-	elif type == "null" then "None" else error("python prints it") end'
 # d ARGS...: run $DIYC, its stdout/stderr/status in $out $errout $rc (scratch file in $T)
 # (builtins only past diyc itself: a process costs ~10 ms in a TCG guest, and suites
 # call d hundreds of times)
@@ -228,6 +228,9 @@ is_static() {
 # derive OUT 'jq filter' [JQ-OPTION...]: $T/OUT, a simulated kernel's profile made
 # from the live one in $T/full.json (jq: a python3 start costs 0.4 s in a TCG guest)
 derive() { jq "${@:3}" "$2" "$T/full.json" >"$T/$1"; }
+# derive_set OUT PATH=JSON...: the same for plain assignments, through tests/tools/jget
+# (a few ms in a TCG guest, jq 0.2 s)
+derive_set() { "$JGET" -s "$T/full.json" "${@:2}" >"$T/$1"; }
 # cg_parent NAME: sets CG_PARENT to a cgroup path below this process's own cgroup in
 # every hierarchy (the deepest own path, when each other one is its ancestor), for the
 # engines that take one path for all hierarchies (podman --cgroup-parent, ctr

@@ -115,7 +115,7 @@ crash() { # crash PROFILE-TAG PROFILE
 	"$DIYC" run -d --profile "$prof" "${net_args[@]}" cr busybox sh -c 'sleep 317 & exec sleep 307' >/dev/null 2>&1
 	sleep 0.5
 	local sup
-	sup=$(jq -r .supervisor /run/diyc/cr/state.json 2>/dev/null)
+	sup=$($JGET /run/diyc/cr/state.json supervisor 2>/dev/null)
 	[ -n "$sup" ] && kill -9 "$sup"
 	sleep 0.3
 	after cr "$tag kill -9 of a running container's supervisor"

@@ -149,7 +149,7 @@ ip -o link | grep -q "alias diyc:n1" && ok "the host end of n1's veth says whose
 out=$(DIYC_FAULT=veth_onestep "$DIYC" -v run --rm n9 busybox sh -c 'ping -c1 -W2 10.203.0.1 >/dev/null && echo gw-ok' 2>"$T/err"); rc=$?; errout=$(cat "$T/err")
 expect "veth refused on the bridge at creation (4.4): created, then enslaved; the gateway answers" 0 '^gw-ok$'
 case $errout in *"create, then enslave"*) ok "and -v says which form it took" ;; *) fail "no word of the fallback" "$errout" ;; esac
-derive twostep.json '.network.veth_on_bridge.form = "two-step"'
+derive_set twostep.json 'network.veth_on_bridge.form="two-step"'
 out=$(DIYC_FAULT=veth_onestep "$DIYC" -v run --rm --profile "$T/twostep.json" n9 busybox sh -c 'ping -c1 -W2 10.203.0.1 >/dev/null && echo gw-ok' 2>"$T/err"); rc=$?; errout=$(cat "$T/err")
 expect "a profile saying two-step: the veth is enslaved after creation" 0 '^gw-ok$'
 case $errout in *"refused a veth"*) fail "the one-step request was still tried" "$errout" ;; *) ok "and the request bound to fail is not made" ;; esac
@@ -204,7 +204,7 @@ else # the legacy guest: as lp's below, its veth outlived 90 s (cause not found)
 fi
 # --- kill -9 of diyc, then gc
 d run -d -p 8082:8080 n6 busybox httpd -f -p 8080
-sup=$(jq -r .supervisor /run/diyc/n6/state.json)
+sup=$($JGET /run/diyc/n6/state.json supervisor)
 kill -9 "$sup"
 sleep 0.5
 [ -n "$(leftover n6)" ] && ok "a killed diyc leaves its network behind (for gc)" || fail "a killed diyc left no lease" "$(cat "$DIYC_ROOT/net/leases")"

@@ -20,10 +20,10 @@ gone() {
 probe_json "$T/full.json"
 probe_json "$T/nopid.json" --pid --uts
 # simulated kernels derived from the live profile (derive, tests/lib.sh)
-derive nomem.json '.cgroups.controllers.memory.status = "no"'
-derive noov.json '.overlay.mount.status = "no"'
+derive_set nomem.json 'cgroups.controllers.memory.status="no"'
+derive_set noov.json 'overlay.mount.status="no"'
 # a 4.4 kernel without CONFIG_DEVPTS_MULTIPLE_INSTANCES: one devpts, the host's
-derive nodevpts.json '.hardening.devpts_newinstance.status = "no"'
+derive_set nodevpts.json 'hardening.devpts_newinstance.status="no"'
 # What this kernel really has (in QEMU guests some namespaces are missing): the
 # tests of full isolation expect the degraded behaviour where the kernel lacks it.
 have_pid=$(jget "$T/full.json" 'd["namespaces"]["pid"]["status"]')
@@ -56,8 +56,8 @@ expect "  ... and removed" 0
 
 # --- the facts cache beside a profile (lib/factcache.c): used only while the profile
 # is the one it was read from; an explicit --profile is read as it is, never cached
-derive fc-no.json '.hardening.no_new_privs.status = "no"'
-derive fc-yes.json '.hardening.no_new_privs.status = "yes"'
+derive_set fc-no.json 'hardening.no_new_privs.status="no"'
+derive_set fc-yes.json 'hardening.no_new_privs.status="yes"'
 cp "$T/fc-no.json" "$T/fc.json"
 DIYC_PROFILE=$T/fc.json d run --rm fc busybox true
 case $errout in *"degraded: no no_new_privs"*) ok "a profile without no_new_privs: the run is degraded" ;;
@@ -79,7 +79,7 @@ d run --rm --profile "$T/fc-yes.json" fc busybox true
 	fail "--profile cache" "rc=$rc $(ls "$T")"
 # a profile of another boot is probed again (the same staleness check whether the
 # facts come from the JSON or from the cache), and only the new one is cached
-derive st.json '.kernel.boot_id = "00000000-0000-0000-0000-000000000000"'
+derive_set st.json 'kernel.boot_id="00000000-0000-0000-0000-000000000000"'
 DIYC_PROFILE=$T/st.json d -v run --rm fc busybox true
 case $errout in *"probing the kernel: made before the last boot"*) [ $rc = 0 ] && ok "a profile of another boot is probed again" || fail "stale run" "rc=$rc" ;;
 *) fail "stale profile not probed again" "rc=$rc $errout" ;; esac
@@ -342,7 +342,7 @@ gone t6 "rm"
 # --- crashes: the supervisor killed with SIGKILL, then diyc gc
 "$DIYC" run -d t7 busybox sleep 100 >/dev/null 2>&1
 sleep 0.3
-sup=$(jq -r .supervisor /run/diyc/t7/state.json)
+sup=$($JGET /run/diyc/t7/state.json supervisor)
 kill -9 "$sup"
 sleep 0.3
 d ps -a
