@@ -20,14 +20,18 @@ for t in ${SUITES:-}; do
 	[[ $t =~ ^[a-z0-9_-]+$ ]] && [ -f "tests/integration/$t.sh" ] ||
 		{ echo "ci-qemu: SUITES: no suite '$t' (see tests/integration/*.sh)" >&2; exit 2; }
 done
-for b in diyc diyc-probe nsexec tests/tools/nons; do
+# SMP=N (by hand): vCPUs per guest, default 1 (qemu/boot.sh says why)
+[[ ${SMP:-1} =~ ^[1-9][0-9]?$ ]] || { echo "ci-qemu: SMP=${SMP}: not a number of vCPUs (1-99)" >&2; exit 2; }
+for b in diyc diyc-probe nsexec tests/tools/nons tests/tools/jget; do
 	[ -x "$b" ] || { echo "ci-qemu: build first (make)" >&2; exit 2; }
 done
 mkdir -p "$B"
-# Guests boot JOBS at a time (default: the host's CPUs): a guest's suites run one
-# after the other and leave vCPUs idle (tests/qemu/guest-suite.sh prints how busy),
-# so two guests side by side finish the matrix sooner; each guest's time grows, and
-# the profiles' TIMEOUTs allow for that.  Each distinct initramfs is packed once.
+# Guests boot JOBS at a time (default: the host's CPUs), one vCPU each (qemu/boot.sh):
+# a guest's suites run one test at a time and wait on sleeps and servers
+# (tests/qemu/guest-suite.sh prints how busy), so a guest per host CPU keeps the
+# cores busy; more guests than CPUs took as long for more CPU (docs/qemu.md).  Each
+# guest's time grows, and the profiles' TIMEOUTs allow for that.  Each distinct
+# initramfs is packed once.
 JOBS=${JOBS:-$(nproc)}
 rm -f "$B"/initrd-*.cpio.gz
 initrd_for() { # initrd_for NAME [MODROOT KVER]: packed once per matrix run

@@ -29,4 +29,6 @@ bad "a profile name with a path" "no kernel profile" -- ../etc/passwd
 bad "SUITES naming no suite" "no suite 'nosuch'" SUITES=nosuch -- no-nftables
 bad "SUITES with a path" "no suite '../x'" SUITES="net ../x" -- no-nftables
 bad "SUITES with a kernel argument" "no suite 'net;init=/bin/sh'" "SUITES=net;init=/bin/sh" -- no-nftables
+bad "SMP that is not a number" "SMP=two: not a number of vCPUs" SMP=two -- no-nftables
+bad "SMP=0" "SMP=0: not a number of vCPUs" SMP=0 -- no-nftables
 done_testing

@@ -14,6 +14,9 @@ export DIYC_HARNESS=1 # the guest is the harness: it dies with the test
 export DIYC_ROOT=/var/lib/diyc
 export DIYC_PROFILE_CACHE=/tmp/diyc-profiles # each simulated profile probed once (tests/lib.sh)
 T=$(mktemp -d)
+# the guest's clock (qemu/boot.sh: tsc=reliable; refined-jiffies would mean 4 ms steps)
+read -r clk </sys/devices/system/clocksource/clocksource0/current_clocksource
+echo "# guest clock: $clk, $(nproc) vCPU(s)"
 ./diyc-probe -n --json >"$T/p.json"
 
 # 1. the probe's verdicts the profile expects (one python3 for all: a start costs
