@@ -17,7 +17,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static void child(char *const argv[], int in, int err)
+/* OUT: the pipe takes the tool's stdout (stderr goes to /dev/null) instead of stderr */
+static void child(char *const argv[], int in, int err, bool out)
 {
 	/* the caller's blocked signals and ignored ones would outlive exec: a daemon
 	 * started by diyc's supervisor (a network's dnsmasq) must still take SIGTERM and
@@ -29,14 +30,15 @@ static void child(char *const argv[], int in, int err)
 		if (sig != SIGKILL && sig != SIGSTOP)
 			signal(sig, SIG_DFL);
 	int null = open("/dev/null", O_WRONLY | O_CLOEXEC); /* dup2 clears it on fd 1 */
-	if (null < 0 || dup2(in, 0) < 0 || dup2(null, 1) < 0 || dup2(err, 2) < 0)
+	if (null < 0 || dup2(in, 0) < 0 || dup2(out ? err : null, 1) < 0 ||
+	    dup2(out ? null : err, 2) < 0)
 		_exit(127);
 	execvp(argv[0], argv);
 	fprintf(stderr, "%s: %s\n", argv[0], strerror(errno));
 	_exit(127);
 }
 
-int spawn_start(char *const argv[], const char *in, struct spawned *s)
+static int start(char *const argv[], const char *in, struct spawned *s, bool out)
 {
 	int ip[2], ep[2];
 	if (pipe2(ip, O_CLOEXEC) < 0)
@@ -49,7 +51,7 @@ int spawn_start(char *const argv[], const char *in, struct spawned *s)
 	}
 	pid_t pid = fork();
 	if (pid == 0)
-		child(argv, ip[0], ep[1]);
+		child(argv, ip[0], ep[1], out);
 	int e = errno;
 	close(ip[0]);
 	close(ep[1]);
@@ -71,6 +73,11 @@ int spawn_start(char *const argv[], const char *in, struct spawned *s)
 	s->pid = pid;
 	s->errfd = ep[0];
 	return 0;
+}
+
+int spawn_start(char *const argv[], const char *in, struct spawned *s)
+{
+	return start(argv, in, s, false);
 }
 
 int spawn_wait(struct spawned *s, char *stderr_text, size_t len)
@@ -102,6 +109,15 @@ int spawn_run(char *const argv[], const char *in, char *stderr_text, size_t len)
 		return -1;
 	}
 	return spawn_wait(&s, stderr_text, len);
+}
+
+int spawn_output(char *const argv[], char *out, size_t len)
+{
+	struct spawned s;
+	if (len < 2 || start(argv, NULL, &s, true) < 0)
+		return -1;
+	int r = spawn_wait(&s, out, len);
+	return r == 0 && strlen(out) + 1 >= len ? -1 : r; /* a full buffer may be cut */
 }
 
 void tool_error_line(const char *text, char *line, size_t len)

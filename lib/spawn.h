@@ -29,6 +29,9 @@ int spawn_start(char *const argv[], const char *in, struct spawned *s);
 int spawn_wait(struct spawned *s, char *stderr_text, size_t len);
 /* Both at once: the exit status, or -1. */
 int spawn_run(char *const argv[], const char *in, char *stderr_text, size_t len);
+/* Run argv[0] for its output: stdout into OUT (NUL-terminated), stdin and stderr on
+ * /dev/null.  The exit status, or -1 (not run, killed, or more than LEN - 1 bytes). */
+int spawn_output(char *const argv[], char *out, size_t len);
 
 /*
  * Fold a tool's stderr into one line that keeps what failed: lines joined with

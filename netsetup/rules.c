@@ -34,6 +34,7 @@
 #include "lib/util.h"
 
 #include <errno.h>
+#include <limits.h>
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -111,6 +112,63 @@ static bool chain_exists(const struct netconf *c, const char *table, const char 
 	return ipt_run(c, a) == 0;
 }
 
+/*
+ * What is in place, from one `iptables-save` (the backend's own: IPTABLES-save):
+ * how many times each jump is there, as the line iptables-save prints for it, and
+ * which of diyc's chains exist.  One process where `iptables -C` per jump and `-S`
+ * per chain took nine (each tens of ms in a TCG guest, a few here).  false when the
+ * save cannot be run or read whole: then each is asked for by itself, as before.
+ */
+struct present {
+	int jump[NJUMPS];
+	bool chain[4];
+};
+static const char *const chains[][2] = {{"filter", "DIYC-FORWARD"},
+					{"filter", "DIYC-INPUT"},
+					{"nat", "DIYC-POSTROUTING"},
+					{"nat", "DIYC-DNAT"}};
+
+static void jump_line(const struct jump *j, char *out, size_t len)
+{
+	snprintf(out, len, "-A %s %s-m comment --comment diyc -j %s", j->chain,
+		 j->local ? "-m addrtype --dst-type LOCAL " : "", j->target);
+}
+
+static void present_line(const char *table, const char *l, struct present *p)
+{
+	char want[160];
+	for (size_t i = 0; i < NJUMPS; i++) {
+		jump_line(&jumps[i], want, sizeof(want));
+		if (!strcmp(table, jumps[i].table) && !strcmp(l, want))
+			p->jump[i]++;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(chains); i++)
+		if (!strcmp(table, chains[i][0]) && l[0] == ':' &&
+		    !strncmp(l + 1, chains[i][1], strlen(chains[i][1])) &&
+		    l[1 + strlen(chains[i][1])] == ' ')
+			p->chain[i] = true;
+}
+
+static bool saved(const struct netconf *c, struct present *p)
+{
+	static char out[256 * 1024]; /* a host's whole rule set */
+	char save[PATH_MAX], table[32] = "";
+	if (fmt(save, sizeof(save), "%s-save",
+		tool("DIYC_IPTABLES", c ? c->ipt : NULL, "iptables")) < 0)
+		return false;
+	char *argv[] = {save, NULL};
+	if (spawn_output(argv, out, sizeof(out)) != 0)
+		return false;
+	memset(p, 0, sizeof(*p));
+	for (char *save_p = NULL, *l = strtok_r(out, "\n", &save_p); l;
+	     l = strtok_r(NULL, "\n", &save_p))
+		if (l[0] == '*')
+			snprintf(table, sizeof(table), "%s", l + 1);
+		else
+			present_line(table, l, p);
+	return true;
+}
+
 /* append to a batch; a batch that does not fit is refused by rules_commit */
 static void add(char *b, size_t len, const char *f, ...) __attribute__((format(printf, 3, 4)));
 static void add(char *b, size_t len, const char *f, ...)
@@ -130,11 +188,14 @@ static int rules_commit(const struct netconf *c, const char *b, size_t len, stru
 	return ipt_restore(c, b, e);
 }
 
-/* The jumps `iptables -C` does not find yet, inserted first in their chain. */
-static void add_jumps(const struct netconf *c, const char *table, char *b, size_t len)
+/* The jumps not there yet (P, or `iptables -C` without it), inserted first in their
+ * chain. */
+static void add_jumps(const struct netconf *c, const struct present *p, const char *table, char *b,
+		      size_t len)
 {
 	for (size_t i = 0; i < NJUMPS; i++)
-		if (!strcmp(jumps[i].table, table) && jump_cmd(c, &jumps[i], "-C") != 0)
+		if (!strcmp(jumps[i].table, table) &&
+		    (p ? p->jump[i] == 0 : jump_cmd(c, &jumps[i], "-C") != 0))
 			add(b, len, "-I %s 1 %s-m comment --comment diyc -j %s\n", jumps[i].chain,
 			    jumps[i].local ? "-m addrtype --dst-type LOCAL " : "", jumps[i].target);
 }
@@ -198,6 +259,7 @@ int rules_install(const struct netconf *n, int k, struct dc_err *e)
 	if (!b)
 		return dc_fail(e, ENOMEM, "iptables batch");
 	const struct netconf *c = &n[0];
+	struct present have, *p = saved(c, &have) ? &have : NULL;
 	add(b, len, "*filter\n:DIYC-FORWARD - [0:0]\n:DIYC-INPUT - [0:0]\n");
 	forward_rules(n, k, b, len);
 	for (int i = 0; i < k; i++) /* see the opening comment: route_localnet's trap */
@@ -205,31 +267,39 @@ int rules_install(const struct netconf *n, int k, struct dc_err *e)
 		    "-A DIYC-INPUT -i %s -d 127.0.0.0/8 -m conntrack ! --ctstate "
 		    "RELATED,ESTABLISHED,DNAT -m comment --comment diyc -j DROP\n",
 		    n[i].bridge);
-	add_jumps(c, "filter", b, len);
+	add_jumps(c, p, "filter", b, len);
 	add(b, len, "COMMIT\n*nat\n:DIYC-POSTROUTING - [0:0]\n%s",
-	    chain_exists(c, "nat", "DIYC-DNAT") ? "" : ":DIYC-DNAT - [0:0]\n");
+	    (p ? p->chain[3] : chain_exists(c, "nat", "DIYC-DNAT")) ? "" : ":DIYC-DNAT - [0:0]\n");
 	nat_rules(n, k, b, len);
-	add_jumps(c, "nat", b, len);
+	add_jumps(c, p, "nat", b, len);
 	add(b, len, "COMMIT\n");
 	int r = rules_commit(c, b, len, e);
 	free(b);
 	return r;
 }
 
+/* Every jump deleted (as often as it is there), then diyc's chains flushed and removed:
+ * one batch, after one iptables-save (or, without it, -C/-D and -S per rule and chain). */
 int rules_remove(const struct netconf *c, struct dc_err *e)
 {
-	static const char *const chains[][2] = {{"filter", "DIYC-FORWARD"},
-						{"filter", "DIYC-INPUT"},
-						{"nat", "DIYC-POSTROUTING"},
-						{"nat", "DIYC-DNAT"}};
-	for (size_t i = 0; i < NJUMPS; i++)
-		while (jump_cmd(c, &jumps[i], "-C") == 0 && jump_cmd(c, &jumps[i], "-D") == 0)
-			;
-	char b[1024] = "";
+	struct present have, *p = saved(c, &have) ? &have : NULL;
+	if (!p)
+		for (size_t i = 0; i < NJUMPS; i++)
+			while (jump_cmd(c, &jumps[i], "-C") == 0 &&
+			       jump_cmd(c, &jumps[i], "-D") == 0)
+				;
+	char b[2048] = "", line[160];
 	for (size_t i = 0; i < ARRAY_SIZE(chains); i++) {
-		if (i == 0 || strcmp(chains[i][0], chains[i - 1][0]))
+		if (i == 0 || strcmp(chains[i][0], chains[i - 1][0])) {
 			add(b, sizeof(b), "%s*%s\n", i ? "COMMIT\n" : "", chains[i][0]);
-		if (chain_exists(c, chains[i][0], chains[i][1]))
+			for (size_t j = 0; p && j < NJUMPS; j++)
+				for (int k = 0;
+				     !strcmp(jumps[j].table, chains[i][0]) && k < p->jump[j]; k++) {
+					jump_line(&jumps[j], line, sizeof(line));
+					add(b, sizeof(b), "-D%s\n", line + 2);
+				}
+		}
+		if (p ? p->chain[i] : chain_exists(c, chains[i][0], chains[i][1]))
 			add(b, sizeof(b), "-F %s\n-X %s\n", chains[i][1], chains[i][1]);
 	}
 	add(b, sizeof(b), "COMMIT\n");

@@ -96,6 +96,13 @@ first=$(rules)
 d net setup
 second=$(rules)
 [ "$first" = "$second" ] && ok "setup twice gives the same rule set" || fail "setup not idempotent" "$(diff <(echo "$first") <(echo "$second"))"
+# what is in place comes from one iptables-save of the backend (IPTABLES-save); an
+# iptables without that sibling (DIYC_IPTABLES here) is asked jump by jump (-C, -S)
+iptables_bin=$(jget "$T/full.json" 'd["network"]["iptables"]')
+mkdir -p "$T/nosave" && ln -sf "$(readlink -f "${iptables_bin:-$(command -v iptables)}")" "$T/nosave/iptables"
+DIYC_IPTABLES=$T/nosave/iptables d net setup
+[ "$rc" = 0 ] && [ "$(rules)" = "$first" ] && ok "without iptables-save: asked rule by rule, the same rule set" ||
+	fail "setup without iptables-save" "rc=$rc $errout $(diff <(echo "$first") <(rules))"
 printf '%s\n' "$first" | grep -q -- '-A DIYC-POSTROUTING -s 10.203.0.0/16 ! -o diyc0 .*MASQUERADE' && ok "NAT rule in its own chain" || fail "nat rule" "$first"
 [ "$(cat /proc/sys/net/ipv4/ip_forward)" = 1 ] && ok "forwarding on (in the test namespace)" || fail "ip_forward"
 backend=$(jget "$T/full.json" 'd["network"]["iptables_backend"]')
@@ -480,8 +487,10 @@ ip link show diyc-front >/dev/null 2>&1 && fail "bridge diyc-front left" || ok "
 d network create front2 --subnet 10.204.0.0/24
 expect "a removed network's subnet is free again" 0
 
-# --- clean: every network diyc made
+# --- clean: every network diyc made (a jump put in twice by hand goes too: each one
+# iptables-save shows is deleted)
 d stop -t 0 n1; d rm n1
+"${iptables_bin:-iptables}" -w -A FORWARD -m comment --comment diyc -j DIYC-FORWARD
 d net clean
 expect "net clean" 0
 ip -o link | grep -q ': diyc' && fail "a diyc bridge left" "$(ip -o link | grep ': diyc')" || ok "no diyc bridge left (default and named)"
