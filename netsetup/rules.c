@@ -129,20 +129,19 @@ static const char *const chains[][2] = {{"filter", "DIYC-FORWARD"},
 					{"nat", "DIYC-POSTROUTING"},
 					{"nat", "DIYC-DNAT"}};
 
-static void jump_line(const struct jump *j, char *out, size_t len)
+/* what follows the chain in every form of a jump (-A, -I N, -D), as iptables-save prints it */
+static void jump_spec(const struct jump *j, char *out, size_t len)
 {
-	snprintf(out, len, "-A %s %s-m comment --comment diyc -j %s", j->chain,
+	snprintf(out, len, "%s-m comment --comment diyc -j %s",
 		 j->local ? "-m addrtype --dst-type LOCAL " : "", j->target);
 }
 
-static void present_line(const char *table, const char *l, struct present *p)
+static void present_line(const char *table, const char *l, const char want[][160],
+			 struct present *p)
 {
-	char want[160];
-	for (size_t i = 0; i < NJUMPS; i++) {
-		jump_line(&jumps[i], want, sizeof(want));
-		if (!strcmp(table, jumps[i].table) && !strcmp(l, want))
+	for (size_t i = 0; i < NJUMPS; i++)
+		if (!strcmp(table, jumps[i].table) && !strcmp(l, want[i]))
 			p->jump[i]++;
-	}
 	for (size_t i = 0; i < ARRAY_SIZE(chains); i++)
 		if (!strcmp(table, chains[i][0]) && l[0] == ':' &&
 		    !strncmp(l + 1, chains[i][1], strlen(chains[i][1])) &&
@@ -153,21 +152,34 @@ static void present_line(const char *table, const char *l, struct present *p)
 static bool saved(const struct netconf *c, struct present *p)
 {
 	static char out[256 * 1024]; /* a host's whole rule set */
-	char save[PATH_MAX], table[32] = "";
+	char save[PATH_MAX], table[32] = "", want[NJUMPS][160], spec[128];
 	if (fmt(save, sizeof(save), "%s-save",
 		tool("DIYC_IPTABLES", c ? c->ipt : NULL, "iptables")) < 0)
 		return false;
 	char *argv[] = {save, NULL};
 	if (spawn_output(argv, out, sizeof(out)) != 0)
 		return false;
+	for (size_t i = 0; i < NJUMPS; i++) {
+		jump_spec(&jumps[i], spec, sizeof(spec));
+		snprintf(want[i], sizeof(want[i]), "-A %s %s", jumps[i].chain, spec);
+	}
 	memset(p, 0, sizeof(*p));
 	for (char *save_p = NULL, *l = strtok_r(out, "\n", &save_p); l;
 	     l = strtok_r(NULL, "\n", &save_p))
 		if (l[0] == '*')
 			snprintf(table, sizeof(table), "%s", l + 1);
 		else
-			present_line(table, l, p);
+			present_line(table, l, want, p);
 	return true;
+}
+
+/* whether the save showed chain NAME of diyc's four */
+static bool has_chain(const struct present *p, const char *name)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(chains); i++)
+		if (!strcmp(chains[i][1], name))
+			return p->chain[i];
+	return false;
 }
 
 /* append to a batch; a batch that does not fit is refused by rules_commit */
@@ -194,11 +206,13 @@ static int rules_commit(const struct netconf *c, const char *b, size_t len, stru
 static void add_jumps(const struct netconf *c, const struct present *p, const char *table, char *b,
 		      size_t len)
 {
+	char spec[128];
 	for (size_t i = 0; i < NJUMPS; i++)
 		if (!strcmp(jumps[i].table, table) &&
-		    (p ? p->jump[i] == 0 : jump_cmd(c, &jumps[i], "-C") != 0))
-			add(b, len, "-I %s 1 %s-m comment --comment diyc -j %s\n", jumps[i].chain,
-			    jumps[i].local ? "-m addrtype --dst-type LOCAL " : "", jumps[i].target);
+		    (p ? p->jump[i] == 0 : jump_cmd(c, &jumps[i], "-C") != 0)) {
+			jump_spec(&jumps[i], spec, sizeof(spec));
+			add(b, len, "-I %s 1 %s\n", jumps[i].chain, spec);
+		}
 }
 
 /* DIYC-FORWARD: replies and published ports in; isolation; what containers send. */
@@ -270,7 +284,9 @@ int rules_install(const struct netconf *n, int k, struct dc_err *e)
 		    n[i].bridge);
 	add_jumps(c, p, "filter", b, len);
 	add(b, len, "COMMIT\n*nat\n:DIYC-POSTROUTING - [0:0]\n%s",
-	    (p ? p->chain[3] : chain_exists(c, "nat", "DIYC-DNAT")) ? "" : ":DIYC-DNAT - [0:0]\n");
+	    (p ? has_chain(p, "DIYC-DNAT") : chain_exists(c, "nat", "DIYC-DNAT"))
+		? ""
+		: ":DIYC-DNAT - [0:0]\n");
 	nat_rules(n, k, b, len);
 	add_jumps(c, p, "nat", b, len);
 	add(b, len, "COMMIT\n");
@@ -289,15 +305,15 @@ int rules_remove(const struct netconf *c, struct dc_err *e)
 			while (jump_cmd(c, &jumps[i], "-C") == 0 &&
 			       jump_cmd(c, &jumps[i], "-D") == 0)
 				;
-	char b[2048] = "", line[160];
+	char b[2048] = "", spec[128];
 	for (size_t i = 0; i < ARRAY_SIZE(chains); i++) {
 		if (i == 0 || strcmp(chains[i][0], chains[i - 1][0])) {
 			add(b, sizeof(b), "%s*%s\n", i ? "COMMIT\n" : "", chains[i][0]);
 			for (size_t j = 0; p && j < NJUMPS; j++)
 				for (int k = 0;
 				     !strcmp(jumps[j].table, chains[i][0]) && k < p->jump[j]; k++) {
-					jump_line(&jumps[j], line, sizeof(line));
-					add(b, sizeof(b), "-D%s\n", line + 2);
+					jump_spec(&jumps[j], spec, sizeof(spec));
+					add(b, sizeof(b), "-D %s %s\n", jumps[j].chain, spec);
 				}
 		}
 		if (p ? p->chain[i] : chain_exists(c, chains[i][0], chains[i][1]))

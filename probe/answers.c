@@ -10,11 +10,12 @@
  * (/proc, /sys, the kernel config) is read again on every run.
  *
  * Why a kept answer can be trusted: it is reused only when
- *   - the fingerprint (probe/fingerprint.c) matches: the boot (boot_id), this diyc-probe binary,
- * the caller (uid, capabilities, no_new_privs, LSM label, rlimits, its cgroups and its namespaces),
- * the loaded modules, the namespace and tunnel sysctls, the cgroup mounts, PATH and XTABLES_LIBDIR,
- * the data root (path, device, filesystem) and --load-modules.  A change in any of them measures
- * everything again;
+ *   - the fingerprint (probe/fingerprint.c) matches: the boot (boot_id), this
+ *     diyc-probe binary, the caller (uid, capabilities, no_new_privs, LSM label,
+ *     rlimits, its cgroups and its namespaces), the loaded modules, the namespace
+ *     and tunnel sysctls, the cgroup mounts, PATH and XTABLES_LIBDIR, the data root
+ *     (path, device, filesystem) and --load-modules.  A change in any of them
+ *     measures everything again;
  *   - the test's own key matches: a cgroup test names its cgroup, the files that
  *     decide delegation and what was found before it; the iptables test names each
  *     binary with its inode, size and mtime; the overlay test its directory;
@@ -27,8 +28,8 @@
  * DIYC_PROBE_ANSWERS=off, DIYC_FAULT (fault injection must reach the code),
  * --sysroot, a caller that is not root, a caller whose /proc/self/status could
  * not be parsed, a caller under a seccomp filter (two filters cannot be told
- * apart: tests/tools/nons simulates a kernel without namespaces with one).  The profile says which
- * (probe.answers).
+ * apart: tests/tools/nons simulates a kernel without namespaces with one).  The
+ * profile says which (probe.answers).
  */
 #define _GNU_SOURCE
 #include "probe/answers.h"
