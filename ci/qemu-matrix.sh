@@ -20,18 +20,18 @@ for t in ${SUITES:-}; do
 	[[ $t =~ ^[a-z0-9_-]+$ ]] && [ -f "tests/integration/$t.sh" ] ||
 		{ echo "ci-qemu: SUITES: no suite '$t' (see tests/integration/*.sh)" >&2; exit 2; }
 done
-# SMP=N (by hand): vCPUs per guest, default 1 (qemu/boot.sh says why)
-[[ ${SMP:-1} =~ ^[1-9][0-9]?$ ]] || { echo "ci-qemu: SMP=${SMP}: not a number of vCPUs (1-99)" >&2; exit 2; }
+# SMP=N (by hand): vCPUs per guest, default 2 (qemu/boot.sh says why)
+[[ ${SMP:-2} =~ ^[1-9][0-9]?$ ]] || { echo "ci-qemu: SMP=${SMP}: not a number of vCPUs (1-99)" >&2; exit 2; }
 for b in diyc diyc-probe nsexec tests/tools/nons tests/tools/jget; do
 	[ -x "$b" ] || { echo "ci-qemu: build first (make)" >&2; exit 2; }
 done
 mkdir -p "$B"
-# Guests boot JOBS at a time (default: the host's CPUs), one vCPU each (qemu/boot.sh):
-# a guest's suites run one test at a time and wait on sleeps and servers
-# (tests/qemu/guest-suite.sh prints how busy), so a guest per host CPU keeps the
-# cores busy; more guests than CPUs took as long for more CPU (docs/qemu.md).  Each
-# guest's time grows, and the profiles' TIMEOUTs allow for that.  Each distinct
-# initramfs is packed once.
+# Guests boot JOBS at a time (default: the host's CPUs), two vCPUs each (qemu/boot.sh)
+# running their suites in two lanes: what one lane waits (sleeps, servers, timeouts:
+# tests/qemu/guest-suite.sh prints how busy) the other computes, and the cores stay
+# busy.  More guests than CPUs took as long for more CPU, one at a time longer
+# (docs/qemu.md).  Each guest's time grows with its neighbour, and the profiles'
+# TIMEOUTs allow for that.  Each distinct initramfs is packed once.
 JOBS=${JOBS:-$(nproc)}
 rm -f "$B"/initrd-*.cpio.gz
 initrd_for() { # initrd_for NAME [MODROOT KVER]: packed once per matrix run

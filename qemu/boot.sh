@@ -8,15 +8,15 @@
 # or wrote a truncated TAP stream.  The last console lines are shown on failure.
 # ACCEL=tcg (default), kvm, or auto: KVM only if its guest says CI-QEMU-BEGIN within
 # 15 s (on some hosts /dev/kvm exists but guests hang silently), else TCG.
-# One vCPU (SMP=N for more): a guest's suites run one test at a time, and ci/qemu-matrix.sh
-# runs a guest per host CPU. Measured on this 2-core machine, two guests side by side:
-# 61 s and 98 CPU-seconds with one vCPU each, 76 s and 127 CPU-seconds with two (four
-# vCPU threads on two cores: a vCPU holding a guest lock gets descheduled, and TCG's
-# cross-vCPU TLB flushes stop both).
+# Two vCPUs (SMP=N for another number): a guest runs its suites in two lanes
+# (tests/qemu/lanes.sh).  Measured on this 2-core machine: the no-nftables guest alone
+# took 121.6 s with one vCPU and the suites one after the other, 100.3 s with one vCPU
+# and two lanes, 72.3 s with two; the whole matrix (two guests at a time) 301 s
+# against 313-344 s.  With the suites one after the other a second vCPU only idled.
 set -u
 kernel=$1 initrd=$2 out=$3 append=$4
 TIMEOUT=${TIMEOUT:-480}
-[[ ${SMP:-1} =~ ^[1-9][0-9]?$ ]] || { echo "boot: SMP=${SMP}: not a number of vCPUs (1-99)" >&2; exit 2; }
+[[ ${SMP:-2} =~ ^[1-9][0-9]?$ ]] || { echo "boot: SMP=${SMP}: not a number of vCPUs (1-99)" >&2; exit 2; }
 mkdir -p "$out"
 boot() { # boot ACCEL: run QEMU in the background, pid in $qpid
 	: >"$out/results.tap"
@@ -24,7 +24,7 @@ boot() { # boot ACCEL: run QEMU in the background, pid in $qpid
 	local a="-accel tcg,thread=multi"
 	[ "$1" = kvm ] && a="-accel kvm -cpu host"
 	timeout -k 5 "$TIMEOUT" qemu-system-x86_64 -nodefaults -no-user-config -display none \
-		-no-reboot -machine q35 $a -smp "${SMP:-1}" -m 1024 \
+		-no-reboot -machine q35 $a -smp "${SMP:-2}" -m 1024 \
 		-kernel "$kernel" -initrd "$initrd" \
 		-append "console=ttyS0 panic=-1 oops=panic loglevel=4 ci.timeout=$((TIMEOUT - 30)) $append" \
 		-serial "file:$out/console.log" \

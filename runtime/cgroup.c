@@ -279,6 +279,29 @@ static int setup_v1(const char *name, const struct run_opts *o, const struct fea
 	return 0;
 }
 
+/*
+ * The profile says cgroups track processes, yet no hierarchy is mounted in this mount
+ * namespace (one with a fresh /sys, as `ip netns exec` makes, or /sys/fs/cgroup
+ * unmounted).  With a PID namespace the container's processes still die with its
+ * init: run, and say so.  Without one, a process it leaves behind (a daemon that
+ * forked away) could be found by nothing: refuse, as --strict refuses any degradation.
+ */
+static int untracked(const struct run_opts *o, const struct features *f, struct dc_err *e)
+{
+	if (!f->ns[NS_PID])
+		return dc_fail(e, 0,
+			       "no cgroup hierarchy is mounted here (the profile found one), and "
+			       "without a PID namespace the processes a container leaves behind "
+			       "could not be found: run diyc where /sys/fs/cgroup is mounted");
+	if (o->strict)
+		return dc_fail(e, 0,
+			       "--strict: refusing to run degraded: no cgroup hierarchy is "
+			       "mounted here (the profile found one)");
+	dc_warn("degraded: no cgroup hierarchy is mounted here (the profile found one): "
+		"processes are tracked by the PID namespace only");
+	return 0;
+}
+
 int cg_setup(const char *name, const struct run_opts *o, const struct features *f,
 	     struct cg_plan *p, struct dc_err *e)
 {
@@ -298,6 +321,8 @@ int cg_setup(const char *name, const struct run_opts *o, const struct features *
 	if (r == 0)
 		r = setup_v1(name, o, f, &L, p, e);
 	mountinfo_free(&L.mi);
+	if (r == 0 && p->kill_idx < 0 && f->cg_tracking)
+		r = untracked(o, f, e);
 	if (r < 0) {
 		cg_destroy(p);
 		memset(p, 0, sizeof(*p));

@@ -65,7 +65,9 @@ _harness_outside() {
 	ip -n $h addr add 192.0.2.1/24 dev dtv$$a && ip -n $h link set dtv$$a up && ip -n $h link set lo up
 	ip -n $o addr add 192.0.2.2/24 dev dtv$$b && ip -n $o link set dtv$$b up && ip -n $o link set lo up
 	[ -n "${DIYC_HARNESS:-}" ] || iso=(unshare --uts --ipc --pid --mount --fork --mount-proc)
-	DIYC_OUTSIDE=$o DIYC_HARNESS=1 ip netns exec $h "${iso[@]}" "$@"
+	# nsenter, not `ip netns exec`: that one mounts a new /sys, without the cgroup
+	# hierarchies below it, and the suite's containers would run with no cgroup
+	DIYC_OUTSIDE=$o DIYC_HARNESS=1 nsenter --net=/run/netns/$h "${iso[@]}" "$@"
 }
 _harness_hooks=()
 at_exit() { _harness_hooks+=("$1"); }
@@ -89,6 +91,29 @@ _harness_inside() {
 	else
 		runtime/mkimage-busybox.sh "$DIYC_ROOT" >/dev/null
 	fi
+}
+# present PATH...: each PATH that exists, one a line (ls -d's answer); cg_find NAME:
+# each cgroup directory named NAME at any depth below /sys/fs/cgroup (find -name's,
+# through bash's globstar); remains NAME: both for container NAME, its state, its
+# directory and its cgroups.  Builtins only: suites ask after every container, and a
+# process costs ~10 ms in a TCG guest.
+present() {
+	local f
+	for f; do [ -e "$f" ] || [ -L "$f" ] && echo "$f"; done
+	return 0
+}
+cg_find() {
+	local c gs=-u ng=-u
+	shopt -q globstar && gs=-s
+	shopt -q nullglob && ng=-s
+	shopt -s globstar nullglob
+	for c in /sys/fs/cgroup/**/"$1"/; do echo "${c%/}"; done
+	shopt "$gs" globstar
+	shopt "$ng" nullglob
+}
+remains() {
+	present /run/diyc/"$1" "$DIYC_ROOT/containers/$1"
+	cg_find "diyc-$1"
 }
 # Processes by name, without pgrep (Debian's busybox has none; a missing tool in a
 # negative check would pass silently): pids_by_comm NAME, pids_by_cmdline TEXT.

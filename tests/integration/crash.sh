@@ -43,26 +43,44 @@ sleep_pids() {
 	done
 	return 0
 }
-# leftovers NAME: everything of container NAME still there, one per line
+# leftovers NAME: everything of container NAME still there, one per line (builtins
+# but for the rule and link listings: this runs twice for each of about 120 cases,
+# and a process costs ~10 ms in a TCG guest)
 leftovers() {
-	ls -d /run/diyc/"$1" "$DIYC_ROOT/containers/$1" 2>/dev/null
-	find /sys/fs/cgroup -name "diyc-$1" 2>/dev/null
-	grep -s " $1 " "$DIYC_ROOT/net/leases"
-	ipt_save | grep -E "diyc:$1\"? "
-	grep -F "$DIYC_ROOT" /proc/self/mountinfo | awk '{print "mount " $5}'
+	local l a i v
+	remains "$1"
+	if [ -r "$DIYC_ROOT/net/leases" ]; then
+		while IFS= read -r l || [ -n "$l" ]; do [[ $l == *" $1 "* ]] && echo "$l"; done <"$DIYC_ROOT/net/leases"
+	fi
+	while IFS= read -r l; do [[ $l =~ diyc:$1\"?\  ]] && echo "$l"; done < <(ipt_save)
+	while IFS= read -r l; do
+		[[ $l == *"$DIYC_ROOT"* ]] || continue
+		read -r -a a <<<"$l"
+		echo "mount ${a[4]}"
+	done </proc/self/mountinfo
 	sleep_pids
-	local i v
-	for i in $(seq 30); do # an exited container's veth goes with its namespace
-		v=$(ip -o link 2>/dev/null | awk -F': ' '$2 ~ /^dv[0-9a-f]{8}@/ {print $2}')
+	for ((i = 0; i < 30; i++)); do # an exited container's veth goes with its namespace
+		v=
+		while IFS= read -r l; do
+			[[ $l =~ ^[0-9]+:\ (dv[0-9a-f]{8}@[^:]*): ]] && v+=${v:+$'\n'}${BASH_REMATCH[1]}
+		done < <(ip -o link 2>/dev/null)
 		[ -z "$v" ] && return
 		sleep 0.1
 	done
 	echo "veth $v"
 }
+# last_line FILE: its last line in REPLY (tail -n 1's, without a process)
+last_line() {
+	local l
+	REPLY=
+	while IFS= read -r l || [ -n "$l" ]; do REPLY=$l; done <"$1"
+}
 # after NAME DESC: gc, then nothing of NAME may be left
 after() {
-	local before gc_rc left
-	before=$(leftovers "$1" | grep -vc '^veth') # (a veth may still be going by itself)
+	local before=0 gc_rc left l
+	while IFS= read -r l; do # (a veth may still be going by itself)
+		[[ $l == veth* ]] || before=$((before + 1))
+	done < <(leftovers "$1")
 	d gc
 	gc_rc=$rc
 	left=$(leftovers "$1")
@@ -131,8 +149,9 @@ unwind() {
 		DIYC_FAILPOINT=$st:error "$DIYC" run --rm --profile "$prof" "${net_args[@]}" -m 64m cr busybox \
 			sh -c 'sleep 317 & exec sleep 307' >/dev/null 2>"$T/err"
 		rc=$?
-		left=$(leftovers cr; ls -d "$DIYC_ROOT/volumes/crvol" 2>/dev/null)
-		if [ "$rc" = 125 ] && [ "$(tail -n 1 "$T/err")" = "diyc: injected failure after $st" ] && [ -z "$left" ]; then
+		left=$(leftovers cr; present "$DIYC_ROOT/volumes/crvol")
+		last_line "$T/err"
+		if [ "$rc" = 125 ] && [ "$REPLY" = "diyc: injected failure after $st" ] && [ -z "$left" ]; then
 			ok "$tag error after $who step '$st': 125, and the unwinding leaves nothing"
 		else
 			fail "$tag error after $who step '$st'" "rc=$rc err=$(cat "$T/err")
@@ -152,8 +171,8 @@ c["process"]["args"]=["sh","-c","sleep 317 & exec sleep 307"]
 c["linux"]["resources"]={"memory":{"limit":67108864}}
 json.dump(c,open(p,"w"))' "$T/ob/config.json"
 oci_leftovers() {
-	ls -d "$R/cr" 2>/dev/null
-	find /sys/fs/cgroup -name "diyc-cr" 2>/dev/null
+	present "$R/cr"
+	cg_find diyc-cr
 	sleep_pids
 }
 oci_crash() { # oci_crash PROFILE-TAG PROFILE
@@ -174,7 +193,8 @@ $left"
 		rc=$?
 		sleep 0.1
 		left=$(oci_leftovers)
-		if [ "$rc" = 1 ] && [ "$(tail -n 1 "$T/err")" = "diyc-oci: injected failure after $st" ] && [ -z "$left" ]; then
+		last_line "$T/err"
+		if [ "$rc" = 1 ] && [ "$REPLY" = "diyc-oci: injected failure after $st" ] && [ -z "$left" ]; then
 			ok "$tag diyc-oci failing after $who step '$st': exit 1, its unwinding leaves nothing"
 		else
 			fail "$tag diyc-oci failing after $who step '$st'" "rc=$rc err=$(cat "$T/err")

@@ -14,7 +14,7 @@ probe_json "$T/nopid.json" --pid --uts
 P=(--profile "$T/full.json" --net none)
 nothing_of() {
 	local left
-	left=$(ls -d /run/diyc/"$2" "$DIYC_ROOT/containers/$2" 2>/dev/null; find /sys/fs/cgroup -name "diyc-$2" 2>/dev/null)
+	left=$(remains "$2")
 	[ -z "$left" ] && ok "$1: nothing left" || fail "$1: nothing left" "$left"
 }
 capeff() { printf '%s\n' "$out" | awk '/^CapEff/ {print $2}'; }

@@ -14,7 +14,7 @@ P=(--profile "$F")
 state() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "/run/diyc/$1/state.json" "$2" 2>&1; }
 gone() {
 	local left
-	left=$(ls -d /run/diyc/"$1" "$DIYC_ROOT/containers/$1" 2>/dev/null; find /sys/fs/cgroup -name "diyc-$1" 2>/dev/null)
+	left=$(remains "$1")
 	[ -z "$left" ] && ok "$2: nothing left" || fail "$2: nothing left" "$left"
 }
 

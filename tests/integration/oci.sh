@@ -57,7 +57,7 @@ refused1() {
 }
 gone() {
 	local left
-	left=$(ls -d "$R/$1" 2>/dev/null; find /sys/fs/cgroup -name "diyc-$1" 2>/dev/null)
+	left=$(present "$R/$1"; cg_find "diyc-$1")
 	[ -z "$left" ] && ok "$2: nothing left" || fail "$2: nothing left" "$left"
 }
 at_exit 'for c in $(ls "$R" 2>/dev/null); do "$DIYC_OCI" --root "$R" delete --force "$c"; done'

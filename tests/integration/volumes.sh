@@ -14,7 +14,7 @@ probe_json "$T/full.json"
 probe_json "$T/nopid.json" --pid --uts
 nothing_of() { # nothing_of DESC NAME: no state, container directory or cgroup of NAME
 	local left
-	left=$(ls -d /run/diyc/"$2" "$DIYC_ROOT/containers/$2" 2>/dev/null; find /sys/fs/cgroup -name "diyc-$2" 2>/dev/null)
+	left=$(remains "$2")
 	[ -z "$left" ] && ok "$1: nothing left" || fail "$1: nothing left" "$left"
 }
 mkdir -p "$T/src/sub" && echo host-data >"$T/src/file" && echo inner >"$T/src/sub/x"

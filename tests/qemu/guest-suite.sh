@@ -8,6 +8,12 @@ set -u
 shopt -s extglob
 cd "$(dirname "$0")/../.."
 . tests/lib.sh
+. tests/qemu/lanes.sh
+if [ "${1:-}" = --lane ]; then # the side lane (tests/qemu/lanes.sh), started below
+	shift
+	lane_run "$@"
+	exit
+fi
 prof=${1:?profile}
 . "qemu/$prof.profile"
 export DIYC_HARNESS=1 # the guest is the harness: it dies with the test
@@ -91,17 +97,21 @@ esac
 
 # 2. the integration suites, renumbered into this stream
 # netfilter for the networking suite: the guest switched module autoloading off,
-# and loading these is the test harness's business (diyc loads veth and bridge)
+# and loading these is the test harness's business (diyc loads veth and bridge for its
+# containers; the harness's own link to the outside world, tests/lib.sh, is a veth
+# too, made when net.sh starts: in the side lane that is before any container ran)
 if [ -d /lib/modules ]; then
-	for m in nf_tables nft_compat nft_chain_nat nft_nat nft_masq nf_nat nf_conntrack \
+	for m in veth nf_tables nft_compat nft_chain_nat nft_nat nft_masq nf_nat nf_conntrack \
 		xt_conntrack xt_addrtype xt_MASQUERADE xt_comment xt_nat; do
 		modprobe "$m" 2>/dev/null
 	done
 fi
 before=$(tests/leftovers.sh)
 suites="probe runtime net volumes everyday legacy44 oci"
-# the hostile-image and crash-injection suites where the degraded mode must hold
-[ "$prof" = legacy-4.4.74 ] && suites="$suites hostile crash"
+# the hostile-image and crash-injection suites where the degraded mode must hold;
+# the suites of the side lane (tests/qemu/lanes.sh): about half the guest's seconds
+LANE_SIDE="volumes net"
+[ "$prof" = legacy-4.4.74 ] && suites="$suites hostile crash" LANE_SIDE="net crash"
 # by hand, some of them only (make ci-qemu SUITES="net oci": ci.suites=net,oci)
 if [ -n "${CI_SUITES:-}" ]; then
 	suites=${CI_SUITES//,/ }
@@ -109,37 +119,23 @@ if [ -n "${CI_SUITES:-}" ]; then
 		[[ $t =~ ^[a-z0-9_-]+$ ]] && [ -f "tests/integration/$t.sh" ] || { fail "SUITES: no suite $t"; suites=; }
 	done
 fi
-# where the guest's time goes: each suite's seconds and how busy the vCPUs were
-# (ci/qemu-matrix.sh shows these lines; /proc/stat counts in USER_HZ, 100 a second)
-cpu_ticks() { awk '/^cpu / {print $2 + $3 + $4 + $7 + $8 + $9, $5 + $6; exit}' /proc/stat; }
-read -r busy0 idle0 < <(cpu_ticks)
-# the tests that took longest: the time from the previous test's line to this one
-# (µs from $EPOCHREALTIME in bash arithmetic: no process per line)
-slowest() {
-	local now=${EPOCHREALTIME/./} d
-	d=$(((now - last) / 100000))
-	slow+=("$((d / 10)).$((d % 10)) s: $1")
-	last=$now
-}
+# two lanes at once (tests/qemu/lanes.sh): the side one in its own mount namespace,
+# started first, while no container of the main lane has a mount to copy into it
+main=() side=()
 for t in $suites; do
-	t0=$(date +%s)
-	read -r b0 i0 < <(cpu_ticks)
-	t=tests/integration/$t.sh
-	echo "# --- $t"
-	slow=() last=${EPOCHREALTIME/./}
-	while IFS= read -r line; do
-		case $line in
-		"ok "*) slowest "$line"; ok "${line#ok +([0-9]) - }" ;;
-		"not ok "*) slowest "$line"; fail "${line#not ok +([0-9]) - }" ;;
-		1..*) ;;
-		*) echo "$line" ;;
-		esac
-	done < <(PROBE=./diyc-probe DIYC=./diyc DIYC_OCI=./diyc-oci NSEXEC=./nsexec NONS=./tests/tools/nons HOSTILE=./tests/tools/hostile \
-		NET_CONCURRENT=16 "$t" 2>&1)
-	read -r b1 i1 < <(cpu_ticks)
-	printf '%s\n' "${slow[@]}" | sort -rn | head -5 | sed "s|^|# guest-slow suite=${t##*/} |"
-	echo "# guest-time suite=${t##*/} seconds=$(($(date +%s) - t0)) busy=$(((b1 - b0) / 100)) idle=$(((i1 - i0) / 100))"
+	if lane_side "$t"; then side+=("$t"); else main+=("$t"); fi
 done
+read -r busy0 idle0 < <(cpu_ticks)
+if [ ${#side[@]} -gt 0 ]; then
+	unshare --mount --propagation private -- "$0" --lane "${side[@]}" >"$T/side.tap" 2>&1 &
+	side_pid=$!
+fi
+renumber < <(for t in "${main[@]}"; do run_suite "$t" main; done)
+if [ ${#side[@]} -gt 0 ]; then
+	wait $side_pid || fail "the side lane exited $?"
+	renumber <"$T/side.tap"
+	lane_remove
+fi
 read -r busy1 idle1 < <(cpu_ticks)
 echo "# guest-time all busy=$(((busy1 - busy0) / 100)) idle=$(((idle1 - idle0) / 100))"
 
