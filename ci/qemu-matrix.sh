@@ -133,5 +133,5 @@ for p in "${profiles[@]}"; do
 		"$B/$p/results.tap" 2>/dev/null | paste -sd, | sed "s/^/$p: /; s/,/, /g"
 done
 # (kept for docs/bench.md: tests/bench/report.py)
-echo "matrix: $(( $(date +%s) - m0 )) s wall, $JOBS guests at a time" | tee "$B/matrix.info"
+echo "matrix: $(( $(date +%s) - m0 )) s wall, $JOBS guests at a time, ${SMP:-2} vCPUs each" | tee "$B/matrix.info"
 [ $fails = 0 ]
