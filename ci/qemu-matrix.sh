@@ -20,8 +20,8 @@ for t in ${SUITES:-}; do
 	[[ $t =~ ^[a-z0-9_-]+$ ]] && [ -f "tests/integration/$t.sh" ] ||
 		{ echo "ci-qemu: SUITES: no suite '$t' (see tests/integration/*.sh)" >&2; exit 2; }
 done
-# SMP=N (by hand): vCPUs per guest, default 2 (qemu/boot.sh says why)
-[[ ${SMP:-2} =~ ^[1-9][0-9]?$ ]] || { echo "ci-qemu: SMP=${SMP}: not a number of vCPUs (1-99)" >&2; exit 2; }
+# SMP=N (by hand): vCPUs per guest; qemu/boot.sh has the default and says why
+vcpus=$(qemu/boot.sh --vcpus) || exit 2
 for b in diyc diyc-probe nsexec tests/tools/nons tests/tools/jget; do
 	[ -x "$b" ] || { echo "ci-qemu: build first (make)" >&2; exit 2; }
 done
@@ -133,5 +133,5 @@ for p in "${profiles[@]}"; do
 		"$B/$p/results.tap" 2>/dev/null | paste -sd, | sed "s/^/$p: /; s/,/, /g"
 done
 # (kept for docs/bench.md: tests/bench/report.py)
-echo "matrix: $(( $(date +%s) - m0 )) s wall, $JOBS guests at a time, ${SMP:-2} vCPUs each" | tee "$B/matrix.info"
+echo "matrix: $(( $(date +%s) - m0 )) s wall, $JOBS guests at a time, $vcpus vCPU$([ "$vcpus" = 1 ] || echo s) each" | tee "$B/matrix.info"
 [ $fails = 0 ]

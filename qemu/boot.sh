@@ -14,9 +14,12 @@
 # and two lanes, 72.3 s with two; the whole matrix (two guests at a time) 301 s
 # against 313-344 s.  With the suites one after the other a second vCPU only idled.
 set -u
+vcpus=${SMP:-2}
+[[ $vcpus =~ ^[1-9][0-9]?$ ]] || { echo "boot: SMP=${SMP}: not a number of vCPUs (1-99)" >&2; exit 2; }
+# qemu/boot.sh --vcpus: that number only (ci/qemu-matrix.sh asks before it builds anything)
+[ "${1:-}" = --vcpus ] && { echo "$vcpus"; exit 0; }
 kernel=$1 initrd=$2 out=$3 append=$4
 TIMEOUT=${TIMEOUT:-480}
-[[ ${SMP:-2} =~ ^[1-9][0-9]?$ ]] || { echo "boot: SMP=${SMP}: not a number of vCPUs (1-99)" >&2; exit 2; }
 mkdir -p "$out"
 boot() { # boot ACCEL: run QEMU in the background, pid in $qpid
 	: >"$out/results.tap"
@@ -24,7 +27,7 @@ boot() { # boot ACCEL: run QEMU in the background, pid in $qpid
 	local a="-accel tcg,thread=multi"
 	[ "$1" = kvm ] && a="-accel kvm -cpu host"
 	timeout -k 5 "$TIMEOUT" qemu-system-x86_64 -nodefaults -no-user-config -display none \
-		-no-reboot -machine q35 $a -smp "${SMP:-2}" -m 1024 \
+		-no-reboot -machine q35 $a -smp "$vcpus" -m 1024 \
 		-kernel "$kernel" -initrd "$initrd" \
 		-append "console=ttyS0 panic=-1 oops=panic loglevel=4 ci.timeout=$((TIMEOUT - 30)) $append" \
 		-serial "file:$out/console.log" \
