@@ -1,7 +1,8 @@
 # The integration suites of a make ci-qemu guest in two lanes (sourced by
-# tests/qemu/guest-suite.sh).  A guest has one vCPU and its suites wait a lot: net.sh
-# about 20 s on blocked connections that must time out, everyday.sh about 12 s on
-# stats and logs -f, crash.sh 8 s.  Those waits are spent running the other lane.
+# tests/qemu/guest-suite.sh).  A guest's suites wait a lot: net.sh about 20 s on
+# blocked connections that must time out, everyday.sh about 12 s on stats and logs -f,
+# crash.sh 8 s.  Those waits are spent running the other lane, and each lane has a
+# vCPU of its own (qemu/boot.sh: two by default).
 #
 # Why the lanes cannot disturb each other (the suites were written to run alone):
 #  - the side lane runs the suites that set up bridged networks, net.sh and crash.sh,
@@ -22,7 +23,7 @@
 #    links, rules, processes) by guest-suite.sh after both lanes.
 # Both lanes share the PID namespace, as the suites always did in a guest (legacy-4.4
 # has no other): the process scans of the suites look for command lines only one
-# suite uses (sleep 307/317 in crash.sh, sleep 300/301 in the main lane).
+# suite uses (sleep 307/317 in crash.sh; sleep 300/301/309 in the main lane).
 
 LANE_CG=ci-lane
 # LANE_SIDE: the side lane's suites (guest-suite.sh sets it per profile, so that the
