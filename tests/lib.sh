@@ -193,12 +193,18 @@ d() { out=$("$DIYC" "$@" 2>"$T/err"); rc=$?; slurp "$T/err"; errout=$REPLY; }
 # something (the lines grep -v '^diyc: warning: degraded' would drop)
 dv() {
 	d "$@"
+	drop_lines 'diyc: warning: degraded*' "$errout"
+	errout=$REPLY
+}
+# drop_lines PATTERN TEXT: TEXT's lines that do not match the glob PATTERN, in REPLY,
+# trailing newlines dropped (what $(grep -v) gives), with builtins only
+drop_lines() {
 	local l r=
 	while IFS= read -r l; do
-		[[ $l == "diyc: warning: degraded"* ]] || r+=$l$'\n'
-	done <<<"$errout"
+		[[ $l == $1 ]] || r+=$l$'\n'
+	done <<<"$2"
 	while [[ $r == *$'\n' ]]; do r=${r%$'\n'}; done
-	errout=$r
+	REPLY=$r
 }
 # slurp FILE: its text in REPLY, trailing newlines dropped (what $(cat FILE) gives)
 slurp() {

@@ -25,14 +25,11 @@ fi
 # d: tests/lib.sh's, without the lines that say what this kernel degrades (with
 # builtins: a grep per call was 200 processes a run, seconds in a TCG guest)
 d() {
-	local l r=
 	out=$("$DIYC" "$@" 2>"$T/err")
 	rc=$?
-	while IFS= read -r l || [ -n "$l" ]; do
-		[[ $l == *"warning: degraded"* ]] || r+=$l$'\n'
-	done <"$T/err"
-	while [[ $r == *$'\n' ]]; do r=${r%$'\n'}; done
-	errout=$r
+	slurp "$T/err"
+	drop_lines '*warning: degraded*' "$REPLY"
+	errout=$REPLY
 }
 # the host name container NAME sees: its own, or the host's on a kernel without UTS ns
 host=$(hostname)

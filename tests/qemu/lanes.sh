@@ -84,16 +84,11 @@ renumber() {
 	done
 }
 
-# the cgroup mounts of this guest, one "MOUNTPOINT" a line
-cg_mounts() {
-	awk '{for (i = 7; i <= NF; i++) if ($i == "-") {
-		if ($(i + 1) == "cgroup" || $(i + 1) == "cgroup2") print $5; break }}' /proc/self/mountinfo
-}
 # lane_enter: this shell into MOUNT/ci-lane of every hierarchy (a new v1 cpuset
 # starts with no CPU and no memory node: the root's are copied)
 lane_enter() {
 	local m f
-	for m in $(cg_mounts); do
+	for m in $(_cg_mounts); do
 		mkdir -p "$m/$LANE_CG" || return 1
 		for f in cpuset.cpus cpuset.mems; do
 			[ -f "$m/$f" ] && cat "$m/$f" >"$m/$LANE_CG/$f"
@@ -106,7 +101,7 @@ lane_enter() {
 # cgroup left below it, fails, and is named.
 lane_remove() {
 	local m i bad= p
-	for m in $(cg_mounts); do
+	for m in $(_cg_mounts); do
 		for i in $(seq 20); do
 			[ -d "$m/$LANE_CG" ] && ! rmdir "$m/$LANE_CG" 2>/dev/null || break
 			sleep 0.1
