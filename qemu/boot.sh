@@ -16,24 +16,67 @@
 set -u
 vcpus=${SMP:-2}
 [[ $vcpus =~ ^[1-9][0-9]?$ ]] || { echo "boot: SMP=${SMP}: not a number of vCPUs (1-99)" >&2; exit 2; }
+STALL_S=${STALL_S:-60} # a guest without a heartbeat this long has stalled (watch_guest)
+[[ $STALL_S =~ ^[1-9][0-9]{0,3}$ ]] || { echo "boot: STALL_S=$STALL_S: not a number of seconds (1-9999)" >&2; exit 2; }
 # qemu/boot.sh --vcpus: that number only (ci/qemu-matrix.sh asks before it builds anything)
 [ "${1:-}" = --vcpus ] && { echo "$vcpus"; exit 0; }
 kernel=$1 initrd=$2 out=$3 append=$4
 TIMEOUT=${TIMEOUT:-480}
+# tsc=reliable: with two vCPUs the kernel otherwise judges the TSC unsynchronised
+# (qemu64 is an AMD CPU without constant_tsc) and reads the HPET, an MMIO access
+# that takes QEMU's global lock, for every clock read.  Under TCG every vCPU's TSC
+# is the host's, so it is one clock.  norandmaps (no address-space randomisation in
+# the guest): QEMU 7.2's TCG finds code it already translated by its virtual address,
+# so with a new random address at every exec each start of a dynamic or PIE program
+# (bash, ip, iptables, diyc) translated its code again: `ip link` 42 -> 13 ms, `bash
+# -c :` 55 -> 13 ms, the matrix 320 -> 205 s (docs/qemu.md).  No diyc check reads or
+# needs the guest's randomisation; the host suites (make check) keep it.
+# loglevel=5 (warnings and the default level): a soft lockup on the console comes
+# with the stuck vCPU's backtrace.
+KARGS="tsc=reliable norandmaps"
 mkdir -p "$out"
+rm -f "$out/stalled"
 boot() { # boot ACCEL: run QEMU in the background, pid in $qpid
 	: >"$out/results.tap"
 	: >"$out/console.log"
+	: >"$out/heartbeat"
 	local a="-accel tcg,thread=multi"
 	[ "$1" = kvm ] && a="-accel kvm -cpu host"
 	timeout -k 5 "$TIMEOUT" qemu-system-x86_64 -nodefaults -no-user-config -display none \
 		-no-reboot -machine q35 $a -smp "$vcpus" -m 1024 \
 		-kernel "$kernel" -initrd "$initrd" \
-		-append "console=ttyS0 panic=-1 oops=panic loglevel=4 ci.timeout=$((TIMEOUT - 30)) $append" \
+		-append "console=ttyS0 panic=-1 oops=panic loglevel=5 $KARGS ci.timeout=$((TIMEOUT - 30)) $append" \
 		-serial "file:$out/console.log" \
 		-chardev "file,id=res,path=$out/results.tap" -device isa-serial,chardev=res \
+		-chardev "file,id=hb,path=$out/heartbeat" -device isa-serial,chardev=hb \
 		-device isa-debug-exit,iobase=0xf4,iosize=0x04 &
 	qpid=$!
+	watch_guest &
+	wpid=$!
+}
+# Under TCG a guest kernel sometimes stops for good (seen 2026-12-01 and twice on
+# 2026-12-03, about one guest in thirty): one vCPU stuck in the kernel ("soft
+# lockup"), or both spinning without a word.  Either way it would sit there until
+# TIMEOUT (900 s).  The guest (qemu/guest-init) writes a heartbeat to a third UART
+# every 10 s from the start of its tests; when that file stops growing for STALL_S,
+# or the console reports a soft lockup, the guest is stopped and "$out/stalled" says
+# why (ci/qemu-matrix.sh boots such a guest once more).  A test that merely hangs
+# does not stop the heartbeat: the guest's own timeout (ci.timeout) reports it.
+watch_guest() {
+	local last=0 seen now
+	while sleep 5; do
+		kill -0 $qpid 2>/dev/null || return
+		now=$(date +%s)
+		if grep -q "BUG: soft lockup" "$out/console.log"; then
+			echo "a vCPU stuck in the guest kernel (soft lockup, see console.log)" >"$out/stalled"
+		elif [ -s "$out/heartbeat" ]; then
+			seen=$(stat -c %Y "$out/heartbeat")
+			[ $((now - seen)) -lt "$STALL_S" ] && continue
+			echo "no heartbeat from the guest for $STALL_S s: its kernel stopped" >"$out/stalled"
+		else continue; fi
+		kill $qpid 2>/dev/null
+		return
+	done
 }
 accel=${ACCEL:-tcg}
 start=$(date +%s.%N)
@@ -47,8 +90,8 @@ if [ "$accel" = auto ]; then
 			sleep 0.1
 		done
 		if [ $accel = tcg ]; then
-			kill $qpid 2>/dev/null
-			wait $qpid 2>/dev/null
+			kill $qpid $wpid 2>/dev/null
+			wait $qpid $wpid 2>/dev/null
 			echo "boot: KVM guest gave no sign of life in 15 s: using TCG" >&2
 			start=$(date +%s.%N)
 			boot tcg
@@ -61,6 +104,8 @@ else
 fi
 wait $qpid
 qrc=$?
+kill $wpid 2>/dev/null
+wait $wpid 2>/dev/null
 secs=$(echo "$(date +%s.%N) $start" | awk '{printf "%.1f", $1 - $2}')
 tr -d '\r' <"$out/results.tap" >"$out/results.clean" && mv "$out/results.clean" "$out/results.tap"
 echo "accel=$accel seconds=$secs qemu_status=$qrc" >"$out/run.info"
@@ -75,6 +120,9 @@ if [ -n "$verdict" ]; then
 		echo "boot: truncated TAP (plan ${plan:-none}, $tests test lines)" >&2
 		[ "$rc" = 0 ] && rc=125
 	fi
+elif [ -s "$out/stalled" ]; then
+	echo "boot: the guest stalled: $(cat "$out/stalled")" >&2
+	rc=124
 elif [ $qrc = 124 ] || [ $qrc = 137 ]; then
 	echo "boot: the guest did not finish within $TIMEOUT s" >&2
 	rc=124

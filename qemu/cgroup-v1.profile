@@ -6,4 +6,4 @@ CGROUP=v1
 # overlay is a module nobody loaded yet: "partial" until diyc run loads it
 EXPECT="namespaces.pid=yes namespaces.uts=yes cgroups.mode=legacy overlay.mount=partial"
 # its guest's seconds in the last make ci-qemu (two guests at a time): the longest boot first
-GUEST_S=123
+GUEST_S=88

@@ -7,4 +7,4 @@ CGROUP=v2
 # overlay is a module nobody loaded yet: "partial" until diyc run loads it
 EXPECT="namespaces.pid=yes namespaces.uts=yes namespaces.time=yes cgroups.mode=unified overlay.mount=partial"
 # its guest's seconds in the last make ci-qemu (two guests at a time): the longest boot first
-GUEST_S=107
+GUEST_S=73

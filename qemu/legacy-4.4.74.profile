@@ -9,4 +9,4 @@ CGROUP=v1
 TIMEOUT=1200
 EXPECT="namespaces.pid=no namespaces.uts=no namespaces.mnt=yes namespaces.net=yes namespaces.ipc=yes cgroups.mode=legacy overlay.mount=yes"
 # its guest's seconds in the last make ci-qemu (two guests at a time): the longest boot first
-GUEST_S=166
+GUEST_S=102

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# ci/qemu-matrix.sh's bad input (make ci-qemu KERNEL=... SUITES=...): one line on
-# stderr, exit 2, before anything is built, booted or written. No QEMU runs here. TAP.
+# ci/qemu-matrix.sh's bad input (make ci-qemu KERNEL=... SUITES=... SMP=... STALL_S=...):
+# one line on stderr, exit 2, before anything is built, booted or written.  No QEMU
+# runs here.  TAP.
 set -u
 cd "$(dirname "$0")/../.."
 . tests/lib.sh
@@ -31,4 +32,6 @@ bad "SUITES with a path" "no suite '../x'" SUITES="net ../x" -- no-nftables
 bad "SUITES with a kernel argument" "no suite 'net;init=/bin/sh'" "SUITES=net;init=/bin/sh" -- no-nftables
 bad "SMP that is not a number" "SMP=two: not a number of vCPUs" SMP=two -- no-nftables
 bad "SMP=0" "SMP=0: not a number of vCPUs" SMP=0 -- no-nftables
+bad "STALL_S that is not a number" "STALL_S=soon: not a number of seconds" STALL_S=soon -- no-nftables
+bad "STALL_S=0" "STALL_S=0: not a number of seconds" STALL_S=0 -- no-nftables
 done_testing
