@@ -31,12 +31,17 @@ mkdir -p "$B"
 # tests/qemu/guest-suite.sh prints how busy) the other computes, and the cores stay
 # busy.  More guests than CPUs took as long for more CPU, one at a time longer
 # (docs/qemu.md).  Each guest's time grows with its neighbour, and the profiles'
-# TIMEOUTs allow for that.  Each distinct initramfs is packed once.
+# TIMEOUTs allow for that.  The guests' files are packed once.
 JOBS=${JOBS:-$(nproc)}
 rm -f "$B"/initrd-*.cpio.gz
 initrd_for() { # initrd_for NAME [MODROOT KVER]: packed once per matrix run
-	local f=$B/initrd-$1.cpio.gz
-	[ -s "$f" ] || qemu/initramfs.sh "$f" "${@:2}" >/dev/null || return 1
+	local f=$B/initrd-$1.cpio.gz base=$B/initrd-built.cpio.gz
+	[ -s "$base" ] || qemu/initramfs.sh "$base" >/dev/null || return 1
+	# a Debian kernel's: the guest's files, then its modules (qemu/initramfs.sh)
+	if [ ! -s "$f" ]; then
+		qemu/initramfs.sh --modules "$f.mods" "$2" "$3" >/dev/null &&
+			cat "$base" "$f.mods" >"$f" && rm -f "$f.mods" || { rm -f "$f" "$f.mods"; return 1; }
+	fi
 	echo "$f"
 }
 prepare() ( # prepare PROFILE: the kernel and initramfs, as "KERNEL INITRD" in $B/PROFILE.boot

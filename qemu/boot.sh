@@ -22,18 +22,16 @@ STALL_S=${STALL_S:-60} # a guest without a heartbeat this long has stalled (watc
 [ "${1:-}" = --vcpus ] && { echo "$vcpus"; exit 0; }
 kernel=$1 initrd=$2 out=$3 append=$4
 TIMEOUT=${TIMEOUT:-480}
-# tsc=reliable: with two vCPUs the kernel otherwise judges the TSC unsynchronised
-# (qemu64 is an AMD CPU without constant_tsc) and reads the HPET, an MMIO access
-# that takes QEMU's global lock, for every clock read.  Under TCG every vCPU's TSC
-# is the host's, so it is one clock.  norandmaps (no address-space randomisation in
-# the guest): QEMU 7.2's TCG finds code it already translated by its virtual address,
-# so with a new random address at every exec each start of a dynamic or PIE program
-# (bash, ip, iptables, diyc) translated its code again: `ip link` 42 -> 13 ms, `bash
-# -c :` 55 -> 13 ms, the matrix 320 -> 205 s (docs/qemu.md).  No diyc check reads or
-# needs the guest's randomisation; the host suites (make check) keep it.
-# loglevel=5 (warnings and the default level): a soft lockup on the console comes
-# with the stuck vCPU's backtrace.
-KARGS="tsc=reliable norandmaps"
+# norandmaps (no address-space randomisation in the guest): QEMU 7.2's TCG finds code
+# it already translated by its virtual address, so with a new random address at every
+# exec each start of a dynamic or PIE program (bash, ip, iptables, diyc) translated
+# its code again: `ip link` 42 -> 13 ms, `bash -c :` 55 -> 13 ms, the matrix 320 ->
+# 205 s (docs/qemu.md).  No diyc check reads or needs the guest's randomisation; the
+# host suites (make check) keep it.  Not tsc=reliable: it skips the clocksource
+# watchdog, and one boot whose TSC could not be calibrated ran on a wrong clock until
+# it stalled.  loglevel=5 (warnings and the default level): a soft lockup on the
+# console comes with the stuck vCPU's backtrace.
+KARGS="norandmaps"
 mkdir -p "$out"
 rm -f "$out/stalled"
 boot() { # boot ACCEL: run QEMU in the background, pid in $qpid
