@@ -62,15 +62,15 @@ prepare() ( # prepare PROFILE: the kernel and initramfs, as "KERNEL INITRD" in $
 	echo "$(( $(date +%s) - t0 ))" >"$B/$p.prep"
 	echo "$kernel $initrd" >"$B/$p.boot"
 )
-guest() { # guest PROFILE: boot it (once more after a TCG soft lockup); exit status in $B/PROFILE.rc
+guest() { # guest PROFILE: boot it (once more if it stalled); exit status in $B/PROFILE.rc
 	local p=$1 kernel initrd r
 	(
 		. "qemu/$p.profile"
 		read -r kernel initrd <"$B/$p.boot"
 		echo "ci-qemu: booting $p ($DESCRIPTION)" >&2
 		rm -f "$B/$p.retried" "$B/$p/console.stalled.log" "$B/$p/results.stalled.tap"
-		# About one guest in thirty, the TCG guest's kernel stops for good (qemu/boot.sh
-		# stops it within a minute and says so in $B/$p/stalled).  That is the emulator,
+		# Now and then a TCG guest's kernel stops for good (qemu/boot.sh stops it within
+		# a minute and says so in $B/$p/stalled).  That is the emulator,
 		# not a result: boot that guest once more, keep the stalled console and say so
 		# in the table.  Any other failure, or a second stall, stands.
 		for try in 1 2; do
@@ -86,27 +86,45 @@ guest() { # guest PROFILE: boot it (once more after a TCG soft lockup); exit sta
 		echo $r >"$B/$p.rc"
 	)
 }
+# at_hand PROFILE: its kernel needs no build (Debian's, a download of seconds, or one
+# the cache holds)
+at_hand() (
+	. "qemu/$1.profile"
+	[ "$KERNEL" != build ] || KTAR=${KTAR:-} KPATCHES=${KPATCHES:-} qemu/build-kernel.sh --cached "$FRAGMENT" 2>/dev/null
+)
+# guests PROFILE...: boot them JOBS at a time, the longest first (GUEST_S in a
+# profile: its guest's seconds, measured two at a time), so that a long one does not
+# start last while the others are done
+guests() {
+	local order=() running=0 p
+	while read -r _ p; do order+=("$p"); done < <(for p in "$@"; do
+		echo "$(GUEST_S=0; . "qemu/$p.profile"; echo "$GUEST_S") $p"
+	done | sort -s -k1,1nr)
+	for p in "${order[@]}"; do
+		[ -e "$B/$p.rc" ] && continue # its kernel or initramfs failed
+		if [ "$running" -ge "$JOBS" ]; then wait -n; running=$((running - 1)); fi
+		guest "$p" &
+		running=$((running + 1))
+	done
+	wait
+}
 m0=$(date +%s)
-# every kernel first (a build uses every CPU; a guest beside it would only be slowed
-# into its timeouts), then the guests, JOBS at a time
+# The guests whose kernels are at hand boot at once; the kernels to build are built
+# beside them, and their guests boot after.  A build keeps both cores busy but for
+# its serial parts (the unpack, the links), and the guests wait on their sleeps a
+# quarter of their time (the summary's "idle"): side by side each fills the other's
+# gaps.  With a warm cache every guest is in the first group.
+ready=() later=()
 for p in "${profiles[@]}"; do
 	rm -f "$B/$p.rc" "$B/$p.boot" "$B/$p.prep"
-	prepare "$p" || echo $? >"$B/$p.rc"
+	if at_hand "$p"; then ready+=("$p"); else later+=("$p"); fi
 done
-# the longest guests first (GUEST_S in a profile: its guest's seconds, measured two
-# at a time), so that a long one does not start last while the others are done
-order=()
-while read -r _ p; do order+=("$p"); done < <(for p in "${profiles[@]}"; do
-	echo "$(GUEST_S=0; . "qemu/$p.profile"; echo "$GUEST_S") $p"
-done | sort -s -k1,1nr)
-running=0
-for p in "${order[@]}"; do
-	[ -e "$B/$p.rc" ] && continue # its kernel or initramfs failed
-	if [ "$running" -ge "$JOBS" ]; then wait -n; running=$((running - 1)); fi
-	guest "$p" &
-	running=$((running + 1))
-done
-wait
+for p in "${ready[@]}"; do prepare "$p" || echo $? >"$B/$p.rc"; done
+guests "${ready[@]}" &
+first=$!
+for p in "${later[@]}"; do prepare "$p" || echo $? >"$B/$p.rc"; done
+wait $first
+guests "${later[@]}"
 rows=() fails=0
 for p in "${profiles[@]}"; do
 	rc=$(cat "$B/$p.rc" 2>/dev/null || echo 125)

@@ -4,8 +4,8 @@
 # The guest writes to a second UART backed by OUTDIR/results.tap (kernel messages go
 # to OUTDIR/console.log), ending with "CI-QEMU-RESULT rc=N", and stops QEMU with
 # isa-debug-exit.  Exit status: N from the sentinel; 124 when the guest hung past
-# TIMEOUT (default 480 s); 125 when it died without a verdict (panic, boot failure)
-# or wrote a truncated TAP stream.  The last console lines are shown on failure.
+# TIMEOUT (default 480 s) or stalled (watch_guest, OUTDIR/stalled says how); 125 when
+# it died without a verdict (panic, boot failure) or wrote a truncated TAP stream.  The last console lines are shown on failure.
 # ACCEL=tcg (default), kvm, or auto: KVM only if its guest says CI-QEMU-BEGIN within
 # 15 s (on some hosts /dev/kvm exists but guests hang silently), else TCG.
 # Two vCPUs (SMP=N for another number): a guest runs its suites in two lanes
@@ -52,16 +52,16 @@ boot() { # boot ACCEL: run QEMU in the background, pid in $qpid
 	watch_guest &
 	wpid=$!
 }
-# Under TCG a guest kernel sometimes stops for good (seen 2026-12-01 and twice on
-# 2026-12-03, about one guest in thirty): one vCPU stuck in the kernel ("soft
-# lockup"), or both spinning without a word.  Either way it would sit there until
+# Under TCG a guest kernel sometimes stops for good (2026-12-01 once; 2026-12-03 in
+# three of about 35 boots, all of the cgroup-v1 guest): one vCPU stuck in the kernel
+# ("soft lockup"), or both spinning without a word.  Either way it would sit there until
 # TIMEOUT (900 s).  The guest (qemu/guest-init) writes a heartbeat to a third UART
 # every 10 s from the start of its tests; when that file stops growing for STALL_S,
 # or the console reports a soft lockup, the guest is stopped and "$out/stalled" says
 # why (ci/qemu-matrix.sh boots such a guest once more).  A test that merely hangs
 # does not stop the heartbeat: the guest's own timeout (ci.timeout) reports it.
 watch_guest() {
-	local last=0 seen now
+	local seen now
 	while sleep 5; do
 		kill -0 $qpid 2>/dev/null || return
 		now=$(date +%s)
