@@ -2,7 +2,6 @@
 # Build (or take from the cache) a kernel for make ci-qemu.
 #   qemu/build-kernel.sh FRAGMENT          -> prints the path of its bzImage
 #   qemu/build-kernel.sh --key FRAGMENT    -> prints the cache key and source dir, builds nothing
-#   qemu/build-kernel.sh --cached FRAGMENT -> exit 0 when the cache holds it, builds nothing
 # KTAR=FILE: another kernel source tarball (default Debian's linux-source-6.1);
 # KPATCHES="qemu/patches/a.patch ...": applied (patch -p1) to a fresh unpack.
 # tinyconfig (ARCH=x86_64: without it tinyconfig silently makes a 32-bit kernel)
@@ -14,10 +13,9 @@
 # nothing.  Logs: $CACHE/kernel-KEY/build.log.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-keyonly= cachedonly=
+keyonly=
 [ "${1:-}" = --key ] && { keyonly=1; shift; }
-[ "${1:-}" = --cached ] && { cachedonly=1; shift; }
-frag=qemu/${1:?usage: qemu/build-kernel.sh [--key|--cached] FRAGMENT}
+frag=qemu/${1:?usage: qemu/build-kernel.sh [--key] FRAGMENT}
 [ -f "$frag" ] || { echo "build-kernel: no fragment $frag" >&2; exit 2; }
 CACHE=${DIYC_CI_CACHE:-/var/cache/diyc-ci}
 DEFAULT_KTAR=/usr/src/linux-source-6.1.tar.xz
@@ -44,10 +42,9 @@ if [ -n "$keyonly" ]; then
 	exit 0
 fi
 if [ -f "$out/bzImage" ]; then
-	[ -n "$cachedonly" ] || echo "$out/bzImage"
+	echo "$out/bzImage"
 	exit 0
 fi
-[ -z "$cachedonly" ] || exit 1
 mkdir -p "$CACHE"
 if [ ! -f "$src/Makefile" ]; then
 	echo "build-kernel: unpacking $KTAR" >&2
