@@ -13,9 +13,13 @@
 # needs to be owned by root on the host.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+usage="usage: qemu/initramfs.sh OUT.cpio.gz | --modules OUT.cpio.gz MODROOT KVER"
 mods_only=
 [ "${1:-}" = --modules ] && { mods_only=1; shift; }
+[ $# = "$([ -n "$mods_only" ] && echo 3 || echo 1)" ] || { echo "$usage" >&2; exit 2; }
 out=$1 modroot=${2:-} kver=${3:-}
+[ -z "$mods_only" ] || [ -d "$modroot/lib/modules/$kver" ] ||
+	{ echo "initramfs: $modroot/lib/modules/$kver: no such kernel modules directory" >&2; exit 2; }
 S=$(mktemp -d /tmp/diyc-initramfs.XXXXXX)
 trap 'rm -rf "$S"' EXIT
 pack() { # the staging directory, as OUT
