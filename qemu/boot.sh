@@ -33,8 +33,8 @@ TIMEOUT=${TIMEOUT:-480}
 # console comes with the stuck vCPU's backtrace.
 KARGS="norandmaps"
 mkdir -p "$out"
-rm -f "$out/stalled"
 boot() { # boot ACCEL: run QEMU in the background, pid in $qpid
+	rm -f "$out/stalled"
 	: >"$out/results.tap"
 	: >"$out/console.log"
 	: >"$out/heartbeat"
