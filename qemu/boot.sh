@@ -28,8 +28,7 @@ TIMEOUT=${TIMEOUT:-480}
 # its code again: `ip link` 42 -> 13 ms, `bash -c :` 55 -> 13 ms, the matrix 320 ->
 # 205 s (docs/qemu.md).  No diyc check reads or needs the guest's randomisation; the
 # host suites (make check) keep it.  Not tsc=reliable: it skips the clocksource
-# watchdog, and one boot whose TSC could not be calibrated ran on a wrong clock until
-# it stalled.  loglevel=5 (warnings and the default level): a soft lockup on the
+# watchdog and changed no time (docs/qemu.md).  loglevel=5 (warnings and the default level): a soft lockup on the
 # console comes with the stuck vCPU's backtrace.
 KARGS="norandmaps"
 mkdir -p "$out"
